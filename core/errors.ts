@@ -1,0 +1,61 @@
+/**
+ * The one catalogue of supertrace's errors. Every error has a stable `code`
+ * (documented in docs/errors.md, checked by a test); nothing branches on a message.
+ */
+
+export const ErrorCodes = {
+  /** A setting is missing or malformed; the message names it and shows an example. */
+  CONFIG: 'ST_CONFIG',
+  /** A stored record is not JSON, or not of a record version this build reads. */
+  RECORD_FORMAT: 'ST_RECORD_FORMAT',
+  /** Redis refused, failed or did not answer in time. */
+  REDIS: 'ST_REDIS',
+  /** The upstream app could not be reached, or broke off its response. */
+  UPSTREAM: 'ST_UPSTREAM',
+} as const
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+export class SupertraceError extends Error {
+  readonly code: ErrorCode
+
+  constructor (code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** One or more settings are wrong. `problems` holds one line per variable. */
+export class ConfigError extends SupertraceError {
+  override readonly name = 'ConfigError'
+  readonly problems: readonly string[]
+
+  constructor (problems: readonly string[]) {
+    super(ErrorCodes.CONFIG, problems.join('\n'))
+    this.problems = problems
+  }
+}
+
+export class RecordFormatError extends SupertraceError {
+  override readonly name = 'RecordFormatError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super(ErrorCodes.RECORD_FORMAT, message, options)
+  }
+}
+
+export class RedisError extends SupertraceError {
+  override readonly name = 'RedisError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super(ErrorCodes.REDIS, message, options)
+  }
+}
+
+export class UpstreamError extends SupertraceError {
+  override readonly name = 'UpstreamError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super(ErrorCodes.UPSTREAM, message, options)
+  }
+}

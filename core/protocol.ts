@@ -1,0 +1,32 @@
+/**
+ * What the proxy and the instrumentation agree on besides the record itself:
+ * Redis key names, the notification channel and the HTTP headers between them.
+ * Redis keys are built here and nowhere else.
+ */
+
+/** The request ID is the W3C trace ID: 32 lowercase hex digits, not all zero. */
+export const REQUEST_ID_PATTERN = /^(?!0{32})[0-9a-f]{32}$/
+
+export function isRequestId (value: string): boolean {
+  return REQUEST_ID_PATTERN.test(value)
+}
+
+/** Where the record of a failed request lives, with a TTL. */
+export function recordKey (requestId: string): string {
+  return `supertrace:trace:${requestId}`
+}
+
+/** The writer publishes the request ID here once a record is stored; the proxy subscribes once at start-up. */
+export const RECORD_CHANNEL = 'supertrace:records'
+
+/** The default Redis set of superuser session IDs (`set` lookup). */
+export const DEFAULT_SUPERUSERS_KEY = 'supertrace:superusers'
+
+/** Sent upstream and back to the client: the request ID. */
+export const REQUEST_ID_HEADER = 'x-request-id'
+
+/**
+ * Set by the instrumentation on a 5xx response whose record it is writing, so the proxy
+ * knows a record is on its way and is worth waiting for. The proxy always strips it.
+ */
+export const RECORD_HEADER = 'x-supertrace-record'

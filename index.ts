@@ -1,0 +1,12 @@
+/**
+ * The package root: the span processor for apps that set up OpenTelemetry
+ * themselves, the record format, and the proxy for programs that embed it.
+ */
+export { SupertraceSpanProcessor, type SupertraceSpanProcessorOptions } from './instrumentation/processor.ts'
+export { RecordWriter, type RecordWriterOptions } from './instrumentation/writer.ts'
+export { instrumentationSettings, loadInstrumentationConfig, type InstrumentationConfig } from './instrumentation/config.ts'
+export * from './core/record.ts'
+export { recordKey, RECORD_CHANNEL, RECORD_HEADER, REQUEST_ID_HEADER, DEFAULT_SUPERUSERS_KEY } from './core/protocol.ts'
+export { ErrorCodes, SupertraceError, ConfigError, RecordFormatError, RedisError, UpstreamError, type ErrorCode } from './core/errors.ts'
+export { startProxy, type RunningProxy } from './proxy/server.ts'
+export { proxySettings, loadProxyConfig, type ProxyConfig } from './proxy/config.ts'

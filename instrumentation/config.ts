@@ -1,0 +1,38 @@
+/**
+ * The instrumentation's settings. Unlike the proxy, a bad value never stops the
+ * app: it is named in one warning and its default is used (as OpenTelemetry's own
+ * environment helpers do).
+ */
+import { integer, loadSettings, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+
+export const instrumentationSettings = {
+  redisUrl: {
+    env: 'SUPERTRACE_REDIS_URL',
+    description: 'Redis that stores the records of failed requests (the proxy reads the same one).',
+    default: new URL('redis://127.0.0.1:6379'),
+    example: 'redis://127.0.0.1:6379',
+    parse: url(['redis:', 'rediss:']),
+  },
+  ttlSeconds: {
+    env: 'SUPERTRACE_TTL_SECONDS',
+    description: 'How long a record stays in Redis.',
+    default: 300,
+    example: '300',
+    parse: integer(1, 7 * 24 * 3600),
+  },
+  holdMs: {
+    env: 'SUPERTRACE_HOLD_MS',
+    description: 'How long the end of a 5xx response may wait for its record to be stored, so the proxy finds it at once. 0 sends the 5xx without waiting.',
+    default: 50,
+    example: '50',
+    parse: integer(0, 10_000),
+  },
+} satisfies SettingsTable
+
+export type InstrumentationConfig = SettingsOf<typeof instrumentationSettings>
+
+export function loadInstrumentationConfig (env: NodeJS.ProcessEnv = process.env): InstrumentationConfig {
+  const { values, problems } = loadSettings(instrumentationSettings, env)
+  for (const problem of problems) process.emitWarning(`${problem} (using the default)`, { code: 'ST_CONFIG' })
+  return values
+}

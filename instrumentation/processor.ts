@@ -1,0 +1,78 @@
+/**
+ * SupertraceSpanProcessor: keeps the spans of each in-flight request and, when the
+ * request fails (a 5xx, or a server span that ends in error), writes its record to
+ * Redis under the request's trace ID. Requests that succeed never touch Redis.
+ *
+ * It works in any OpenTelemetry setup: add it to your own `spanProcessors`, or let
+ * `supertrace/register` do it. Everything it needs comes from the environment
+ * (SUPERTRACE_REDIS_URL, SUPERTRACE_TTL_SECONDS, SUPERTRACE_HOLD_MS).
+ */
+import { SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api'
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
+import type { ServerResponse } from 'node:http'
+import { Logger } from '../core/log.ts'
+import { loadInstrumentationConfig, type InstrumentationConfig } from './config.ts'
+import { buildRecord, type FailedResponse } from './record-builder.ts'
+import { captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
+import { holdFailingResponses } from './response-hold.ts'
+import { RecordWriter } from './writer.ts'
+
+export interface SupertraceSpanProcessorOptions {
+  /** Defaults to the settings read from the environment. */
+  readonly config?: InstrumentationConfig
+}
+
+export class SupertraceSpanProcessor implements SpanProcessor {
+  readonly #writer: RecordWriter
+  readonly #logger = new Logger('instrumentation')
+  readonly #pending = new Set<Promise<unknown>>()
+  #isShutdown = false
+
+  constructor (options: SupertraceSpanProcessorOptions = {}) {
+    const config = options.config ?? loadInstrumentationConfig()
+    this.#writer = new RecordWriter({ redisUrl: config.redisUrl, ttlSeconds: config.ttlSeconds, logger: this.#logger })
+    holdFailingResponses((response, request) => this.#onFailingResponse(response, request), config.holdMs)
+  }
+
+  onStart (span: Span, parentContext: Context): void {
+    captureRecordedExceptions(span)
+    trackSpan(span, parentContext, span.kind === SpanKind.SERVER)
+  }
+
+  onEnd (span: ReadableSpan): void {
+    const request = requestOf(span)
+    if (request === undefined || request.root !== span || this.#isShutdown) return
+    if (!request.sentServerError && span.status.code !== SpanStatusCode.ERROR) return
+    // Children such as Express's middleware spans end just after the server span, in the same tick.
+    setImmediate(() => this.#write(request, undefined, true))
+  }
+
+  forceFlush (): Promise<void> {
+    return Promise.all(this.#pending).then(() => undefined)
+  }
+
+  async shutdown (): Promise<void> {
+    if (this.#isShutdown) return
+    this.#isShutdown = true
+    await this.forceFlush()
+    await this.#writer.close()
+  }
+
+  #onFailingResponse (response: ServerResponse, request: RequestSpans): Promise<unknown> {
+    request.sentServerError = true
+    return this.#write(request, { status: response.statusCode, request: response.req }, false)
+  }
+
+  #write (request: RequestSpans, response: FailedResponse | undefined, complete: boolean): Promise<unknown> {
+    let written: Promise<unknown>
+    try {
+      written = this.#writer.write(buildRecord(request, response, complete))
+    } catch (err) {
+      this.#logger.error('a record could not be built', err, request.requestId)
+      return Promise.resolve(false)
+    }
+    this.#pending.add(written)
+    void written.finally(() => this.#pending.delete(written))
+    return written
+  }
+}

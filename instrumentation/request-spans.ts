@@ -1,0 +1,97 @@
+/**
+ * The spans and exceptions of one incoming request, as the app handles it.
+ *
+ * Each span points at its request through a symbol; the request owns the list.
+ * No global map is needed: when a request succeeds nothing refers to the list
+ * any more and it is collected with its spans (measured in the capture notes at
+ * ≈1.00× plain OpenTelemetry, against 0.95× for a global map keyed by trace ID).
+ */
+import { trace, type Context } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/sdk-trace'
+
+const kRequest = Symbol('supertrace.request')
+
+type TrackedSpan = Span & { [kRequest]?: RequestSpans }
+
+/** Bounds on what one request may hold, so a runaway request cannot grow the app's memory. */
+export const MAX_SPANS_PER_REQUEST = 1000
+export const MAX_EXCEPTIONS_PER_REQUEST = 20
+
+export interface CapturedException {
+  /** What was thrown or recorded: usually an Error, kept as the object for its cause chain and identity. */
+  readonly value: unknown
+  readonly spanId: string
+}
+
+export class RequestSpans {
+  readonly root: Span
+  readonly spans: Span[]
+  droppedSpans = 0
+  readonly exceptions: CapturedException[] = []
+  /** Set once a 5xx response of this request has been seen: the record is then rewritten, complete, when the request's spans end. */
+  sentServerError = false
+
+  constructor (root: Span) {
+    this.root = root
+    this.spans = [root]
+  }
+
+  get requestId (): string {
+    return this.root.spanContext().traceId
+  }
+
+  addSpan (span: Span): void {
+    if (this.spans.length < MAX_SPANS_PER_REQUEST) this.spans.push(span)
+    else this.droppedSpans++
+  }
+
+  addException (value: unknown, spanId: string): void {
+    // Koa and others record one error on every span it passes through: keep it once.
+    if (this.exceptions.length >= MAX_EXCEPTIONS_PER_REQUEST || this.exceptions.some((e) => e.value === value)) return
+    this.exceptions.push({ value, spanId })
+  }
+}
+
+/**
+ * Links a starting span to its request: a child joins its local parent's request,
+ * and a server span without a local parent starts a new one. Other spans (a client
+ * call outside any request, say) are not tracked at all.
+ */
+export function trackSpan (span: Span, parentContext: Context, isServer: boolean): void {
+  const parent = trace.getSpan(parentContext) as TrackedSpan | undefined
+  const request = parent?.[kRequest]
+  if (request !== undefined) {
+    (span as TrackedSpan)[kRequest] = request
+    request.addSpan(span)
+  } else if (isServer) {
+    (span as TrackedSpan)[kRequest] = new RequestSpans(span)
+  }
+}
+
+export function requestOf (span: object | undefined): RequestSpans | undefined {
+  return (span as TrackedSpan | undefined)?.[kRequest]
+}
+
+/** The request the current async context belongs to, if any. */
+export function activeRequest (): RequestSpans | undefined {
+  return requestOf(trace.getActiveSpan())
+}
+
+/**
+ * OpenTelemetry keeps only the text of a recorded exception (type, message, stack).
+ * Wrapping the span class's `recordException` once keeps the thrown value itself,
+ * with its `cause` chain and identity. Patched on the prototype, not per span, so
+ * spans that are not part of a request pay one property read.
+ */
+export function captureRecordedExceptions (span: Span): void {
+  const proto = Object.getPrototypeOf(span) as { recordException?: (this: TrackedSpan, exception: unknown, time?: unknown) => void, [kPatched]?: true }
+  if (proto[kPatched] === true || typeof proto.recordException !== 'function') return
+  const original = proto.recordException
+  proto.recordException = function recordException (this: TrackedSpan, exception: unknown, time?: unknown) {
+    this[kRequest]?.addException(exception, this.spanContext().spanId)
+    return original.call(this, exception, time)
+  }
+  proto[kPatched] = true
+}
+
+const kPatched = Symbol('supertrace.patched')

@@ -1,0 +1,78 @@
+/**
+ * The hand-off between the app and the proxy. When a request's response is a 5xx:
+ *   1. its headers carry `x-supertrace-record`, so the proxy knows a record is coming;
+ *   2. the record is built from the spans so far and written to Redis;
+ *   3. the response's end waits for Redis to acknowledge the write, at most `holdMs`.
+ * The proxy then almost always finds the record at once instead of waiting for it.
+ * Measured in the capture notes: +0.1 ms at the median on a 5xx, nothing on other
+ * responses, which pay one comparison in `end()`.
+ *
+ * `ServerResponse.prototype` is wrapped once, because no OpenTelemetry hook runs
+ * between the app choosing a 5xx and its bytes leaving (instrumentation-http's
+ * `responseHook` runs when the request arrives).
+ */
+import { ServerResponse } from 'node:http'
+import { RECORD_HEADER } from '../core/protocol.ts'
+import { activeRequest, type RequestSpans } from './request-spans.ts'
+
+/** Writes the record of a failing response; resolves once Redis acknowledged it (or gave up). Never rejects. */
+export type FailingResponseHandler = (response: ServerResponse, request: RequestSpans) => Promise<unknown>
+
+const kState = Symbol('supertrace.response')
+/** No request is known for this response: let it go untouched. */
+const UNTRACKED = 0
+/** The record is being written; the response's end is on its way. */
+const ENDING = 1
+type ResponseState = RequestSpans | typeof UNTRACKED | typeof ENDING
+type TrackedResponse = ServerResponse & { [kState]?: ResponseState }
+type End = ServerResponse['end']
+type WriteHead = (this: ServerResponse, statusCode: number, ...rest: unknown[]) => ServerResponse
+
+let handler: FailingResponseHandler | undefined
+let holdMs = 0
+
+/** Installs the wrapper once; later calls only replace the handler and hold time. */
+export function holdFailingResponses (onFailingResponse: FailingResponseHandler, maxHoldMs: number): void {
+  handler = onFailingResponse
+  holdMs = maxHoldMs
+  const proto = ServerResponse.prototype as TrackedResponse & { [kInstalled]?: true }
+  if (proto[kInstalled] === true) return
+  proto[kInstalled] = true
+
+  const writeHead = proto.writeHead as WriteHead
+  proto.writeHead = function (this: TrackedResponse, statusCode: number, ...rest: unknown[]) {
+    if (statusCode >= 500 && this[kState] === undefined) announce(this)
+    return writeHead.call(this, statusCode, ...rest)
+  } as ServerResponse['writeHead']
+
+  const end = proto.end
+  proto.end = function (this: TrackedResponse, ...args: unknown[]) {
+    if (this.statusCode < 500) return end.apply(this, args as Parameters<End>)
+    const state = this[kState] ?? announce(this)
+    if (state === UNTRACKED || state === ENDING || handler === undefined) return end.apply(this, args as Parameters<End>)
+    this[kState] = ENDING
+    const written = handler(this, state)
+    if (holdMs === 0) return end.apply(this, args as Parameters<End>)
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, holdMs) })
+    void Promise.race([written, timeout]).then(() => {
+      clearTimeout(timer)
+      end.apply(this, args as Parameters<End>)
+    })
+    return this
+  } as End
+}
+
+const kInstalled = Symbol('supertrace.installed')
+
+/** Ties the response to the request in whose async context it is sent, and tells the proxy a record is coming. */
+function announce (response: TrackedResponse): ResponseState {
+  const request = activeRequest()
+  if (request === undefined) {
+    response[kState] = UNTRACKED
+    return UNTRACKED
+  }
+  response[kState] = request
+  if (!response.headersSent) response.setHeader(RECORD_HEADER, '1')
+  return request
+}

@@ -1,0 +1,80 @@
+/**
+ * Stores records in Redis and announces them. Bounded on every side: a write
+ * that Redis does not acknowledge in time fails, at most MAX_IN_FLIGHT writes
+ * run at once (more are dropped and counted), and a failure is a warning, never
+ * an exception in the app.
+ */
+import { context } from '@opentelemetry/api'
+import { suppressTracing } from '@opentelemetry/core'
+import type { Redis } from 'ioredis'
+import { RedisError } from '../core/errors.ts'
+import { Logger } from '../core/log.ts'
+import { RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
+import { encodeRecord, type TraceRecord } from '../core/record.ts'
+import { connectRedis } from '../core/redis.ts'
+
+/** A write Redis has not acknowledged by then has failed; the app is never held this long (see SUPERTRACE_HOLD_MS). */
+const WRITE_TIMEOUT_MS = 2000
+/** Past this many unacknowledged writes, new records are dropped: a stalled Redis must not grow the app's memory. */
+const MAX_IN_FLIGHT = 64
+
+export interface RecordWriterOptions {
+  readonly redisUrl: URL
+  readonly ttlSeconds: number
+  readonly logger?: Logger
+}
+
+export class RecordWriter {
+  readonly #redis: Redis
+  readonly #ttlSeconds: number
+  readonly #logger: Logger
+  #inFlight = 0
+  #dropped = 0
+
+  constructor (options: RecordWriterOptions) {
+    this.#ttlSeconds = options.ttlSeconds
+    this.#logger = options.logger ?? new Logger('instrumentation')
+    this.#redis = connectRedis({
+      url: options.redisUrl,
+      commandTimeoutMs: WRITE_TIMEOUT_MS,
+      purpose: 'writing records',
+      logger: this.#logger,
+      keepsProcessAlive: false,
+    })
+  }
+
+  /**
+   * Stores the record under its request ID, then publishes the ID so a waiting
+   * proxy reads it at once. Resolves `true` once Redis has acknowledged both,
+   * `false` if the record was dropped. Never rejects.
+   */
+  write (record: TraceRecord): Promise<boolean> {
+    if (this.#inFlight >= MAX_IN_FLIGHT) {
+      if (this.#dropped++ === 0) this.#logger.warn(`more than ${MAX_IN_FLIGHT} records are waiting for Redis; dropping new ones until it catches up`, record.requestId)
+      return Promise.resolve(false)
+    }
+    this.#inFlight++
+    const json = encodeRecord(record)
+    // The writer's own Redis commands must not become spans of the failing request.
+    return context.with(suppressTracing(context.active()), () =>
+      this.#redis.multi()
+        .set(recordKey(record.requestId), json, 'EX', this.#ttlSeconds)
+        .publish(RECORD_CHANNEL, record.requestId)
+        .exec())
+      .then(() => true, (cause: unknown) => {
+        this.#logger.error('a record was not stored', new RedisError('the record write failed', { cause }), record.requestId)
+        return false
+      })
+      .finally(() => {
+        this.#inFlight--
+        if (this.#inFlight === 0 && this.#dropped > 0) {
+          this.#logger.warn(`${this.#dropped} records were dropped while Redis was slow`)
+          this.#dropped = 0
+        }
+      })
+  }
+
+  async close (): Promise<void> {
+    await this.#redis.quit().catch(() => this.#redis.disconnect())
+  }
+}

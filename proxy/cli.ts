@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * The `supertrace` command. `supertrace proxy` runs the proxy, configured by
+ * environment variables; `supertrace health` is the container health check.
+ */
+import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { ConfigError } from '../core/errors.ts'
+import { Logger } from '../core/log.ts'
+import { describeSettings } from '../core/settings.ts'
+import { loadProxyConfig, proxySettings } from './config.ts'
+import { startProxy } from './server.ts'
+
+const USAGE = `Usage: supertrace <command> [--help]
+
+Shows the full debug page of a failed request to your superusers, in production,
+and everyone else the app's own 500.
+
+Commands:
+  proxy    Run the proxy in front of your app (see: supertrace proxy --help)
+  health   Exit 0 if a proxy answers on SUPERTRACE_PORT of this machine (container health checks)
+
+Options:
+  --help, -h     Show this help
+  --version, -v  Show the version
+
+The app side is not a command: start your app with
+  node --import supertrace/register server.js
+`
+
+const PROXY_USAGE = `Usage: supertrace proxy
+
+Forwards every request to SUPERTRACE_UPSTREAM. On a 500, a superuser (the session
+cookie is in the Redis set SUPERTRACE_SUPERUSERS_KEY) gets the debug page built from
+the record the app's instrumentation stored; everyone else gets the app's own 500.
+
+Settings (environment variables):
+${describeSettings(proxySettings)}
+
+Example:
+  SUPERTRACE_UPSTREAM=http://127.0.0.1:3000 SUPERTRACE_PORT=8080 supertrace proxy
+`
+
+async function main (argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv
+  const wantsHelp = rest.includes('--help') || rest.includes('-h')
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE)
+      return command === undefined ? 2 : 0
+    case '--version':
+    case '-v':
+      process.stdout.write(`${packageVersion()}\n`)
+      return 0
+    case 'proxy':
+      if (wantsHelp) {
+        process.stdout.write(PROXY_USAGE)
+        return 0
+      }
+      return runProxy()
+    case 'health':
+      return checkHealth()
+    default:
+      process.stderr.write(`supertrace: unknown command "${command}"\n\n${USAGE}`)
+      return 2
+  }
+}
+
+async function runProxy (): Promise<number> {
+  const logger = new Logger('proxy')
+  let config
+  try {
+    config = loadProxyConfig()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`supertrace proxy: cannot start, the settings are wrong:\n${err.problems.map((p) => `  ${p}`).join('\n')}\nSee: supertrace proxy --help\n`)
+    return 78 // EX_CONFIG
+  }
+  const proxy = await startProxy(config, logger)
+  logger.info(`listening on ${proxy.url}, forwarding to ${config.upstream.origin}`)
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  logger.info('stopping')
+  await proxy.close()
+  return 0
+}
+
+/** Connects to the proxy's port on loopback; answers within 2 s. */
+function checkHealth (): Promise<number> {
+  const port = Number(process.env.SUPERTRACE_PORT ?? proxySettings.port.default)
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1', timeout: 2000 })
+    socket.once('connect', () => { socket.destroy(); resolve(0) })
+    socket.once('timeout', () => { socket.destroy(); resolve(1) })
+    socket.once('error', () => resolve(1))
+  })
+}
+
+function packageVersion (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (err: unknown) => {
+  process.stderr.write(`supertrace: ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exitCode = 1
+})

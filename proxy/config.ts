@@ -1,0 +1,85 @@
+/**
+ * The proxy's settings, read once from the environment. A bad value stops start-up
+ * with every problem listed, each naming its variable and showing a valid example.
+ */
+import { ConfigError } from '../core/errors.ts'
+import { DEFAULT_SUPERUSERS_KEY } from '../core/protocol.ts'
+import { hostname, integer, loadSettings, redisKey, SettingProblem, token, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+
+export const proxySettings = {
+  upstream: {
+    env: 'SUPERTRACE_UPSTREAM',
+    description: 'The app the proxy forwards to.',
+    default: undefined,
+    example: 'http://127.0.0.1:3000',
+    parse: (raw: string) => {
+      const parsed = url(['http:'])(raw)
+      if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '') throw new SettingProblem('be an origin such as http://127.0.0.1:3000, with no path, query or credentials')
+      return parsed
+    },
+  },
+  host: {
+    env: 'SUPERTRACE_HOST',
+    description: 'The address the proxy listens on.',
+    default: '0.0.0.0',
+    example: '0.0.0.0',
+    parse: hostname,
+  },
+  port: {
+    env: 'SUPERTRACE_PORT',
+    description: 'The port the proxy listens on.',
+    default: 8080,
+    example: '8080',
+    parse: integer(1, 65535),
+  },
+  redisUrl: {
+    env: 'SUPERTRACE_REDIS_URL',
+    description: 'The Redis that holds the records and the superusers (the instrumentation writes to the same one).',
+    default: new URL('redis://127.0.0.1:6379'),
+    example: 'redis://127.0.0.1:6379',
+    parse: url(['redis:', 'rediss:']),
+  },
+  sessionCookie: {
+    env: 'SUPERTRACE_SESSION_COOKIE',
+    description: 'The name of the app\'s session cookie.',
+    default: 'sessionid',
+    example: 'sessionid',
+    parse: token,
+  },
+  superusersKey: {
+    env: 'SUPERTRACE_SUPERUSERS_KEY',
+    description: 'The Redis set of superuser session IDs: `SADD <key> <session id>`.',
+    default: DEFAULT_SUPERUSERS_KEY,
+    example: DEFAULT_SUPERUSERS_KEY,
+    parse: redisKey,
+  },
+  traceWaitMs: {
+    env: 'SUPERTRACE_TRACE_WAIT_MS',
+    description: 'The longest a superuser\'s 500 waits for the app\'s record before the page is shown without it.',
+    default: 1000,
+    example: '1000',
+    parse: integer(0, 60_000),
+  },
+  redisTimeoutMs: {
+    env: 'SUPERTRACE_REDIS_TIMEOUT_MS',
+    description: 'The longest a Redis command may take; past it the proxy fails closed (the original 500).',
+    default: 250,
+    example: '250',
+    parse: integer(1, 60_000),
+  },
+  maxBufferBytes: {
+    env: 'SUPERTRACE_MAX_BUFFER_BYTES',
+    description: 'How much of a 500\'s body is held while the superuser lookup runs; the upstream is paused past it.',
+    default: 1024 * 1024,
+    example: '1048576',
+    parse: integer(0, 1024 * 1024 * 1024),
+  },
+} satisfies SettingsTable
+
+export type ProxyConfig = SettingsOf<typeof proxySettings>
+
+export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyConfig {
+  const { values, problems } = loadSettings(proxySettings, env)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return values
+}

@@ -1,0 +1,14 @@
+/** What every request of one running proxy shares, built once at start-up. */
+import type { Pool } from 'undici'
+import type { Logger } from '../core/log.ts'
+import type { ProxyConfig } from './config.ts'
+import type { RecordSource } from './record-source.ts'
+import type { SuperuserLookup } from './superuser.ts'
+
+export interface ProxyContext {
+  readonly config: ProxyConfig
+  readonly upstream: Pool
+  readonly superusers: SuperuserLookup
+  readonly records: RecordSource
+  readonly logger: Logger
+}

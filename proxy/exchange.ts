@@ -1,0 +1,108 @@
+/**
+ * One request forwarded upstream through undici's `dispatch()`, and its response
+ * relayed back: the seam between the proxy and its forwarding engine. A response
+ * that is not a 500 with a session cookie is piped straight through, chunk by
+ * chunk, with backpressure; such a 500 is handed to ServerErrorInterception.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
+import { UpstreamError } from '../core/errors.ts'
+import { RECORD_HEADER } from '../core/protocol.ts'
+import { clientHeaders } from './headers.ts'
+import type { ProxyContext } from './context.ts'
+import { ServerErrorInterception } from './server-error.ts'
+import { sessionIdFrom } from './superuser.ts'
+
+export class Exchange implements Dispatcher.DispatchHandler {
+  readonly context: ProxyContext
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly requestId: string
+  #controller: Dispatcher.DispatchController | null = null
+  #interception: ServerErrorInterception | null = null
+  #isClientGone = false
+
+  constructor (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string) {
+    this.context = context
+    this.req = req
+    this.res = res
+    this.requestId = requestId
+    res.once('close', () => this.#onClientClose())
+  }
+
+  onRequestStart (controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    if (this.#isClientGone) controller.abort(new UpstreamError('the client closed the connection'))
+  }
+
+  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+    if (statusCode < 200) return // 1xx: Node answers the client's Expect itself
+    const out = clientHeaders(headers, this.requestId)
+    if (statusCode === 500) {
+      // Only a 500 to someone with a session can become a debug page; only then is the cookie read.
+      const sessionId = sessionIdFrom(this.req.headers.cookie, this.context.config.sessionCookie)
+      if (sessionId !== undefined) {
+        this.#interception = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, sessionId, headers[RECORD_HEADER] !== undefined)
+        return
+      }
+    }
+    this.res.writeHead(statusCode, statusMessage, out)
+  }
+
+  onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#interception === null) this.write(chunk)
+    else this.#interception.onData(chunk)
+  }
+
+  onResponseEnd (): void {
+    if (this.#interception === null) this.res.end()
+    else this.#interception.onEnd()
+  }
+
+  onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.#interception === null) this.fail(error)
+    else this.#interception.onError(error)
+  }
+
+  /** Writes to the client, pausing the upstream until the client has room again. */
+  write (chunk: Buffer): void {
+    if (this.res.write(chunk)) return
+    this.pauseUpstream()
+    this.res.once('drain', () => this.resumeUpstream())
+  }
+
+  pauseUpstream (): void {
+    this.#controller?.pause()
+  }
+
+  resumeUpstream (): void {
+    this.#controller?.resume()
+  }
+
+  /** The upstream failed: a 502 if nothing was sent yet, otherwise the client's connection is cut so it cannot mistake a partial body for a whole one. */
+  fail (error: Error): void {
+    if (this.#isClientGone) return
+    this.context.logger.error('the upstream request failed', new UpstreamError(`${this.req.method} ${this.req.url}`, { cause: error }), this.requestId)
+    if (this.res.headersSent) {
+      this.res.destroy()
+      return
+    }
+    sendPlain(this.res, 502, 'Bad Gateway\n', { 'x-request-id': this.requestId })
+  }
+
+  get isClientGone (): boolean {
+    return this.#isClientGone
+  }
+
+  #onClientClose (): void {
+    if (this.res.writableFinished) return
+    this.#isClientGone = true
+    this.#interception?.abandon()
+    this.#controller?.abort(new UpstreamError('the client closed the connection'))
+  }
+}
+
+export function sendPlain (res: ServerResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}

@@ -1,0 +1,57 @@
+/**
+ * Finds the record of a request in Redis, waiting a bounded time for one that is
+ * still being written. The wait ends on a notification (the writer publishes each
+ * stored request ID on one channel, subscribed to once at start-up), never a poll.
+ */
+import type { Redis } from 'ioredis'
+import { RedisError } from '../core/errors.ts'
+import { RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
+import { decodeRecord, type TraceRecord } from '../core/record.ts'
+
+export class RecordSource {
+  readonly #redis: Redis
+  readonly #subscriber: Redis
+  readonly #waiters = new Map<string, () => void>()
+
+  /** `subscriber` is a connection of its own: a subscribed connection can run no other commands. */
+  constructor (redis: Redis, subscriber: Redis) {
+    this.#redis = redis
+    this.#subscriber = subscriber
+    subscriber.on('message', (_channel: string, requestId: string) => this.#waiters.get(requestId)?.())
+    // Queued until connected, and renewed by ioredis after every reconnect.
+    subscriber.subscribe(RECORD_CHANNEL).catch(() => {})
+  }
+
+  /**
+   * The record, or undefined if none arrived within `waitMs`.
+   * Rejects with RedisError or RecordFormatError when Redis fails or holds something else.
+   */
+  async find (requestId: string, waitMs: number, signal: AbortSignal): Promise<TraceRecord | undefined> {
+    // Listen before the first read, so a record stored between the two is not missed.
+    const { promise: arrived, resolve } = Promise.withResolvers<void>()
+    this.#waiters.set(requestId, resolve)
+    const timer = setTimeout(resolve, waitMs)
+    const onAbort = (): void => resolve()
+    signal.addEventListener('abort', onAbort)
+    try {
+      const first = await this.#read(requestId)
+      if (first !== undefined || waitMs === 0) return first
+      await arrived
+      return signal.aborted ? undefined : await this.#read(requestId)
+    } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+      this.#waiters.delete(requestId)
+    }
+  }
+
+  async #read (requestId: string): Promise<TraceRecord | undefined> {
+    let json: string | null
+    try {
+      json = await this.#redis.get(recordKey(requestId))
+    } catch (cause) {
+      throw new RedisError('reading the record failed', { cause })
+    }
+    return json === null ? undefined : decodeRecord(json)
+  }
+}

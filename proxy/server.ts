@@ -1,0 +1,97 @@
+/**
+ * The proxy: every request gets a fresh request ID (= trace ID), goes upstream
+ * through a keep-alive pool, and comes back through Exchange. WebSocket upgrades
+ * go through http-proxy-3, which relays a refused upgrade's status where undici
+ * would turn it into a 502.
+ *
+ *   request ─▶ framing check ─▶ new trace context ─▶ upstream headers ─▶ Pool.dispatch(Exchange)
+ *   response ─▶ Exchange: not a 500 with a session cookie? pipe it : ServerErrorInterception
+ */
+import { createProxyServer } from 'http-proxy-3'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { Pool } from 'undici'
+import { Logger } from '../core/log.ts'
+import { REQUEST_ID_HEADER } from '../core/protocol.ts'
+import { connectRedis } from '../core/redis.ts'
+import type { ProxyConfig } from './config.ts'
+import type { ProxyContext } from './context.ts'
+import { Exchange, sendPlain } from './exchange.ts'
+import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
+import { RecordSource } from './record-source.ts'
+import { newTraceContext } from './request-id.ts'
+import { SuperuserLookup } from './superuser.ts'
+
+export interface RunningProxy {
+  readonly server: Server
+  /** Where it listens, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string
+  close (): Promise<void>
+}
+
+/** Upstream keep-alive connections: enough for 2 cores under load (proxy-engines notes §1). */
+const UPSTREAM_CONNECTIONS = 64
+
+export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
+  const redisOptions = { url: config.redisUrl, logger, keepsProcessAlive: true }
+  const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
+  const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
+  const context: ProxyContext = {
+    config,
+    upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
+    superusers: new SuperuserLookup(redis, config.superusersKey),
+    records: new RecordSource(redis, subscriber),
+    logger,
+  }
+  const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
+  websockets.on('error', (err: Error, req: IncomingMessage) => logger.error('a WebSocket upgrade failed', err, req.headers[REQUEST_ID_HEADER] as string | undefined))
+
+  const server = createServer((req, res) => handleRequest(context, req, res))
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    const trace = newTraceContext()
+    req.headers[REQUEST_ID_HEADER] = trace.requestId
+    req.headers.traceparent = trace.traceparent
+    delete req.headers.tracestate
+    websockets.ws(req, socket, head)
+  })
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    else socket.destroy()
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return {
+    server,
+    url: `http://${host}:${address.port}`,
+    async close () {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      websockets.close()
+      await context.upstream.destroy()
+      redis.disconnect()
+      subscriber.disconnect()
+    },
+  }
+}
+
+function handleRequest (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
+  const refusal = rejectedFraming(req)
+  if (refusal !== 0) {
+    res.shouldKeepAlive = false
+    sendPlain(res, refusal, 'This request\'s Transfer-Encoding is not supported.\n')
+    return
+  }
+  const trace = newTraceContext()
+  context.upstream.dispatch({
+    path: req.url ?? '/',
+    method: req.method ?? 'GET',
+    headers: upstreamHeaders(req, trace),
+    body: hasBody(req) ? req : null,
+  }, new Exchange(context, req, res, trace.requestId))
+}
