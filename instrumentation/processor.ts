@@ -7,7 +7,8 @@
  * `supertrace/register` do it. Everything it needs comes from the environment
  * (SUPERTRACE_REDIS_URL, SUPERTRACE_TTL_SECONDS, SUPERTRACE_HOLD_MS).
  */
-import { SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api'
+import { context, SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api'
+import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { ServerResponse } from 'node:http'
 import { Logger } from '../core/log.ts'
@@ -60,7 +61,10 @@ export class SupertraceSpanProcessor implements SpanProcessor {
 
   #onFailingResponse (response: ServerResponse, request: RequestSpans): Promise<unknown> {
     request.sentServerError = true
-    return this.#write(request, { status: response.statusCode, request: response.req }, false)
+    // The server span learns its route only when it ends; the framework's instrumentation already knows it now.
+    const metadata = getRPCMetadata(context.active())
+    const route = metadata?.type === RPCType.HTTP ? metadata.route : undefined
+    return this.#write(request, { status: response.statusCode, request: response.req, route }, false)
   }
 
   #write (request: RequestSpans, response: FailedResponse | undefined, complete: boolean): Promise<unknown> {

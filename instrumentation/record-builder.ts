@@ -40,6 +40,8 @@ const STATUS_NAMES: Record<SpanStatusCode, SpanStatusName> = {
 export interface FailedResponse {
   readonly status: number
   readonly request: Pick<IncomingMessage, 'method' | 'url'>
+  /** The route template (`/orders/:id`), when the framework's instrumentation has matched one. */
+  readonly route: string | undefined
 }
 
 /**
@@ -52,7 +54,7 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
   const attrs = root.attributes
   const resource = root.resource.attributes
   const version = resource['service.version']
-  const route = attrs['http.route']
+  const route = response?.route ?? attrs['http.route']
   return {
     v: RECORD_VERSION,
     requestId: request.requestId,
@@ -69,7 +71,7 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
     },
     response: { status: response?.status ?? Number(attrs['http.response.status_code'] ?? attrs['http.status_code'] ?? 500) },
     exceptions: exceptionsOf(request),
-    spans: request.spans.map(recordSpan),
+    spans: request.spans.map((span) => recordSpan(span, span === root && !root.ended && route !== undefined ? `${root.name} ${String(route)}` : span.name)),
     droppedSpans: request.droppedSpans,
   }
 }
@@ -102,12 +104,13 @@ function recordException (value: unknown, spanId: string): RecordedException {
   return { type: typeof value, message: cut(String(value)), stack: '', frames: [], spanId }
 }
 
-function recordSpan (span: Span): RecordedSpan {
+/** `name` differs from the span's own for a server span still open: it gets the name it will end with. */
+function recordSpan (span: Span, name: string): RecordedSpan {
   const parent = span.parentSpanContext?.spanId
   return {
     spanId: span.spanContext().spanId,
     ...(parent === undefined ? {} : { parentSpanId: parent }),
-    name: cut(span.name),
+    name: cut(name),
     kind: KIND_NAMES[span.kind] ?? 'internal',
     start: hrToMs(span.startTime),
     duration: span.ended ? hrToMs(span.duration) : null,

@@ -1,0 +1,52 @@
+// A plain node:http app for the situations the example shop does not have:
+// it echoes what it received, streams under the test's control, and sends a 500
+// whose record it stores only after the response has left (a slow writer).
+import { createServer } from 'node:http'
+import { RECORD_HEADER, RECORD_VERSION, RecordWriter } from 'supertrace'
+
+const writer = new RecordWriter({ redisUrl: new URL(process.env.SUPERTRACE_REDIS_URL), ttlSeconds: 60 })
+const heldStreams = new Map() // stream ID -> response waiting to be released
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url, 'http://app')
+  switch (url.pathname) {
+    case '/headers':
+      res.setHeader('content-type', 'application/json')
+      res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/'])
+      res.end(JSON.stringify({ headers: req.headers, rawHeaders: req.rawHeaders }))
+      return
+    case '/stream':
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('first\n')
+      heldStreams.set(url.searchParams.get('id'), res)
+      return
+    case '/release':
+      heldStreams.get(url.searchParams.get('id'))?.end('second\n')
+      res.end('released\n')
+      return
+    case '/late-record': {
+      const requestId = req.headers['x-request-id']
+      res.writeHead(500, { 'content-type': 'text/plain', [RECORD_HEADER]: '1' })
+      res.end('late\n')
+      res.on('finish', () => setTimeout(() => {
+        void writer.write({
+          v: RECORD_VERSION,
+          requestId,
+          complete: true,
+          service: { name: 'plain-app' },
+          time: Date.now(),
+          request: { method: req.method, url: req.url },
+          response: { status: 500 },
+          exceptions: [{ type: 'Error', message: 'written after the 500 left', stack: 'Error: written after the 500 left', frames: [] }],
+          spans: [],
+          droppedSpans: 0,
+        })
+      }, Number(url.searchParams.get('delay') ?? 300)))
+      return
+    }
+    default:
+      res.writeHead(404).end()
+  }
+})
+
+server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write(`plain app listening on ${process.env.PORT}\n`))

@@ -1,0 +1,123 @@
+/**
+ * Real processes for the tests: a redis-server of their own on a free port, the
+ * example app with the instrumentation, and the proxy, each started as a user
+ * would start it and stopped when the test ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { TestContext } from 'node:test'
+import { Redis } from 'ioredis'
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+export const proxyBin = `${repoRoot}dist/proxy/cli.js`
+export const exampleApp = `${repoRoot}deploy/example-app/server.js`
+
+/** A port that was free a moment ago (the OS picks it). */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export class Started {
+  readonly child: ChildProcess
+  #output = ''
+
+  constructor (child: ChildProcess) {
+    this.child = child
+    child.stdout?.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
+    child.stderr?.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
+  }
+
+  get output (): string {
+    return this.#output
+  }
+
+  /** Resolves once the process has printed `text`; rejects if it exits first or takes over 15 s. */
+  async waitFor (text: string): Promise<void> {
+    const deadline = Date.now() + 15_000
+    while (!this.#output.includes(text)) {
+      if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before printing "${text}":\n${this.#output}`)
+      if (Date.now() > deadline) throw new Error(`the process did not print "${text}" in 15 s:\n${this.#output}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    this.child.kill('SIGCONT')
+    this.child.kill(signal)
+    await once(this.child, 'exit')
+  }
+}
+
+export function run (t: TestContext, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Started {
+  const started = new Started(spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }))
+  t.after(() => started.stop('SIGKILL'))
+  return started
+}
+
+export interface RunningRedis extends Started {
+  readonly url: string
+  readonly port: number
+  /** A client for the test's own checks and set-up. */
+  readonly client: Redis
+}
+
+export async function startRedis (t: TestContext, port?: number): Promise<RunningRedis> {
+  const chosen = port ?? await freePort()
+  const server = run(t, 'redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])
+  await server.waitFor('Ready to accept connections')
+  const client = new Redis(chosen, '127.0.0.1', { maxRetriesPerRequest: 1 })
+  client.on('error', () => {})
+  t.after(() => client.disconnect())
+  return Object.assign(server, { url: `redis://127.0.0.1:${chosen}`, port: chosen, client })
+}
+
+export interface RunningHttp extends Started {
+  readonly url: string
+  readonly port: number
+}
+
+export const INSTRUMENTED = ['--import', 'supertrace/register'] as const
+
+/** Starts an app with `node --import supertrace/register <file>` (or other node flags); it must print "listening". */
+export async function startApp (t: TestContext, redis: { url: string }, file = exampleApp, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = INSTRUMENTED): Promise<RunningHttp> {
+  const port = await freePort()
+  const app = run(t, process.execPath, [...nodeFlags, file], {
+    PORT: String(port),
+    SUPERTRACE_REDIS_URL: redis.url,
+    OTEL_SERVICE_NAME: 'example-shop',
+    ...env,
+  })
+  await app.waitFor('listening')
+  return Object.assign(app, { url: `http://127.0.0.1:${port}`, port })
+}
+
+/** Starts `supertrace proxy` in front of `upstream`. */
+export async function startProxy (t: TestContext, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningHttp> {
+  const port = await freePort()
+  const proxy = run(t, process.execPath, [proxyBin, 'proxy'], {
+    SUPERTRACE_UPSTREAM: upstream.url,
+    SUPERTRACE_HOST: '127.0.0.1',
+    SUPERTRACE_PORT: String(port),
+    SUPERTRACE_REDIS_URL: redis.url,
+    ...env,
+  })
+  await proxy.waitFor('listening on')
+  return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port })
+}
+
+/** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. */
+export async function startStack (t: TestContext, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
+  const redis = await startRedis(t)
+  const app = await startApp(t, redis, options.appFile, options.appEnv, options.nodeFlags)
+  const proxy = await startProxy(t, app, redis, options.proxyEnv)
+  return { redis, app, proxy }
+}
