@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import { request } from 'node:http'
+import { test } from 'node:test'
+import { get, login, visible } from './helpers/http.ts'
+import { startRedis, startStack } from './helpers/processes.ts'
+
+// node:test's timeout bounds each case: a proxy or app that waited on a dead Redis forever would fail here.
+const bounded = { timeout: 20_000 }
+
+test('with Redis stopped, a superuser gets the app\'s original 500, the proxy keeps serving, and it recovers when Redis is back', bounded, async (t) => {
+  const { redis, app, proxy } = await startStack(t)
+  const cookie = await login(proxy.url, 'admin')
+  await redis.stop('SIGKILL')
+
+  const direct = await get(`${app.url}/orders/42`, { cookie })
+  const proxied = await get(`${proxy.url}/orders/42`, { cookie })
+  const ordinary = await get(`${proxy.url}/hello`)
+
+  assert.deepEqual(visible(proxied), visible(direct), 'the original 500, not a debug page')
+  assert.equal(ordinary.status, 200)
+  assert.match(proxy.output, /ST_REDIS request_id=[0-9a-f]{32} the superuser lookup failed/)
+  assert.match(app.output, /ST_REDIS request_id=[0-9a-f]{32} a record was not stored/, 'the app logs the dropped record once, with its request ID')
+
+  const restarted = await startRedis(t, redis.port)
+  await restarted.client.sadd('supertrace:superusers', cookie.split('=')[1] ?? '')
+  let page = await get(`${proxy.url}/orders/42`, { cookie })
+  for (let i = 0; i < 50 && !page.text.includes('TypeError at'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100)) // ioredis reconnects with a back-off of at most 1 s
+    page = await get(`${proxy.url}/orders/42`, { cookie })
+  }
+  assert.match(page.text, /TypeError at \/orders\/42/)
+})
+
+test('with Redis hanging (paused), the lookup times out and the superuser gets the original 500', bounded, async (t) => {
+  const { redis, app, proxy } = await startStack(t, { proxyEnv: { SUPERTRACE_REDIS_TIMEOUT_MS: '200' } })
+  const cookie = await login(proxy.url, 'admin')
+  const direct = await get(`${app.url}/maintenance`, { cookie })
+  redis.child.kill('SIGSTOP')
+  t.after(() => { redis.child.kill('SIGCONT') })
+
+  const proxied = await get(`${proxy.url}/maintenance`, { cookie })
+
+  assert.deepEqual(visible(proxied), visible(direct))
+  assert.match(proxy.output, /ST_REDIS .*the superuser lookup failed/)
+})
+
+test('with Redis hanging, the app still answers: its 5xx is held at most SUPERTRACE_HOLD_MS, its 200s not at all', bounded, async (t) => {
+  const { redis, app } = await startStack(t, { appEnv: { SUPERTRACE_HOLD_MS: '50' } })
+  redis.child.kill('SIGSTOP')
+  t.after(() => { redis.child.kill('SIGCONT') })
+
+  const failing = await get(`${app.url}/orders/42`)
+  const ordinary = await get(`${app.url}/hello`)
+
+  assert.equal(failing.status, 500)
+  assert.match(failing.text, /Sorry, something went wrong/)
+  assert.equal(ordinary.text, 'hello\n')
+})
+
+test('with the app down, the proxy answers 502 with the request ID and logs why', bounded, async (t) => {
+  const { app, proxy } = await startStack(t)
+  await app.stop()
+
+  const response = await get(`${proxy.url}/hello`)
+
+  assert.equal(response.status, 502)
+  assert.match(String(response.headers['x-request-id']), /^[0-9a-f]{32}$/)
+  assert.match(proxy.output, new RegExp(`ST_UPSTREAM request_id=${response.headers['x-request-id']}`))
+})
+
+test('a superuser who hangs up while the proxy waits on Redis does not disturb the proxy', bounded, async (t) => {
+  const { redis, proxy } = await startStack(t, { proxyEnv: { SUPERTRACE_TRACE_WAIT_MS: '60000', SUPERTRACE_REDIS_TIMEOUT_MS: '60000' } })
+  await redis.client.sadd('supertrace:superusers', 'boss')
+  redis.child.kill('SIGSTOP') // the lookup now hangs until Redis resumes
+
+  await new Promise<void>((resolve) => {
+    const req = request(`${proxy.url}/orders/42`, { headers: { cookie: 'sessionid=boss' }, agent: false })
+    req.on('error', () => resolve())
+    req.end()
+    setTimeout(() => { req.destroy(); resolve() }, 300)
+  })
+  redis.child.kill('SIGCONT')
+
+  const after = await get(`${proxy.url}/hello`)
+  assert.equal(after.status, 200)
+  assert.equal(proxy.child.exitCode, null, 'the proxy is still running')
+})
