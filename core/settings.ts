@@ -64,7 +64,7 @@ export function describeSettings (table: SettingsTable): string {
 }
 
 function formatDefault (value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value)
+  return typeof value === 'string' || value instanceof URL ? String(value) : JSON.stringify(value)
 }
 
 // ---- parsers ---------------------------------------------------------------

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { get } from './helpers/http.ts'
+import { freePort, repoRoot, run, startRedis } from './helpers/processes.ts'
+
+const ESM_APP = `import express from 'express'
+const app = express()
+app.get('/ok', (req, res) => res.send('ok'))
+app.get('/boom', (req, res) => { throw new Error('boom from a fresh ESM app') })
+app.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'))
+`
+const CJS_APP = ESM_APP.replace("import express from 'express'", "const express = require('express')").replace('ESM', 'CommonJS')
+
+test('the packed tarball, installed into a fresh app outside the repo, gives supertrace/register, the supertrace bin and the root exports', { timeout: 240_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'supertrace-fresh-app-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n').pop() ?? ''
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }))
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `./${tarball}`, 'express@5'], { cwd: dir, stdio: 'pipe' })
+  writeFileSync(join(dir, 'app.mjs'), ESM_APP)
+  writeFileSync(join(dir, 'app.cjs'), CJS_APP)
+
+  // Built JavaScript with type declarations: nothing for the user to compile.
+  const installed = join(dir, 'node_modules', 'supertrace')
+  assert.ok(existsSync(join(installed, 'dist', 'index.d.ts')))
+  assert.ok(existsSync(join(installed, 'dist', 'instrumentation', 'register.d.ts')))
+  assert.ok(!existsSync(join(installed, 'proxy')), 'no TypeScript sources are shipped')
+  const exported = execFileSync(process.execPath, ['--input-type=module', '-e', "import * as s from 'supertrace'; console.log(typeof s.SupertraceSpanProcessor, typeof s.decodeRecord)"], { cwd: dir, encoding: 'utf8' })
+  assert.equal(exported.trim(), 'function function')
+  assert.match(execFileSync(join(dir, 'node_modules', '.bin', 'supertrace'), ['--help'], { encoding: 'utf8' }), /Commands:/)
+
+  const redis = await startRedis(t)
+  await redis.client.sadd('supertrace:superusers', 'boss')
+  for (const [file, flag] of [['app.mjs', '--import'], ['app.cjs', '--require']] as const) {
+    const appPort = await freePort()
+    const app = run(t, process.execPath, [flag, 'supertrace/register', file], { PORT: String(appPort), SUPERTRACE_REDIS_URL: redis.url }, dir)
+    await app.waitFor('listening')
+    const proxyPort = await freePort()
+    const proxy = run(t, join(dir, 'node_modules', '.bin', 'supertrace'), ['proxy'], {
+      SUPERTRACE_UPSTREAM: `http://127.0.0.1:${appPort}`, SUPERTRACE_PORT: String(proxyPort), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redis.url,
+    }, dir)
+    await proxy.waitFor('listening on')
+
+    const page = await get(`http://127.0.0.1:${proxyPort}/boom`, { cookie: 'sessionid=boss', accept: 'application/json' })
+
+    const report = JSON.parse(page.text) as { record: { exceptions: Array<{ message: string, frames: Array<{ file: string, line: number }> }> } }
+    const [exception] = report.record.exceptions
+    assert.match(exception?.message ?? '', /^boom from a fresh (ESM|CommonJS) app$/)
+    assert.ok(exception?.frames[0]?.file.endsWith(file), `${flag}: the first frame is in ${file}`)
+    assert.equal(exception?.frames[0]?.line, 4)
+    assert.equal((await get(`http://127.0.0.1:${proxyPort}/ok`)).text, 'ok')
+    await app.stop()
+    await proxy.stop()
+  }
+  assert.ok(readFileSync(join(installed, 'package.json'), 'utf8').includes('"engines"'))
+})

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { test } from 'node:test'
+import { proxySettings } from '../proxy/config.ts'
+import { proxyBin } from './helpers/processes.ts'
+
+function supertrace (args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null, stdout: string, stderr: string } {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SUPERTRACE_')))
+  return spawnSync(process.execPath, [proxyBin, ...args], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 10_000 })
+}
+
+test('supertrace --help lists the commands', () => {
+  const { status, stdout } = supertrace(['--help'])
+  assert.equal(status, 0)
+  assert.match(stdout, /^ {2}proxy /m)
+  assert.match(stdout, /^ {2}health /m)
+  assert.match(stdout, /node --import supertrace\/register/)
+})
+
+test('supertrace proxy --help lists every setting with its default', () => {
+  const { status, stdout } = supertrace(['proxy', '--help'])
+  assert.equal(status, 0)
+  for (const setting of Object.values(proxySettings)) {
+    assert.ok(stdout.includes(setting.env), `${setting.env} is listed`)
+  }
+  assert.match(stdout, /SUPERTRACE_PORT .*\n.*default 8080/)
+  assert.match(stdout, /SUPERTRACE_HOST .*\n.*default 0\.0\.0\.0/)
+  assert.match(stdout, /SUPERTRACE_SESSION_COOKIE .*\n.*default sessionid/)
+  assert.match(stdout, /SUPERTRACE_REDIS_URL .*\n.*default redis:\/\/127\.0\.0\.1:6379/)
+  assert.match(stdout, /SUPERTRACE_UPSTREAM .*\n.*required, e\.g\. http:\/\/127\.0\.0\.1:3000/)
+})
+
+test('without SUPERTRACE_UPSTREAM the proxy does not start, and says what to set', () => {
+  const { status, stderr } = supertrace(['proxy'])
+  assert.equal(status, 78)
+  assert.match(stderr, /SUPERTRACE_UPSTREAM is required; for example SUPERTRACE_UPSTREAM=http:\/\/127\.0\.0\.1:3000/)
+})
+
+test('every wrong setting is named at once, each with a valid example', () => {
+  const { status, stderr } = supertrace(['proxy'], {
+    SUPERTRACE_UPSTREAM: 'ftp://example',
+    SUPERTRACE_PORT: '80800',
+    SUPERTRACE_REDIS_URL: 'localhost:6379',
+    SUPERTRACE_SESSION_COOKIE: 'session id',
+    SUPERTRACE_TRACE_WAIT_MS: '-1',
+  })
+  assert.equal(status, 78)
+  assert.match(stderr, /SUPERTRACE_UPSTREAM="ftp:\/\/example" is not valid: .*for example SUPERTRACE_UPSTREAM=http:\/\/127\.0\.0\.1:3000/)
+  assert.match(stderr, /SUPERTRACE_PORT="80800" is not valid: it must be a whole number from 1 to 65535; for example SUPERTRACE_PORT=8080/)
+  assert.match(stderr, /SUPERTRACE_REDIS_URL="localhost:6379" is not valid: it must be a URL starting with redis: or rediss:; for example SUPERTRACE_REDIS_URL=redis:\/\/127\.0\.0\.1:6379/)
+  assert.match(stderr, /SUPERTRACE_SESSION_COOKIE="session id" is not valid/)
+  assert.match(stderr, /SUPERTRACE_TRACE_WAIT_MS="-1" is not valid/)
+})
+
+test('an upstream with a path is refused: the proxy forwards whole origins', () => {
+  const { status, stderr } = supertrace(['proxy'], { SUPERTRACE_UPSTREAM: 'http://127.0.0.1:3000/app' })
+  assert.equal(status, 78)
+  assert.match(stderr, /SUPERTRACE_UPSTREAM=.*must be an origin such as http:\/\/127\.0\.0\.1:3000, with no path/)
+})
+
+test('an unknown command is an error that shows the usage', () => {
+  const { status, stderr } = supertrace(['prox'])
+  assert.equal(status, 2)
+  assert.match(stderr, /unknown command "prox"/)
+  assert.match(stderr, /Usage: supertrace <command>/)
+})
+
+test('supertrace health fails when no proxy listens on SUPERTRACE_PORT', () => {
+  const { status } = supertrace(['health'], { SUPERTRACE_PORT: '1' })
+  assert.equal(status, 1)
+})

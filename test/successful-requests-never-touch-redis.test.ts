@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Redis } from 'ioredis'
+import { get } from './helpers/http.ts'
+import { startStack } from './helpers/processes.ts'
+
+test('requests that succeed cost no Redis command, in the proxy or in the app, even with a session cookie', async (t) => {
+  const { redis, proxy } = await startStack(t)
+  const monitor = new Redis(redis.port, '127.0.0.1')
+  t.after(() => monitor.disconnect())
+  const commands: string[] = []
+  const feed = await monitor.monitor()
+  feed.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')))
+  t.after(() => feed.disconnect())
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  for (let i = 0; i < 20; i++) {
+    assert.equal((await get(`${proxy.url}/hello`, { cookie: 'sessionid=someone' })).status, 200)
+  }
+  const failed = await get(`${proxy.url}/orders/42`, { cookie: 'sessionid=someone' })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+
+  // The one failing request is the control: it must show up, so the monitor is really watching.
+  const failedId = String(failed.headers['x-request-id'])
+  assert.ok(commands.some((c) => c.startsWith(`set supertrace:trace:${failedId}`)), 'the failing request\'s record was written')
+  assert.ok(commands.some((c) => c.startsWith('sismember supertrace:superusers someone')), 'the failing request\'s cookie was looked up')
+  const others = commands.filter((c) => !c.includes(failedId) && !c.startsWith('sismember') && !['multi', 'exec'].includes(c))
+  assert.deepEqual(others, [], 'nothing else reached Redis')
+})
