@@ -121,6 +121,10 @@ function ensureRedisServer (): void {
       process.exit(1)
     }
   }
+  if (!onPath('redis-server')) {
+    process.stderr.write(`apt-get installed redis-server, but it is not on PATH (${process.env.PATH ?? ''})\n`)
+    process.exit(1)
+  }
 }
 
 /** Returns the Redis URL to use: the user's, or that of a redis-server of our own (never on 6379, which may be someone's real Redis). */
@@ -177,11 +181,12 @@ The supertrace demo is running. Open ${base}/ in a browser (the proxy, in front 
   2. Open ${base}/orders/42: the app throws a TypeError and you see supertrace's debug page.
   3. Open ${base}/login?user=alice (not a superuser), then /orders/42 again: the app's own 500.
 
-With curl:
-  curl -i ${base}/orders/42                                      # anyone: the app's own 500
-  curl -c /tmp/st-cookies -s -o /dev/null '${base}/login?user=admin'   # a superuser session
-  curl -b /tmp/st-cookies ${base}/orders/42                      # the debug page
-  curl -b /tmp/st-cookies -H 'Accept: application/json' ${base}/orders/42   # the same, as JSON
+With curl, the app's own 500 that anyone gets:
+  curl -i ${base}/orders/42
+and a superuser session, then the debug page (as HTML, then as JSON):
+  curl -c /tmp/st-cookies -s -o /dev/null '${base}/login?user=admin'
+  curl -b /tmp/st-cookies ${base}/orders/42
+  curl -b /tmp/st-cookies -H 'Accept: application/json' ${base}/orders/42
 
 (app: http://127.0.0.1:${app}, Redis: ${redisUrl})
 Press Ctrl-C to stop.
@@ -209,10 +214,12 @@ async function main (): Promise<void> {
     process.stdout.write(HELP)
     return
   }
-  process.on('SIGINT', () => { void shutdown(0, 'Stopping the demo…') })
-  process.on('SIGTERM', () => { void shutdown(0, 'Stopping the demo…') })
-  // Our children are in their own process groups: should we die some other way, don't leave them behind.
-  process.on('exit', () => { for (const { process: child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  // SIGHUP too: the children are in their own process groups, so a closed terminal would not reach them.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { void shutdown(0, 'Stopping the demo…') })
+  // And should we die some other way (a bug), don't leave them behind.
+  process.on('exit', () => {
+    for (const { process: child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
 
   const redisUrl = await startRedis()
   const appPort = await startApp(redisUrl)

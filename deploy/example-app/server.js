@@ -8,6 +8,7 @@ import express from 'express'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 
+// HOST: 0.0.0.0 in a container (deploy/docker-compose.yml); loopback otherwise.
 const port = Number(process.env.PORT ?? 3000)
 const redis = new Redis(process.env.SUPERTRACE_REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true })
 const sessions = new Map() // session ID -> user name
@@ -91,6 +92,6 @@ async function chargeCard (user) {
   throw new Error(`card declined for ${user ?? 'a guest'}`)
 }
 
-app.listen(port, '127.0.0.1', () => {
+app.listen(port, process.env.HOST ?? '127.0.0.1', () => {
   process.stdout.write(`example app listening on http://127.0.0.1:${port}\n`)
 })
