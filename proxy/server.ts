@@ -11,6 +11,7 @@ import { createProxyServer } from 'http-proxy-3'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
+import { UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
 import { REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
@@ -44,7 +45,10 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     logger,
   }
   const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
-  websockets.on('error', (err: Error, req: IncomingMessage) => logger.error('a WebSocket upgrade failed', err, req.headers[REQUEST_ID_HEADER] as string | undefined))
+  websockets.on('error', (err: Error, req: IncomingMessage, client: ServerResponse | Socket) => {
+    logger.error('a WebSocket upgrade failed', new UpstreamError(`upgrade of ${req.url}`, { cause: err }), req.headers[REQUEST_ID_HEADER] as string | undefined)
+    client.destroy()
+  })
 
   const server = createServer((req, res) => handleRequest(context, req, res))
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
