@@ -10,7 +10,7 @@ export type LogLevel = 'info' | 'warn' | 'error'
 export class Logger {
   readonly #component: string
 
-  constructor (component: 'proxy' | 'instrumentation' | 'demo') {
+  constructor (component: 'proxy' | 'instrumentation') {
     this.#component = component
   }
 

@@ -5,7 +5,7 @@
  */
 
 /** The request ID is the W3C trace ID: 32 lowercase hex digits, not all zero. */
-export const REQUEST_ID_PATTERN = /^(?!0{32})[0-9a-f]{32}$/
+const REQUEST_ID_PATTERN = /^(?!0{32})[0-9a-f]{32}$/
 
 export function isRequestId (value: string): boolean {
   return REQUEST_ID_PATTERN.test(value)
