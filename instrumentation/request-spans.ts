@@ -10,6 +10,7 @@ import { trace, type Context } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
 
 const kRequest = Symbol('supertrace.request')
+const kPatched = Symbol('supertrace.patched')
 
 type TrackedSpan = Span & { [kRequest]?: RequestSpans }
 
@@ -93,5 +94,3 @@ export function captureRecordedExceptions (span: Span): void {
   }
   proto[kPatched] = true
 }
-
-const kPatched = Symbol('supertrace.patched')

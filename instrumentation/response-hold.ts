@@ -19,6 +19,7 @@ import { activeRequest, type RequestSpans } from './request-spans.ts'
 export type FailingResponseHandler = (response: ServerResponse, request: RequestSpans) => Promise<unknown>
 
 const kState = Symbol('supertrace.response')
+const kInstalled = Symbol('supertrace.installed')
 /** No request is known for this response: let it go untouched. */
 const UNTRACKED = 0
 /** The record is being written; the response's end is on its way. */
@@ -62,8 +63,6 @@ export function holdFailingResponses (onFailingResponse: FailingResponseHandler,
     return this
   } as End
 }
-
-const kInstalled = Symbol('supertrace.installed')
 
 /** Ties the response to the request in whose async context it is sent, and tells the proxy a record is coming. */
 function announce (response: TrackedResponse): ResponseState {

@@ -11,7 +11,7 @@ import { RedisError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
 import { RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { encodeRecord, type TraceRecord } from '../core/record.ts'
-import { connectRedis } from '../core/redis.ts'
+import { connectOnDemand, connectRedis } from '../core/redis.ts'
 
 /** A write Redis has not acknowledged by then has failed; the app is never held this long (see SUPERTRACE_HOLD_MS). */
 const WRITE_TIMEOUT_MS = 2000
@@ -39,7 +39,7 @@ export class RecordWriter {
       commandTimeoutMs: WRITE_TIMEOUT_MS,
       purpose: 'writing records',
       logger: this.#logger,
-      keepsProcessAlive: false,
+      onDemand: true,
     })
   }
 
@@ -56,11 +56,11 @@ export class RecordWriter {
     this.#inFlight++
     const json = encodeRecord(record)
     // The writer's own Redis commands must not become spans of the failing request.
-    return context.with(suppressTracing(context.active()), () =>
-      this.#redis.multi()
+    return context.with(suppressTracing(context.active()), () => connectOnDemand(this.#redis)
+      .then(() => this.#redis.multi()
         .set(recordKey(record.requestId), json, 'EX', this.#ttlSeconds)
         .publish(RECORD_CHANNEL, record.requestId)
-        .exec())
+        .exec()))
       .then(() => true, (cause: unknown) => {
         this.#logger.error('a record was not stored', new RedisError('the record write failed', { cause }), record.requestId)
         return false

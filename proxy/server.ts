@@ -34,7 +34,7 @@ export interface RunningProxy {
 const UPSTREAM_CONNECTIONS = 64
 
 export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
-  const redisOptions = { url: config.redisUrl, logger, keepsProcessAlive: true }
+  const redisOptions = { url: config.redisUrl, logger, onDemand: false }
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { request } from 'node:http'
 import { test } from 'node:test'
 import { get, login, visible } from './helpers/http.ts'
-import { startRedis, startStack } from './helpers/processes.ts'
+import { freePort, repoRoot, startRedis, startStack } from './helpers/processes.ts'
 
 // node:test's timeout bounds each case: a proxy or app that waited on a dead Redis forever would fail here.
 const bounded = { timeout: 20_000 }
@@ -84,4 +86,28 @@ test('a superuser who hangs up while the proxy waits on Redis does not disturb t
   const after = await get(`${proxy.url}/hello`)
   assert.equal(after.status, 200)
   assert.equal(proxy.child.exitCode, null, 'the proxy is still running')
+})
+
+test('a process with the instrumentation still exits on its own when Redis is unreachable, even after a failed request', bounded, async (t) => {
+  const closedPort = await freePort()
+  // Serves one request that fails with a 500, then closes its server: nothing of its own is left to keep it alive.
+  const script = `
+    import { createServer, get } from 'node:http'
+    const server = createServer((req, res) => { res.statusCode = 500; res.end('no') })
+    server.listen(0, '127.0.0.1', () => get('http://127.0.0.1:' + server.address().port + '/', (res) => {
+      res.resume(); res.on('end', () => { console.log('status ' + res.statusCode); server.close() })
+    }))`
+  const child = spawn(process.execPath, ['--import', 'supertrace/register', '--input-type=module', '-e', script], {
+    cwd: repoRoot, env: { ...process.env, SUPERTRACE_REDIS_URL: `redis://127.0.0.1:${closedPort}` }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.after(() => child.kill('SIGKILL'))
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+
+  const [code] = await once(child, 'exit') as [number | null]
+
+  assert.equal(code, 0, output)
+  assert.match(output, /status 500/)
+  assert.match(output, /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable for writing records/)
 })
