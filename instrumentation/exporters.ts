@@ -21,7 +21,7 @@ export function exportProcessorsFromEnv (env: NodeJS.ProcessEnv, logger: Logger)
   for (const name of names) {
     if (name === 'none') return []
     if (name === 'console') processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }))
-    else if (name === 'otlp') processors.push(new BatchSpanProcessor({ exporter: otlpExporter(env) }))
+    else if (name === 'otlp') processors.push(new BatchSpanProcessor({ exporter: otlpExporter(env), ...batchOptions(env) }))
     else logger.warn(`OTEL_TRACES_EXPORTER=${name} is not supported by supertrace/register (otlp, console or none); build your own NodeSDK with SupertraceSpanProcessor to use it`)
   }
   return processors
@@ -32,6 +32,20 @@ function otlpExporter (env: NodeJS.ProcessEnv): SpanExporter {
     case 'grpc': return new OtlpGrpc()
     case 'http/json': return new OtlpJson()
     default: return new OtlpProto()
+  }
+}
+
+/** The OTEL_BSP_* variables, which sdk-trace 3's BatchSpanProcessor no longer reads itself (sdk-node's create-from-env does). */
+function batchOptions (env: NodeJS.ProcessEnv): { maxQueueSize?: number, scheduledDelayMillis?: number, exportTimeoutMillis?: number, maxExportBatchSize?: number } {
+  const read = (name: string): number | undefined => {
+    const value = Number(env[name])
+    return env[name] !== undefined && env[name] !== '' && Number.isFinite(value) && value >= 0 ? value : undefined
+  }
+  return {
+    maxQueueSize: read('OTEL_BSP_MAX_QUEUE_SIZE'),
+    scheduledDelayMillis: read('OTEL_BSP_SCHEDULE_DELAY'),
+    exportTimeoutMillis: read('OTEL_BSP_EXPORT_TIMEOUT'),
+    maxExportBatchSize: read('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
   }
 }
 
