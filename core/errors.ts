@@ -12,6 +12,8 @@ export const ErrorCodes = {
   REDIS: 'ST_REDIS',
   /** The upstream app could not be reached, or broke off its response. */
   UPSTREAM: 'ST_UPSTREAM',
+  /** A session cookie or the session it names could not be used to decide: forged, missing, unreadable or of the wrong type. */
+  SESSION: 'ST_SESSION',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -57,5 +59,14 @@ export class UpstreamError extends SupertraceError {
 
   constructor (message: string, options?: ErrorOptions) {
     super(ErrorCodes.UPSTREAM, message, options)
+  }
+}
+
+/** The superuser lookup could not use a session (it is then not a superuser's). The message never holds the cookie's value. */
+export class SessionError extends SupertraceError {
+  override readonly name = 'SessionError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super(ErrorCodes.SESSION, message, options)
   }
 }

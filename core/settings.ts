@@ -12,6 +12,10 @@ export interface Setting<T> {
   readonly default: T | undefined
   /** A valid value, shown in errors and in `--help`. */
   readonly example: string
+  /** Shown by `--help` instead of the default, when the default depends on other settings. */
+  readonly defaultText?: string
+  /** A secret's value is never repeated in an error message. */
+  readonly isSecret?: boolean
   /** Returns the value, or throws a `SettingProblem` saying what a valid value is. */
   readonly parse: (raw: string) => T
 }
@@ -49,7 +53,7 @@ export function loadSettings<T extends SettingsTable> (table: T, env: NodeJS.Pro
       values[key] = setting.parse(raw)
     } catch (err) {
       const why = err instanceof SettingProblem ? err.message : String(err)
-      problems.push(`${setting.env}=${JSON.stringify(raw)} is not valid: it must ${why}; for example ${setting.env}=${setting.example}`)
+      problems.push(`${setting.env}=${setting.isSecret === true ? '(hidden)' : JSON.stringify(raw)} is not valid: it must ${why}; for example ${setting.env}=${setting.example}`)
       values[key] = setting.default
     }
   }
@@ -58,7 +62,7 @@ export function loadSettings<T extends SettingsTable> (table: T, env: NodeJS.Pro
 
 /** The settings as `--help` lists them: variable, default, what it does. */
 export function describeSettings (table: SettingsTable): string {
-  const rows = Object.values(table).map((s) => [s.env, s.default === undefined ? `(required, e.g. ${s.example})` : `default ${formatDefault(s.default)}`, s.description] as const)
+  const rows = Object.values(table).map((s) => [s.env, s.defaultText !== undefined ? `default ${s.defaultText}` : s.default === undefined ? `(required, e.g. ${s.example})` : `default ${formatDefault(s.default)}`, s.description] as const)
   const nameWidth = Math.max(...rows.map(([name]) => name.length))
   return rows.map(([name, def, text]) => `  ${name.padEnd(nameWidth)}  ${text}\n  ${' '.repeat(nameWidth)}  ${def}`).join('\n')
 }

@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
 import { describeSettings } from '../core/settings.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
+import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
 import { startProxy } from './server.ts'
 
 const USAGE = `Usage: supertrace <command> [--help]
@@ -19,6 +20,10 @@ and everyone else the app's own 500.
 Commands:
   proxy    Run the proxy in front of your app (see: supertrace proxy --help)
   health   Exit 0 if a proxy answers on SUPERTRACE_PORT of this machine (container health checks)
+  check-session --cookie '<Cookie header>'
+           Explain step by step whether that request is a superuser's (exit 0 yes, 1 no, 2 bad settings)
+  grant <session id>, revoke <session id>
+           Add a session to, or remove it from, the superusers' set (SUPERTRACE_LOOKUP=set)
 
 Options:
   --help, -h     Show this help
@@ -30,9 +35,10 @@ The app side is not a command: start your app with
 
 const PROXY_USAGE = `Usage: supertrace proxy
 
-Forwards every request to SUPERTRACE_UPSTREAM. On a 500, a superuser (the session
-cookie is in the Redis set SUPERTRACE_SUPERUSERS_KEY) gets the debug page built from
+Forwards every request to SUPERTRACE_UPSTREAM. On a 500, a superuser (decided by
+SUPERTRACE_LOOKUP from the session cookie and Redis) gets the debug page built from
 the record the app's instrumentation stored; everyone else gets the app's own 500.
+supertrace check-session explains the decision for a given Cookie header.
 
 Settings (environment variables):
 ${describeSettings(proxySettings)}
@@ -63,23 +69,39 @@ async function main (argv: readonly string[]): Promise<number> {
       return runProxy()
     case 'health':
       return checkHealth()
+    case 'check-session':
+      if (wantsHelp) return writeUsage(CHECK_SESSION_USAGE)
+      return checkSession(rest, writeOut, writeErr)
+    case 'grant':
+    case 'revoke':
+      if (wantsHelp) return writeUsage(GRANT_USAGE)
+      return grantOrRevoke(command, rest, writeOut, writeErr)
     default:
       process.stderr.write(`supertrace: unknown command "${command}"\n\n${USAGE}`)
       return 2
   }
 }
 
+const writeOut = (text: string): void => { process.stdout.write(text) }
+const writeErr = (text: string): void => { process.stderr.write(text) }
+
+function writeUsage (usage: string): number {
+  writeOut(usage)
+  return 0
+}
+
 async function runProxy (): Promise<number> {
   const logger = new Logger('proxy')
   let config
+  let proxy
   try {
     config = loadProxyConfig()
+    proxy = await startProxy(config, logger) // a lookup script Redis refuses is a ConfigError too
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     process.stderr.write(`supertrace proxy: cannot start, the settings are wrong:\n${err.problems.map((p) => `  ${p}`).join('\n')}\nSee: supertrace proxy --help\n`)
     return 78 // EX_CONFIG
   }
-  const proxy = await startProxy(config, logger)
   logger.info(`listening on ${proxy.url}, forwarding to ${config.upstream.origin}`)
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve()

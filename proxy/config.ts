@@ -3,8 +3,9 @@
  * with every problem listed, each naming its variable and showing a valid example.
  */
 import { ConfigError } from '../core/errors.ts'
-import { DEFAULT_SUPERUSERS_KEY } from '../core/protocol.ts'
-import { hostname, integer, loadSettings, redisKey, SettingProblem, token, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { hostname, integer, loadSettings, SettingProblem, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
+import { lookupSettings } from './lookup/settings.ts'
 
 export const proxySettings = {
   upstream: {
@@ -39,20 +40,7 @@ export const proxySettings = {
     example: 'redis://127.0.0.1:6379',
     parse: url(['redis:', 'rediss:']),
   },
-  sessionCookie: {
-    env: 'SUPERTRACE_SESSION_COOKIE',
-    description: 'The name of the app\'s session cookie.',
-    default: 'sessionid',
-    example: 'sessionid',
-    parse: token,
-  },
-  superusersKey: {
-    env: 'SUPERTRACE_SUPERUSERS_KEY',
-    description: 'The Redis set of superuser session IDs: `SADD <key> <session id>`.',
-    default: DEFAULT_SUPERUSERS_KEY,
-    example: DEFAULT_SUPERUSERS_KEY,
-    parse: redisKey,
-  },
+  ...lookupSettings,
   traceWaitMs: {
     env: 'SUPERTRACE_TRACE_WAIT_MS',
     description: 'The longest a superuser\'s 500 waits for the app\'s record before the page is shown without it.',
@@ -76,10 +64,30 @@ export const proxySettings = {
   },
 } satisfies SettingsTable
 
-export type ProxyConfig = SettingsOf<typeof proxySettings>
+export type ProxyConfig = SettingsOf<typeof proxySettings> & {
+  /** The superuser lookup, from SUPERTRACE_LOOKUP and the settings of its mode. */
+  readonly lookup: LookupPlan
+}
 
 export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyConfig {
   const { values, problems } = loadSettings(proxySettings, env)
-  if (problems.length > 0) throw new ConfigError(problems)
-  return values
+  const { plan, problems: lookupProblems } = buildLookupPlan(values)
+  if (problems.length > 0 || plan === null) throw new ConfigError([...problems, ...lookupProblems])
+  return Object.freeze({ ...values, lookup: plan })
+}
+
+/** What `check-session`, `grant` and `revoke` read: Redis and the lookup, not the upstream. */
+export const lookupToolSettings = {
+  redisUrl: proxySettings.redisUrl,
+  redisTimeoutMs: proxySettings.redisTimeoutMs,
+  ...lookupSettings,
+} satisfies SettingsTable
+
+export type LookupToolConfig = SettingsOf<typeof lookupToolSettings> & { readonly lookup: LookupPlan }
+
+export function loadLookupToolConfig (env: NodeJS.ProcessEnv = process.env): LookupToolConfig {
+  const { values, problems } = loadSettings(lookupToolSettings, env)
+  const { plan, problems: lookupProblems } = buildLookupPlan(values)
+  if (problems.length > 0 || plan === null) throw new ConfigError([...problems, ...lookupProblems])
+  return Object.freeze({ ...values, lookup: plan })
 }

@@ -3,7 +3,7 @@ import type { Pool } from 'undici'
 import type { Logger } from '../core/log.ts'
 import type { ProxyConfig } from './config.ts'
 import type { RecordSource } from './record-source.ts'
-import type { SuperuserLookup } from './superuser.ts'
+import type { SuperuserLookup } from './lookup/lookup.ts'
 
 export interface ProxyContext {
   readonly config: ProxyConfig

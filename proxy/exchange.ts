@@ -11,7 +11,6 @@ import { RECORD_HEADER } from '../core/protocol.ts'
 import { clientHeaders } from './headers.ts'
 import type { ProxyContext } from './context.ts'
 import { ServerErrorInterception } from './server-error.ts'
-import { sessionIdFrom } from './superuser.ts'
 
 export class Exchange implements Dispatcher.DispatchHandler {
   readonly context: ProxyContext
@@ -40,9 +39,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const out = clientHeaders(headers, this.requestId)
     if (statusCode === 500) {
       // Only a 500 to someone with a session can become a debug page; only then is the cookie read.
-      const sessionId = sessionIdFrom(this.req.headers.cookie, this.context.config.sessionCookie)
-      if (sessionId !== undefined) {
-        this.#interception = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, sessionId, headers[RECORD_HEADER] !== undefined)
+      if (this.context.superusers.hasSessionCookie(this.req.headers.cookie)) {
+        this.#interception = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, headers[RECORD_HEADER] !== undefined)
         return
       }
     }

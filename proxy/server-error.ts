@@ -33,17 +33,13 @@ export class ServerErrorInterception {
   #hasUpstreamEnded = false
   #upstreamError: Error | null = null
 
-  constructor (exchange: Exchange, response: HeldResponse, sessionId: string, isRecordAnnounced: boolean) {
+  constructor (exchange: Exchange, response: HeldResponse, isRecordAnnounced: boolean) {
     this.#exchange = exchange
     this.#response = response
     this.#isRecordAnnounced = isRecordAnnounced
-    exchange.context.superusers.isSuperuser(sessionId).then(
-      (isSuperuser) => (isSuperuser ? this.#showDebugPage() : this.#sendOriginal()),
-      (err: unknown) => {
-        // Fail closed: without a clear yes from Redis, nobody sees a trace.
-        exchange.context.logger.error('the superuser lookup failed; sending the original 500', err, exchange.requestId)
-        this.#sendOriginal()
-      })
+    // Fail closed: the lookup answers true only for a clear yes, and logs whatever kept it from one.
+    void exchange.context.superusers.isSuperuser(exchange.req.headers.cookie, exchange.requestId)
+      .then((isSuperuser) => (isSuperuser ? this.#showDebugPage() : this.#sendOriginal()))
   }
 
   onData (chunk: Buffer): void {

@@ -19,9 +19,9 @@ import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
 import { Exchange, sendPlain } from './exchange.ts'
 import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
+import { SuperuserLookup } from './lookup/lookup.ts'
 import { RecordSource } from './record-source.ts'
 import { newTraceContext } from './request-id.ts'
-import { SuperuserLookup } from './superuser.ts'
 
 export interface RunningProxy {
   readonly server: Server
@@ -36,11 +36,13 @@ const UPSTREAM_CONNECTIONS = 64
 export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
   const redisOptions = { url: config.redisUrl, logger, onDemand: false }
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
+  const superusers = new SuperuserLookup(config.lookup, redis, logger)
+  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); throw err })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
     upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
-    superusers: new SuperuserLookup(redis, config.superusersKey),
+    superusers,
     records: new RecordSource(redis, subscriber),
     logger,
   }

@@ -1,0 +1,244 @@
+/**
+ * The superuser lookup: one pipeline, cookie → verify → key → read → decode →
+ * field → decide, run for a 500 that the proxy would replace and for
+ * `supertrace check-session` alike, so what an admin is told is what the proxy does.
+ *
+ * It fails closed: any doubt (no cookie, a bad signature, no session, an
+ * unreadable value, a wrong type, a Redis error or timeout) is "no". It keeps no
+ * cache, so a session that is gone stops counting at once. Redis only ever gets
+ * single-key reads (GET, SISMEMBER, EVALSHA) with the cookie's data as an
+ * argument; every command is bounded by SUPERTRACE_REDIS_TIMEOUT_MS.
+ */
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import { ReplyError, type Redis } from 'ioredis'
+import { ConfigError, RedisError, SessionError, type SupertraceError } from '../../core/errors.ts'
+import type { Logger } from '../../core/log.ts'
+import { findCookie, hasCookie, mask } from './cookie.ts'
+import { verifyExpressSession } from './express-signature.ts'
+import { decodePickle, isDict, PickleRefusal } from './pickle.ts'
+import type { Decoding, LookupPlan, Verdict } from './presets.ts'
+
+export type StepName = 'cookie' | 'verify' | 'key' | 'read' | 'decode' | 'field' | 'decide'
+
+export interface Step {
+  readonly name: StepName
+  /** What the step found, for a person: secrets never, cookie values and session IDs masked. */
+  readonly text: string
+}
+
+export interface Decision {
+  readonly isSuperuser: boolean
+  readonly steps: readonly Step[]
+  /** Why, in one sentence. */
+  readonly reason: string
+  /** Set when the answer is "no" because something was wrong rather than because the user is not a superuser. */
+  readonly problem: SupertraceError | null
+}
+
+/** A session value longer than this is not read (connect-redis and Django sessions are a few hundred bytes). */
+const MAX_SESSION_BYTES = 1024 * 1024
+
+export class SuperuserLookup {
+  readonly plan: LookupPlan
+  readonly #redis: Redis
+  readonly #logger: Logger
+  /** lua mode: the script's SHA1, under which EVALSHA runs it. */
+  readonly #scriptSha: string | null
+
+  constructor (plan: LookupPlan, redis: Redis, logger: Logger) {
+    this.plan = plan
+    this.#redis = redis
+    this.#logger = logger
+    this.#scriptSha = plan.mode === 'lua' ? createHash('sha1').update(plan.script.source).digest('hex') : null
+  }
+
+  /** Whether a 500 to this request is worth holding: its Cookie header has the session cookie. Cheap, synchronous. */
+  hasSessionCookie (cookieHeader: string | undefined): boolean {
+    return hasCookie(cookieHeader, this.plan.cookieName)
+  }
+
+  /** Resolves true only for a clear yes; never rejects. A failure is logged once, with the request ID and never the cookie. */
+  async isSuperuser (cookieHeader: string | undefined, requestId: string): Promise<boolean> {
+    const decision = await this.decide(cookieHeader)
+    if (decision.problem !== null) this.#logger.error('the superuser lookup failed; sending the original 500', decision.problem, requestId)
+    return decision.isSuperuser
+  }
+
+  /**
+   * lua mode: loads the script at start-up, so that the first 500 costs one round trip
+   * and a script that does not compile stops the proxy. If Redis is not reachable
+   * yet, the script is loaded by the first lookup instead.
+   */
+  async prepare (): Promise<void> {
+    if (this.plan.mode !== 'lua') return
+    if (this.#redis.status !== 'ready') {
+      const ready = once(this.#redis, 'ready').then(() => true, () => false)
+      const waited = new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref())
+      if (!await Promise.race([ready, waited])) return
+    }
+    try {
+      await this.#loadScript()
+    } catch (err) {
+      if (err instanceof ReplyError) throw new ConfigError([`SUPERTRACE_LOOKUP_SCRIPT (${this.plan.script.origin}) was refused by Redis: ${(err as Error).message}; for example SUPERTRACE_LOOKUP_SCRIPT='return redis.call("SISMEMBER", "supertrace:superusers", ARGV[1])'`])
+      this.#logger.warn(`the lookup script could not be loaded yet (${(err as Error).message}); the first lookup loads it`)
+    }
+  }
+
+  /** The whole pipeline, each step recorded. */
+  async decide (cookieHeader: string | undefined): Promise<Decision> {
+    const steps: Step[] = []
+    try {
+      return await this.#run(cookieHeader, steps)
+    } catch (cause) {
+      return { isSuperuser: false, steps, reason: `Redis failed: ${(cause as Error).message}`, problem: new RedisError('Redis could not answer', { cause }) }
+    }
+  }
+
+  async #run (cookieHeader: string | undefined, steps: Step[]): Promise<Decision> {
+    const plan = this.plan
+    const no = (reason: string, problem: string | null = null): Decision => ({ isSuperuser: false, steps, reason, problem: problem === null ? null : new SessionError(problem) })
+    const yes = (reason: string): Decision => ({ isSuperuser: true, steps, reason, problem: null })
+
+    // cookie
+    const cookie = findCookie(cookieHeader, plan.cookieName)
+    switch (cookie.kind) {
+      case 'absent': return no(`the request has no cookie named ${plan.cookieName} (SUPERTRACE_SESSION_COOKIE)`)
+      case 'empty': return no(`the ${plan.cookieName} cookie is empty`)
+      case 'repeated': return no(`the request has two cookies named ${plan.cookieName}: which one the app reads cannot be known, so neither counts`)
+      case 'too-long': return no(`the ${plan.cookieName} cookie is ${cookie.length} characters long, too long to be a session ID; Redis was not asked`, `the ${plan.cookieName} cookie is too long to be a session ID`)
+      case 'found': steps.push({ name: 'cookie', text: `${plan.cookieName} = ${mask(cookie.value)}` })
+    }
+
+    if (plan.mode === 'set') {
+      const isMember = await this.#redis.sismember(plan.superusersKey, cookie.value) === 1
+      steps.push({ name: 'decide', text: `SISMEMBER ${plan.superusersKey} <the cookie's value>: ${isMember ? 'a member' : 'not a member'}` })
+      return isMember ? yes(`the session ID is in the set ${plan.superusersKey}`) : no(`the session ID is not in the set ${plan.superusersKey} (SUPERTRACE_SUPERUSERS_KEY); add it with: supertrace grant <session id>`)
+    }
+    if (plan.mode === 'lua') {
+      const answer = await this.#runScript(cookie.value)
+      const text = describeValue(answer)
+      steps.push({ name: 'decide', text: `EVALSHA ${this.#scriptSha ?? ''} 0 <the session ID> (${plan.script.origin}) answered ${text}` })
+      return answer === 1 ? yes('the lookup script answered 1') : no(`the lookup script answered ${text}, not 1`)
+    }
+
+    // verify
+    let sessionId = cookie.value
+    if (plan.secrets !== null) {
+      const check = verifyExpressSession(cookie.value, plan.secrets)
+      switch (check.kind) {
+        case 'not-url-encoded': steps.push({ name: 'verify', text: 'the cookie is not URL-encoded text' }); return no('the session cookie is malformed', 'the session cookie is not URL-encoded text')
+        case 'unsigned': steps.push({ name: 'verify', text: 'the cookie is not signed (it does not start with s:)' }); return no('the session cookie is not signed', 'the session cookie is not signed')
+        case 'forged': steps.push({ name: 'verify', text: `the signature matches none of the ${plan.secrets.length} secret(s) of SUPERTRACE_SESSION_SECRET` }); return no('the session cookie\'s signature is not valid: forged, or signed with a secret SUPERTRACE_SESSION_SECRET does not list', 'the session cookie\'s signature is not valid')
+        case 'valid':
+          sessionId = check.sessionId
+          steps.push({ name: 'verify', text: `signature valid with secret ${check.secretIndex + 1} of ${plan.secrets.length} (SUPERTRACE_SESSION_SECRET); session ID ${mask(sessionId)}` })
+      }
+    }
+
+    // key, read
+    const shownKey = plan.key.describe(mask(sessionId))
+    steps.push({ name: 'key', text: `${shownKey} (SUPERTRACE_SESSION_KEY ${plan.key.template})` })
+    const raw = await this.#redis.getBuffer(plan.key.keyFor(sessionId))
+    if (raw === null) {
+      steps.push({ name: 'read', text: 'no such key' })
+      return no('no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app\'s store', 'no session is stored under SUPERTRACE_SESSION_KEY for this cookie')
+    }
+    steps.push({ name: 'read', text: `found, ${raw.length} bytes` })
+
+    // decode
+    const decoded = decode(raw, plan.decoding)
+    if (!decoded.ok) {
+      steps.push({ name: 'decode', text: decoded.why })
+      return no(`the session's value could not be read: ${decoded.why}`, `the session's value could not be read: ${decoded.why}`)
+    }
+    steps.push({ name: 'decode', text: `${plan.decoding === 'pickle' ? 'pickle' : 'JSON'}: ${kindOf(decoded.value)}` })
+
+    // field
+    let value = decoded.value
+    if (plan.field !== null) {
+      const field = plan.field.valueIn(decoded.value)
+      if (!field.found) {
+        steps.push({ name: 'field', text: `${plan.field.path} is not in the session${field.resolved === '' ? '' : ` (${field.resolved} is)`}` })
+        return no(`the session has no ${plan.field.path} (SUPERTRACE_SUPERUSER_FIELD): not logged in, or not a superuser`)
+      }
+      value = field.value
+      steps.push({ name: 'field', text: `${plan.field.path} = ${describeValue(value)}` })
+    }
+
+    // decide
+    return this.#decideValue(value, plan.verdict, steps, no, yes)
+  }
+
+  async #decideValue (value: unknown, verdict: Verdict, steps: Step[], no: (reason: string, problem?: string) => Decision, yes: (reason: string) => Decision): Promise<Decision> {
+    if (verdict.kind === 'equals') {
+      const isEqual = value === verdict.value
+      steps.push({ name: 'decide', text: `${describeValue(value)} ${isEqual ? '===' : '!=='} ${JSON.stringify(verdict.value)} (SUPERTRACE_SUPERUSER_VALUE)` })
+      return isEqual ? yes(`the field equals ${JSON.stringify(verdict.value)}`) : no(`the field is not ${JSON.stringify(verdict.value)}`)
+    }
+    const member = typeof value === 'string' ? value : Number.isSafeInteger(value) ? String(value) : null
+    if (member === null) {
+      steps.push({ name: 'decide', text: `${describeValue(value)} is not a string or an integer, so it is not looked up in ${verdict.setKey}` })
+      return no('the field is not a user ID (a string or an integer)', 'the session\'s superuser field is not a string or an integer')
+    }
+    const isMember = await this.#redis.sismember(verdict.setKey, member) === 1
+    steps.push({ name: 'decide', text: `SISMEMBER ${verdict.setKey} ${JSON.stringify(member)}: ${isMember ? 'a member' : 'not a member'} (SUPERTRACE_SUPERUSER_IDS_KEY)` })
+    return isMember ? yes(`${JSON.stringify(member)} is in the set ${verdict.setKey}`) : no(`${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: redis-cli SADD ${verdict.setKey} ${JSON.stringify(member)}`)
+  }
+
+  async #runScript (sessionId: string): Promise<unknown> {
+    const sha = this.#scriptSha ?? ''
+    try {
+      return await this.#redis.evalsha(sha, 0, sessionId)
+    } catch (err) {
+      // Redis forgets scripts when it restarts or on SCRIPT FLUSH: its NOSCRIPT reply says so, and the script is loaded again once.
+      if (!(err instanceof ReplyError) || !(err as Error).message.startsWith('NOSCRIPT')) throw err
+      await this.#loadScript()
+      return await this.#redis.evalsha(sha, 0, sessionId)
+    }
+  }
+
+  async #loadScript (): Promise<void> {
+    if (this.plan.mode === 'lua') await this.#redis.script('LOAD', this.plan.script.source)
+  }
+}
+
+type Decoded = { readonly ok: true, readonly value: unknown } | { readonly ok: false, readonly why: string }
+
+function decode (raw: Buffer, decoding: Decoding): Decoded {
+  if (raw.length > MAX_SESSION_BYTES) return { ok: false, why: `it is over ${MAX_SESSION_BYTES} bytes` }
+  if (decoding === 'pickle') {
+    try {
+      const value = decodePickle(raw)
+      return isDict(value) ? { ok: true, value } : { ok: false, why: 'the pickle holds no dict' }
+    } catch (err) {
+      if (err instanceof PickleRefusal) return { ok: false, why: `refused pickle: ${err.message}` }
+      throw err
+    }
+  }
+  const text = raw.toString('utf8')
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return decoding === 'json-or-string' ? { ok: true, value: text } : { ok: false, why: 'it is not JSON' }
+  }
+}
+
+function kindOf (value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `a list of ${value.length}`
+  if (typeof value === 'object') return `an object with ${Object.keys(value).length} field(s)`
+  return `a ${typeof value}`
+}
+
+/** A value from a session, shown briefly; cycles (possible in a pickle) and odd types do not throw. */
+function describeValue (value: unknown): string {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch {
+    text = undefined
+  }
+  text ??= typeof value === 'object' && value !== null ? '(a nested value)' : String(value)
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text
+}
