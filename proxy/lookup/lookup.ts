@@ -80,7 +80,8 @@ export class SuperuserLookup {
     try {
       await this.#loadScript()
     } catch (err) {
-      if (err instanceof ReplyError) throw new ConfigError([`SUPERTRACE_LOOKUP_SCRIPT (${this.plan.script.origin}) was refused by Redis: ${(err as Error).message}; for example SUPERTRACE_LOOKUP_SCRIPT='return redis.call("SISMEMBER", "supertrace:superusers", ARGV[1])'`])
+      const origin = this.plan.script.origin === 'SUPERTRACE_LOOKUP_SCRIPT' ? '' : ` (${this.plan.script.origin})`
+      if (err instanceof ReplyError) throw new ConfigError([`SUPERTRACE_LOOKUP_SCRIPT${origin} was refused by Redis: ${(err as Error).message}; for example SUPERTRACE_LOOKUP_SCRIPT='return redis.call("SISMEMBER", "supertrace:superusers", ARGV[1])'`])
       this.#logger.warn(`the lookup script could not be loaded yet (${(err as Error).message}); the first lookup loads it`)
     }
   }
