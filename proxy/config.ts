@@ -71,7 +71,7 @@ export type ProxyConfig = SettingsOf<typeof proxySettings> & {
 
 export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyConfig {
   const { values, problems } = loadSettings(proxySettings, env)
-  const { plan, problems: lookupProblems } = buildLookupPlan(values)
+  const { plan, problems: lookupProblems } = buildLookupPlan(values, env)
   if (problems.length > 0 || plan === null) throw new ConfigError([...problems, ...lookupProblems])
   return Object.freeze({ ...values, lookup: plan })
 }
@@ -87,7 +87,7 @@ export type LookupToolConfig = SettingsOf<typeof lookupToolSettings> & { readonl
 
 export function loadLookupToolConfig (env: NodeJS.ProcessEnv = process.env): LookupToolConfig {
   const { values, problems } = loadSettings(lookupToolSettings, env)
-  const { plan, problems: lookupProblems } = buildLookupPlan(values)
+  const { plan, problems: lookupProblems } = buildLookupPlan(values, env)
   if (problems.length > 0 || plan === null) throw new ConfigError([...problems, ...lookupProblems])
   return Object.freeze({ ...values, lookup: plan })
 }

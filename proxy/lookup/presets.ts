@@ -55,6 +55,8 @@ const USED_BY: Readonly<Record<SettingName, readonly LookupMode[]>> = {
   lookupScript: ['lua'],
 }
 
+const LOOKUP_SETTING_NAMES = Object.keys(USED_BY) as SettingName[]
+
 const REQUIRED: Readonly<Partial<Record<LookupMode, readonly SettingName[]>>> = {
   'express-session': ['sessionSecret', 'superuserField'],
   'session-field': ['sessionKey'],
@@ -64,23 +66,30 @@ const REQUIRED: Readonly<Partial<Record<LookupMode, readonly SettingName[]>>> = 
 export const DJANGO_SESSION_KEY = ':1:django.contrib.sessions.cache{id}'
 export const DJANGO_SUPERUSER_IDS_KEY = 'supertrace:superuser-ids'
 
-export function buildLookupPlan (s: LookupSettings): { plan: LookupPlan | null, problems: string[] } {
+/**
+ * The plan for settings `s` read from `env`. Whether a setting is given is judged
+ * from `env`, so that a malformed value (already reported by loadSettings) is not
+ * reported again as missing; with a malformed mode nothing more can be said.
+ */
+export function buildLookupPlan (s: LookupSettings, env: NodeJS.ProcessEnv): { plan: LookupPlan | null, problems: string[] } {
   const mode = s.lookupMode
+  const isGiven = (name: SettingName | 'lookupMode'): boolean => (env[lookupSettings[name].env] ?? '') !== ''
+  if (isGiven('lookupMode') && env.SUPERTRACE_LOOKUP !== mode) return { plan: null, problems: [] }
   const problems: string[] = []
-  for (const name of Object.keys(USED_BY) as SettingName[]) {
+  for (const name of LOOKUP_SETTING_NAMES) {
     const setting = lookupSettings[name]
-    if (s[name] !== null && !USED_BY[name].includes(mode)) {
+    if (isGiven(name) && !USED_BY[name].includes(mode)) {
       problems.push(`${setting.env} is set, but SUPERTRACE_LOOKUP=${mode} does not use it; for example SUPERTRACE_LOOKUP=${USED_BY[name][0]}, or unset ${setting.env}`)
     }
   }
   for (const name of REQUIRED[mode] ?? []) {
     const setting = lookupSettings[name]
-    if (s[name] === null) problems.push(`${setting.env} is required when SUPERTRACE_LOOKUP=${mode}; for example ${setting.env}=${setting.example}`)
+    if (!isGiven(name)) problems.push(`${setting.env} is required when SUPERTRACE_LOOKUP=${mode}; for example ${setting.env}=${setting.example}`)
   }
-  if (s.superuserValue !== null && s.superuserIdsKey !== null) {
+  if (isGiven('superuserValue') && isGiven('superuserIdsKey')) {
     problems.push('SUPERTRACE_SUPERUSER_VALUE and SUPERTRACE_SUPERUSER_IDS_KEY are both set: the field is either compared to a value or looked up in a set; for example unset SUPERTRACE_SUPERUSER_VALUE')
   }
-  if (problems.length > 0) return { plan: null, problems }
+  if (problems.length > 0 || LOOKUP_SETTING_NAMES.some((name) => isGiven(name) && s[name] === null)) return { plan: null, problems }
 
   const cookieName = s.sessionCookie ?? (mode === 'express-session' ? 'connect.sid' : 'sessionid')
   switch (mode) {
