@@ -16,6 +16,14 @@ export function recordKey (requestId: string): string {
   return `supertrace:trace:${requestId}`
 }
 
+/**
+ * A sorted set of recent failures (score: epoch milliseconds, member: request ID), trimmed
+ * to the newest RECENT_FAILURES_LIMIT, for the proxy's list of recent failures. Members
+ * whose record has expired are skipped by the reader.
+ */
+export const RECENT_FAILURES_KEY = 'supertrace:recent'
+export const RECENT_FAILURES_LIMIT = 200
+
 /** The writer publishes the request ID here once a record is stored; the proxy subscribes once at start-up. */
 export const RECORD_CHANNEL = 'supertrace:records'
 
