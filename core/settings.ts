@@ -64,6 +64,7 @@ export function describeSettings (table: SettingsTable): string {
 }
 
 function formatDefault (value: unknown): string {
+  if (value === null) return 'none (off)'
   return typeof value === 'string' || value instanceof URL ? String(value) : JSON.stringify(value)
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis'
 import { RedisError } from '../core/errors.ts'
-import { RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
+import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
 
 export class RecordSource {
@@ -43,6 +43,35 @@ export class RecordSource {
       signal.removeEventListener('abort', onAbort)
       this.#waiters.delete(requestId)
     }
+  }
+
+  /** The record stored under `requestId`, or undefined; no waiting. */
+  read (requestId: string): Promise<TraceRecord | undefined> {
+    return this.#read(requestId)
+  }
+
+  /**
+   * The newest `limit` failures whose records still live, newest first: one ZREVRANGE
+   * of the recent-failures index and one MGET of their records. Expired and
+   * unreadable records are skipped.
+   */
+  async recent (limit: number): Promise<TraceRecord[]> {
+    let jsons: Array<string | null>
+    try {
+      const ids = (await this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1)).filter(isRequestId)
+      if (ids.length === 0) return []
+      jsons = await this.#redis.mget(ids.map(recordKey))
+    } catch (cause) {
+      throw new RedisError('reading the recent failures failed', { cause })
+    }
+    return jsons.flatMap((json) => {
+      if (json === null) return []
+      try {
+        return [decodeRecord(json)]
+      } catch {
+        return [] // a record this proxy cannot read is left out of the list; its own page says why
+      }
+    })
   }
 
   async #read (requestId: string): Promise<TraceRecord | undefined> {

@@ -15,9 +15,11 @@ import { UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
 import { REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
+import { Redactor } from '../core/redact.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
 import { Exchange, sendPlain } from './exchange.ts'
+import { isPagesUrl, servePages } from './pages.ts'
 import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
 import { RecordSource } from './record-source.ts'
 import { newTraceContext } from './request-id.ts'
@@ -43,6 +45,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     superusers: new SuperuserLookup(redis, config.superusersKey),
     records: new RecordSource(redis, subscriber),
     logger,
+    pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor() },
   }
   const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
   websockets.on('error', (err: Error, req: IncomingMessage, client: ServerResponse | Socket) => {
@@ -91,6 +94,15 @@ function handleRequest (context: ProxyContext, req: IncomingMessage, res: Server
     sendPlain(res, refusal, 'This request\'s Transfer-Encoding is not supported.\n')
     return
   }
+  if (isPagesUrl(req.url ?? '/', context.config.pagesPrefix)) {
+    servePages(context, req, res, forward)
+    return
+  }
+  forward(context, req, res)
+}
+
+/** The ordinary path: a fresh trace context, and the request upstream. */
+function forward (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const trace = newTraceContext()
   context.upstream.dispatch({
     path: req.url ?? '/',
