@@ -36,11 +36,16 @@ export const LIMITS = {
   /** `truncated` entries carried over from the app. */
   truncatedNotes: 64,
   /**
-   * Characters in the whole bounded record, each list item counted as ITEM_COST of them:
-   * past it, strings are cut to nothing and lists to no items (marked), so the total is
-   * bounded whatever the counts above multiply to.
+   * Characters per part of the record, each list item counted as ITEM_COST of them:
+   * past a part's budget its strings are cut to nothing and its lists to no items
+   * (marked), so the total is bounded whatever the counts above multiply to, and one
+   * huge part (say, the spans) cannot starve the others (say, the exception).
    */
-  budget: 250_000,
+  summaryBudget: 20_000,
+  exceptionsBudget: 150_000,
+  spansBudget: 60_000,
+  requestBudget: 40_000,
+  environmentBudget: 30_000,
 } as const
 
 /** What one list item (a frame, a span, a header) costs of the budget besides its strings. */
@@ -55,14 +60,23 @@ export function cutMarker (count: number): string {
 
 class Bounder {
   readonly #limits: Limits
-  readonly cuts: string[] = []
-  #budget: number
+  /** Per place (indices folded: `exceptions[].frames[].locals`): characters cut from its strings, items cut from its lists. */
+  readonly #cuts = new Map<string, { characters: number, items: number, note?: string }>()
+  #budget = 0
+  #budgetName = ''
   #exceptions = 0
   #isSpent = false
 
   constructor (limits: Limits) {
     this.#limits = limits
-    this.#budget = limits.budget
+  }
+
+  /** What follows spends `budget` characters of its own. */
+  section (name: string, budget: number): this {
+    this.#budget = budget
+    this.#budgetName = name
+    this.#isSpent = false
+    return this
   }
 
   text (value: string, max: number, path: string): string {
@@ -76,7 +90,7 @@ class Bounder {
     // Do not split a surrogate pair.
     if (end > 0 && /[\uD800-\uDBFF]/.test(value.charAt(end - 1))) end -= 1
     this.#budget -= end
-    this.cuts.push(`${path}: ${value.length - end} characters`)
+    this.#cut(path, { characters: value.length - end })
     return value.slice(0, end) + cutMarker(value.length - end)
   }
 
@@ -86,26 +100,37 @@ class Bounder {
     this.#budget -= kept * ITEM_COST
     if (kept === items.length) return items
     if (kept === affordable && kept < max) return this.#spent(path, items.slice(0, kept))
-    this.cuts.push(`${path}: ${items.length - kept} more`)
+    this.#cut(path, { items: items.length - kept })
     return items.slice(0, kept)
+  }
+
+  #cut (path: string, cut: { characters?: number, items?: number, note?: string }): void {
+    const place = path.replace(/\[\d+\]/g, '[]')
+    const sum = this.#cuts.get(place) ?? { characters: 0, items: 0 }
+    this.#cuts.set(place, { characters: sum.characters + (cut.characters ?? 0), items: sum.items + (cut.items ?? 0), ...(cut.note === undefined && sum.note === undefined ? {} : { note: cut.note ?? sum.note }) })
+  }
+
+  /** One note per place: `exceptions[].message: 120 characters`, `spans: 12 more`. */
+  notes (): string[] {
+    return [...this.#cuts].map(([place, { characters, items, note }]) => `${place}: ${[note, items > 0 ? `${items} more` : undefined, characters > 0 ? `${characters} characters` : undefined].filter((p) => p !== undefined).join(', ')}`)
   }
 
   /** The budget ran out: noted once, at the first place it did. */
   #spent<T> (path: string, value: T): T {
-    if (!this.#isSpent) this.cuts.push(`${path} and everything after it: the page's size budget (${this.#limits.budget} characters) was spent`)
+    if (!this.#isSpent) this.#cut(path, { note: `this and everything after it in ${this.#budgetName}: the page's size budget for them was spent` })
     this.#isSpent = true
     this.#budget = 0
     return value
   }
 
   pairs (pairs: Pairs, path: string): Pairs {
-    return this.list(pairs, this.#limits.pairs, path).map(([name, value]) => [this.text(name, 256, path), this.text(value, this.#limits.pairValueChars, `${path}.${name}`)] as const)
+    return this.list(pairs, this.#limits.pairs, path).map(([name, value]) => [this.text(name, 256, path), this.text(value, this.#limits.pairValueChars, path)] as const)
   }
 
   attributes (attributes: Attributes, max: number, path: string): Attributes {
     const entries = Object.entries(attributes)
     const out: Record<string, AttributeValue> = {}
-    for (const [name, value] of this.list(entries, max, path)) out[this.text(name, 256, path)] = this.attributeValue(value, `${path}.${name}`)
+    for (const [name, value] of this.list(entries, max, path)) out[this.text(name, 256, path)] = this.attributeValue(value, path)
     return out
   }
 
@@ -117,21 +142,24 @@ class Bounder {
 
   exception (exception: RecordedException, depth: number, path: string): RecordedException | undefined {
     if (this.#exceptions >= this.#limits.exceptions) {
-      this.cuts.push(`${path}: not shown (more than ${this.#limits.exceptions} exceptions)`)
+      this.#cut(path, { note: `not shown (more than ${this.#limits.exceptions} exceptions)` })
       return undefined
     }
     this.#exceptions += 1
     const L = this.#limits
+    // What names the exception first, then where it happened; the raw stack last: it repeats the frames.
+    const type = this.text(exception.type, 256, `${path}.type`)
+    const message = this.text(exception.message, L.message, `${path}.message`)
     const frames = this.list(exception.frames, L.framesPerException, `${path}.frames`).map((f, i) => this.frame(f, `${path}.frames[${i}]`))
     let cause: RecordedException | undefined
     if (exception.cause !== undefined) {
-      if (depth + 1 >= L.causeDepth) this.cuts.push(`${path}.cause: the chain is deeper than ${L.causeDepth}`)
+      if (depth + 1 >= L.causeDepth) this.#cut(`${path}.cause`, { note: `the chain is deeper than ${L.causeDepth}` })
       else cause = this.exception(exception.cause, depth + 1, `${path}.cause`)
     }
     const errors = exception.errors?.flatMap((e, i) => this.exception(e, depth + 1, `${path}.errors[${i}]`) ?? [])
     return {
-      type: this.text(exception.type, 256, `${path}.type`),
-      message: this.text(exception.message, L.message, `${path}.message`),
+      type,
+      message,
       stack: this.text(exception.stack, L.stack, `${path}.stack`),
       frames,
       ...(exception.spanId === undefined ? {} : { spanId: exception.spanId }),
@@ -147,7 +175,7 @@ class Bounder {
       : this.list(frame.context, L.contextLines, `${path}.context`).map((s): SourceLine => ({ line: s.line, text: this.text(s.text, L.sourceLineChars, `${path}.context`) }))
     const locals = frame.locals === undefined
       ? undefined
-      : this.list(frame.locals, L.localsPerFrame, `${path}.locals`).map((v): LocalVariable => ({ name: this.text(v.name, 256, `${path}.locals`), value: this.text(v.value, L.localValueChars, `${path}.locals.${v.name}`) }))
+      : this.list(frame.locals, L.localsPerFrame, `${path}.locals`).map((v): LocalVariable => ({ name: this.text(v.name, 256, `${path}.locals`), value: this.text(v.value, L.localValueChars, `${path}.locals`) }))
     return {
       ...(frame.function === undefined ? {} : { function: this.text(frame.function, 512, `${path}.function`) }),
       file: this.text(frame.file, 1024, `${path}.file`),
@@ -179,42 +207,51 @@ class Bounder {
 /** The record cut to `limits`; `truncated` lists the app's cuts and then the page's. */
 export function boundRecord (record: TraceRecord, limits: Limits = LIMITS): TraceRecord {
   const b = new Bounder(limits)
-  // The exception comes first: it is what the page is for, so it spends the budget first.
-  const exceptions = record.exceptions.flatMap((e, i) => b.exception(e, 0, `exceptions[${i}]`) ?? [])
   const request = record.request
+  b.section('the summary', limits.summaryBudget)
+  const service = { name: b.text(record.service.name, 256, 'service.name'), ...(record.service.version === undefined ? {} : { version: b.text(record.service.version, 256, 'service.version') }) }
+  const method = b.text(request.method, 32, 'request.method')
+  const url = b.text(request.url, limits.urlChars, 'request.url')
+  const route = request.route === undefined ? {} : { route: b.text(request.route, 1024, 'request.route') }
+  const process = {
+    node: b.text(record.process.node, 64, 'process.node'),
+    hostname: b.text(record.process.hostname, 256, 'process.hostname'),
+    pid: record.process.pid,
+    cwd: b.text(record.process.cwd, 1024, 'process.cwd'),
+    ...(record.process.commit === undefined ? {} : { commit: b.text(record.process.commit, 128, 'process.commit') }),
+  }
+  b.section('the exceptions', limits.exceptionsBudget)
+  const exceptions = record.exceptions.flatMap((e, i) => b.exception(e, 0, `exceptions[${i}]`) ?? [])
+  b.section('the spans', limits.spansBudget)
+  const spans = b.list(record.spans, limits.spans, 'spans').map((s, i) => b.span(s, `spans[${i}]`))
+  b.section('the request', limits.requestBudget)
+  const details = {
+    query: b.pairs(request.query, 'request.query'),
+    headers: b.pairs(request.headers, 'request.headers'),
+    cookies: b.pairs(request.cookies, 'request.cookies'),
+    ...(request.body === undefined
+      ? {}
+      : { body: { ...(request.body.contentType === undefined ? {} : { contentType: b.text(request.body.contentType, 256, 'request.body.contentType') }), text: b.text(request.body.text, limits.bodyChars, 'request.body') } }),
+  }
+  b.section('the environment', limits.environmentBudget)
   const bounded: TraceRecord = {
     v: record.v,
     requestId: record.requestId,
     complete: record.complete,
-    service: { name: b.text(record.service.name, 256, 'service.name'), ...(record.service.version === undefined ? {} : { version: b.text(record.service.version, 256, 'service.version') }) },
+    service,
     time: record.time,
-    request: {
-      method: b.text(request.method, 32, 'request.method'),
-      url: b.text(request.url, limits.urlChars, 'request.url'),
-      ...(request.route === undefined ? {} : { route: b.text(request.route, 1024, 'request.route') }),
-      query: b.pairs(request.query, 'request.query'),
-      headers: b.pairs(request.headers, 'request.headers'),
-      cookies: b.pairs(request.cookies, 'request.cookies'),
-      ...(request.body === undefined
-        ? {}
-        : { body: { ...(request.body.contentType === undefined ? {} : { contentType: b.text(request.body.contentType, 256, 'request.body.contentType') }), text: b.text(request.body.text, limits.bodyChars, 'request.body') } }),
-    },
+    request: { method, url, ...route, ...details },
     response: { status: record.response.status },
-    process: {
-      node: b.text(record.process.node, 64, 'process.node'),
-      hostname: b.text(record.process.hostname, 256, 'process.hostname'),
-      pid: record.process.pid,
-      cwd: b.text(record.process.cwd, 1024, 'process.cwd'),
-      ...(record.process.commit === undefined ? {} : { commit: b.text(record.process.commit, 128, 'process.commit') }),
-    },
+    process,
     exceptions,
-    spans: b.list(record.spans, limits.spans, 'spans').map((s, i) => b.span(s, `spans[${i}]`)),
+    spans,
     droppedSpans: record.droppedSpans,
     resource: b.attributes(record.resource, limits.pairs, 'resource'),
     environment: b.pairs(record.environment, 'environment'),
     truncated: [],
   }
+  b.section('the notes', limits.truncatedNotes * 256)
   const fromApp = b.list(record.truncated, limits.truncatedNotes, 'truncated').map((note) => b.text(note, 256, 'truncated'))
-  const cuts = b.cuts.length <= limits.truncatedNotes ? b.cuts : [...b.cuts.slice(0, limits.truncatedNotes), `and ${b.cuts.length - limits.truncatedNotes} more cuts`]
+  const cuts = b.notes()
   return { ...bounded, truncated: [...fromApp, ...cuts] }
 }

@@ -12,7 +12,7 @@ import type { Pairs } from '../../core/record.ts'
 
 export function renderMarkdown (report: DebugReport): string {
   const s = report.summary
-  const out: string[] = [`## ${code(s.type ?? String(s.status))} at ${code(s.url)}`, '']
+  const out: string[] = [`## ${code(s.type ?? String(s.status))} at ${code(s.path)}`, '']
   if (s.message !== undefined) out.push(fence(s.message, 'text'), '')
   const facts: Array<[string, string | undefined]> = [
     ['Raised at', s.raisedAt === undefined ? undefined : `${code(s.raisedAt.function ?? '<anonymous>')} in ${code(frameLocation(s.raisedAt))}`],
@@ -34,7 +34,7 @@ export function renderMarkdown (report: DebugReport): string {
       const app = item.exception.frames.filter((f) => f.origin === 'app')
       const lines = app.flatMap((f) => frameLines(f, true))
       const hidden = item.exception.frames.length - app.length
-      if (hidden > 0) lines.push(`    (${hidden} frames in node_modules and node: not shown)`)
+      if (hidden > 0) lines.push(`    (${hidden} frame${hidden === 1 ? '' : 's'} in node_modules and node: not shown)`)
       if (lines.length > 0) out.push(fence(lines.join('\n'), 'text'), '')
     }
   }

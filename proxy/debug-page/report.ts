@@ -94,6 +94,8 @@ export interface Summary {
   readonly raisedAt: FrameView | undefined
   readonly method: string
   readonly url: string
+  /** The URL's path, without the query: what the title names. */
+  readonly path: string
   readonly route: string | undefined
   readonly status: number
   readonly time: number | undefined
@@ -141,6 +143,7 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
       raisedAt,
       method,
       url,
+      path: pathOf(url),
       route: record?.request.route,
       status: input.status,
       time: record?.time,
