@@ -134,7 +134,7 @@ export interface TraceRecord {
   readonly resource: Attributes
   /** The app's environment variables, redacted, sorted by name. */
   readonly environment: Pairs
-  /** Every distinct exception recorded during the request, first recorded first. Empty when none was captured. */
+  /** Every distinct exception recorded during the request: the last recorded (the one that failed the request) first, then the others as recorded. Empty when none was captured. */
   readonly exceptions: readonly RecordedException[]
   /** The request's spans in start order, capped (see `droppedSpans`). */
   readonly spans: readonly RecordedSpan[]

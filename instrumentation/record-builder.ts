@@ -124,7 +124,12 @@ function withoutDetail (exception: RecordedException): RecordedException {
 }
 
 function exceptionsOf (request: RequestSpans, context: ExceptionContext): RecordedException[] {
-  if (request.exceptions.length > 0) return request.exceptions.map(({ value, spanId }, i) => recordException(value, spanId, context, `exceptions[${i}]`))
+  if (request.exceptions.length > 0) {
+    // The last one recorded is the one that failed the request (earlier ones were handled: a Redis client's
+    // rejected handshake, say); it comes first, the others follow in the order they were recorded.
+    const ordered = [request.exceptions.at(-1), ...request.exceptions.slice(0, -1)].filter((e) => e !== undefined)
+    return ordered.map(({ value, spanId }, i) => recordException(value, spanId, context, `exceptions[${i}]`))
+  }
   // No thrown value was captured (another processor's span class, say): fall back on the events OpenTelemetry recorded.
   const { redactor, truncation } = context
   const fromEvents: RecordedException[] = []
@@ -163,17 +168,18 @@ function recordSpan (span: Span, name: string, redactor: Redactor, truncation: T
     events: truncation.list(span.events, LIMITS.eventsPerSpan, 'spans').map((event) => ({
       name: text(event.name),
       time: hrToMs(event.time),
-      attributes: boundAttributes(redactor.attributes((event.attributes ?? {}) as Attributes), LIMITS.attributesPerSpan, truncation, 'spans'),
+      // An `exception` event carries the whole stack: it gets the stack's limit, not an attribute's.
+      attributes: boundAttributes(redactor.attributes((event.attributes ?? {}) as Attributes), LIMITS.attributesPerSpan, truncation, 'spans', LIMITS.stackChars),
     })),
   }
 }
 
 /** Attributes as OpenTelemetry allows them (already redacted), cut to the limits. */
-function boundAttributes (attributes: Readonly<Record<string, unknown>>, max: number, truncation: Truncation, path: string): Attributes {
+function boundAttributes (attributes: Readonly<Record<string, unknown>>, max: number, truncation: Truncation, path: string, maxChars: number = LIMITS.attributeChars): Attributes {
   const bounded: Record<string, AttributeValue> = {}
   const entries = truncation.list(Object.entries(attributes), max, path)
   for (const [key, value] of entries) {
-    if (typeof value === 'string') bounded[key] = truncation.text(value, LIMITS.attributeChars, path)
+    if (typeof value === 'string') bounded[key] = truncation.text(value, maxChars, path)
     else if (typeof value === 'number' || typeof value === 'boolean') bounded[key] = value
     else if (Array.isArray(value)) {
       bounded[key] = truncation.list(value, LIMITS.attributeArrayItems, path)
