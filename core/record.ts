@@ -134,7 +134,7 @@ export interface TraceRecord {
   readonly resource: Attributes
   /** The app's environment variables, redacted, sorted by name. */
   readonly environment: Pairs
-  /** Every distinct exception recorded during the request, first recorded first. Empty when none was captured. */
+  /** Every distinct exception recorded during the request: the last recorded (the one that failed the request) first, then the others as recorded. Empty when none was captured. */
   readonly exceptions: readonly RecordedException[]
   /** The request's spans in start order, capped (see `droppedSpans`). */
   readonly spans: readonly RecordedSpan[]
@@ -142,6 +142,13 @@ export interface TraceRecord {
   readonly droppedSpans: number
   /** What was cut to keep the record within its limits (`"spans"`, `"exceptions[0].frames"`, …); empty when nothing was. */
   readonly truncated: readonly string[]
+}
+
+/** Node's own code (`node:…`, `internal/…`, `<anonymous>`), a dependency under `node_modules`, or the app's. */
+export function frameOrigin (file: string): FrameOrigin {
+  if (file.startsWith('node:') || file.startsWith('internal/') || !/[/\\]/.test(file)) return 'node'
+  if (/[/\\]node_modules[/\\]/.test(file)) return 'library'
+  return 'app'
 }
 
 /** The one placeholder for a redacted value: fixed length, so a secret's length does not show. */
@@ -163,10 +170,32 @@ export function decodeRecord (json: string): TraceRecord {
     throw new RecordFormatError('the stored record is not JSON', { cause })
   }
   if (!isObject(value)) throw new RecordFormatError('the stored record is not a JSON object')
-  if (value.v !== RECORD_VERSION) throw new RecordFormatError(`record version ${JSON.stringify(value.v)} is not one this proxy reads (${RECORD_VERSION})`)
-  const problem = firstProblem(value)
+  const record = value.v === 1 ? upgradeVersion1(value) : value
+  if (record.v !== RECORD_VERSION) throw new RecordFormatError(`record version ${JSON.stringify(record.v)} is not one this proxy reads (1 or ${RECORD_VERSION})`)
+  const problem = firstProblem(record)
   if (problem !== undefined) throw new RecordFormatError(`the stored record is malformed: ${problem}`)
-  return value as unknown as TraceRecord
+  return record as unknown as TraceRecord
+}
+
+/**
+ * Version 1 (before source context, locals, causes, request details, process,
+ * resource and environment) in the version 2 shape: what it lacks is empty. Its
+ * frames get their origin from their file, as the instrumentation gives it.
+ */
+function upgradeVersion1 (r: Record<string, unknown>): Record<string, unknown> {
+  const upgradeException = (e: unknown): unknown => !isObject(e) || !Array.isArray(e.frames)
+    ? e
+    : { ...e, frames: e.frames.map((f: unknown) => isObject(f) && typeof f.file === 'string' ? { ...f, origin: frameOrigin(f.file) } : f) }
+  return {
+    ...r,
+    v: 2,
+    request: isObject(r.request) ? { query: [], headers: [], cookies: [], ...r.request } : r.request,
+    process: { node: '', hostname: '', pid: 0, cwd: '' },
+    resource: {},
+    environment: [],
+    truncated: [],
+    exceptions: Array.isArray(r.exceptions) ? r.exceptions.map(upgradeException) : r.exceptions,
+  }
 }
 
 type Check = (value: unknown) => boolean

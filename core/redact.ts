@@ -34,7 +34,8 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi
 const BEARER = /\b(Bearer)\s+[\w\-.~+/]+=*/gi
 /** Basic credentials are base64; a minimum length keeps prose ("Basic auth failed") readable. */
 const BASIC = /\b(Basic)\s+[A-Za-z0-9+/]{8,}={0,2}/g
-const JWT = /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g
+/** A base64url JSON header (`{"…` is `eyJ…`) and a dot; the rest is optional, so a JWT cut short in a preview is still caught. */
+const JWT = /\beyJ[\w-]+\.[\w-]*(?:\.[\w-]*)?/g
 /**
  * 13 to 19 digits, optionally grouped by spaces or dashes. Only runs that start
  * like a card (issuers use 2–6) and pass the Luhn check are replaced, so epoch
@@ -114,8 +115,8 @@ export class Redactor {
       return this.text(value)
     }
     if (typeof value === 'number') return Number.isSafeInteger(value) && isCardNumber(String(value)) ? REDACTED : value
-    if (typeof value === 'boolean') return value
-    return value.map((item) => typeof item === 'string' ? this.text(item) : item)
+    // OpenTelemetry lets `undefined` and other oddities through at run time; they are kept as they are.
+    return Array.isArray(value) ? value.map((item) => typeof item === 'string' ? this.text(item) : item) : value
   }
 
   /** `a=1&token=x` → `a=1&token=********************`; names and separators are kept as they were. */

@@ -1,7 +1,7 @@
 /**
  * `node --import supertrace/register app.js` (or `--require`, or the app's first import).
  *
- * Starts OpenTelemetry's NodeSDK with the HTTP and Express instrumentations and a
+ * Starts OpenTelemetry's NodeSDK with the HTTP, Express, ioredis and undici instrumentations and a
  * SupertraceSpanProcessor, keeps any span export the app configured through OTEL_*
  * variables, and hooks ES modules so that `import express from 'express'` is
  * instrumented too. If the process already has a tracer provider, supertrace does
@@ -9,6 +9,8 @@
  */
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis'
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { trace, ProxyTracerProvider } from '@opentelemetry/api'
 import { NodeSDK } from '@opentelemetry/sdk-node'
 import { register as registerAsyncHooks } from 'node:module'
@@ -29,7 +31,8 @@ function start (): void {
     logger.warn('this process already has an OpenTelemetry tracer provider; supertrace/register leaves it alone. Add `new SupertraceSpanProcessor()` (from \'supertrace\') to its spanProcessors instead.')
     return
   }
-  const instrumentations = [new HttpInstrumentation(), new ExpressInstrumentation()]
+  // ioredis and undici (fetch) give the debug page's waterfall its Redis commands and outgoing calls.
+  const instrumentations = [new HttpInstrumentation(), new ExpressInstrumentation(), new IORedisInstrumentation(), new UndiciInstrumentation()]
   // ES modules are only patched through a loader hook, limited to the modules the instrumentations patch.
   const include = instrumentations.flatMap((i) => i.getModuleDefinitions().map((d) => d.name))
   if (supportsSyncHooks()) registerSyncHooks({ include })

@@ -8,6 +8,7 @@
  */
 import { trace, type Context } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
+import type { FailedResponse } from './record-builder.ts'
 
 const kRequest = Symbol('supertrace.request')
 const kPatched = Symbol('supertrace.patched')
@@ -30,7 +31,7 @@ export class RequestSpans {
   droppedSpans = 0
   readonly exceptions: CapturedException[] = []
   /** Set once a 5xx response of this request has been seen: the record is then rewritten, complete, when the request's spans end. */
-  sentServerError = false
+  failedResponse: FailedResponse | undefined = undefined
 
   constructor (root: Span) {
     this.root = root

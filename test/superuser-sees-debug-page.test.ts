@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { decodeRecord } from '../core/record.ts'
+import { decodeRecord, REDACTED } from '../core/record.ts'
 import { get, login } from './helpers/http.ts'
 import { exampleApp, startStack } from './helpers/processes.ts'
 
@@ -41,7 +41,8 @@ test('asking for JSON gives the same content as data: the record with its parsed
   const record = decodeRecord(JSON.stringify(report.record))
   assert.equal(record.requestId, report.requestId)
   assert.equal(record.service.name, 'example-shop')
-  assert.deepEqual(record.request, { method: 'GET', url: '/orders/42', route: '/orders/:id' })
+  assert.deepEqual([record.request.method, record.request.url, record.request.route], ['GET', '/orders/42', '/orders/:id'])
+  assert.deepEqual(record.request.cookies, [['sessionid', REDACTED]], 'the session cookie is recorded, its value hidden')
   assert.equal(record.response.status, 500)
   const [exception] = record.exceptions
   assert.equal(exception?.type, 'TypeError')
