@@ -12,7 +12,7 @@ test('a superuser who hits a failing route sees the debug page with the app\'s e
   const { proxy } = await startStack(t)
   const cookie = await login(proxy.url, 'admin')
 
-  const page = await get(`${proxy.url}/orders/42`, { cookie })
+  const page = await get(`${proxy.url}/orders/42`, { cookie, accept: 'text/html' })
 
   assert.equal(page.status, 500)
   assert.match(String(page.headers['content-type']), /^text\/html/)

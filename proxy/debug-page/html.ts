@@ -16,15 +16,16 @@ export function renderHtml (report: DebugReport, nonce: string): string {
   const data = { requestId: s.requestId, markdown: renderMarkdown(report), text: renderText(report), record: report.record }
   const sections: Array<[string, string, Html | null]> = [
     ['stack', 'Stack', stackSection(report)],
-    ['request', 'Request', report.request === null ? null : requestSection(report.request)],
+    // The trace before the request: it is what no other debug page has, and the request's headers are long.
     ['trace', 'Trace', report.record === null ? null : traceSection(report)],
+    ['request', 'Request', report.request === null ? null : requestSection(report.request)],
     ['original', 'What the user saw', report.original === null ? null : originalSection(report)],
     ['environment', 'Environment', report.record === null ? null : environmentSection(report)],
   ]
   const shown = sections.filter((entry): entry is [string, string, Html] => entry[2] !== null)
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark">
+<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,">
 <title>${s.title}</title><style nonce="${nonce}">${trusted(STYLE)}</style></head>
 <body>
 <header id="summary">
@@ -146,7 +147,7 @@ function spanRow (view: SpanView, total: number): Html {
   const width = Math.min(Math.max((view.shownDuration / total) * 1000, 2), 1000 - left)
   const status = s.status.code === 'error' ? `error${s.status.message === undefined ? '' : `: ${s.status.message}`}` : s.status.code
   return html`<li class="span ${s.status.code}${view.isFailing ? ' failing' : ''} d${view.depth}"><details><summary>
-<span class="sname" title="${s.name}">${s.name}${view.isFailing ? html`<span class="badge">failing</span>` : ''}${view.operation === undefined ? '' : html`<span class="op">${view.operation}</span>`}</span>
+<span class="sname" title="${s.name}">${view.isFailing ? html`<span class="badge">failing</span> ` : ''}${s.name}${view.operation === undefined ? '' : html`<span class="op">${view.operation}</span>`}</span>
 <span class="dur">${s.duration === null ? 'open' : formatMs(s.duration)}</span>
 <svg class="bar" viewBox="0 0 1000 12" preserveAspectRatio="none" aria-hidden="true"><rect x="${left.toFixed(1)}" y="1" width="${width.toFixed(1)}" height="10" rx="2"></rect></svg>
 </summary><div class="span-detail">

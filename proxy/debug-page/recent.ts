@@ -45,7 +45,7 @@ const TITLE = 'Recent failures'
 function recentHtml (failures: readonly RecentFailure[], nonce: string): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark">
+<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,">
 <title>${TITLE}</title><style nonce="${nonce}">${trusted(STYLE)}</style></head>
 <body><header><h1>${TITLE}</h1><p class="muted">${failures.length === 0 ? 'No failed request is stored.' : `${failures.length} stored, newest first. Records expire after the app's SUPERTRACE_TTL_SECONDS.`}</p></header>
 <section><ol class="failures">${failures.map((f) => html`<li class="failure"><a href="${f.page}"><strong>${f.exception === '' ? `${f.status} without an exception` : f.exception}</strong></a>

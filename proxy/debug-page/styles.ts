@@ -77,7 +77,7 @@ ol.waterfall{list-style:none;padding:0;margin:0;border-top:1px solid var(--line)
 .bar rect{fill:var(--bar)}
 .span.error .sname{color:var(--err)}.span.error .bar rect{fill:var(--err)}
 .span.failing>details>summary{background:var(--errbg)}
-.badge{font-size:11px;border-radius:9px;padding:0 6px;margin-left:6px;background:var(--err);color:#fff;white-space:nowrap}
+.badge{font-size:11px;border-radius:9px;padding:0 6px;background:var(--err);color:#fff;white-space:nowrap}
 .span-detail{padding:8px 12px 12px;border-bottom:1px solid var(--line);background:var(--panel)}
 .span-detail p{margin:0 0 6px}
 ol.failures{list-style:none;padding:0;margin:0}
@@ -86,7 +86,6 @@ ${DEPTHS}
 @media (max-width:640px){
 header,section{padding-left:12px;padding-right:12px}nav{padding:6px 12px}
 h1{font-size:19px}
-.facts{grid-template-columns:1fr}.facts dt{margin-top:4px}
 .span>details>summary{grid-template-columns:minmax(0,1fr) 5em}
 .span>details>summary .bar{grid-column:1/-1}
 .scale{margin-left:0}
