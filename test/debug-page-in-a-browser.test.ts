@@ -92,6 +92,12 @@ test('in a real browser a superuser\'s debug page is self-contained and works: n
       assert.ok(overflow <= 0, `at ${width} px nothing scrolls sideways (${overflow} px)`)
     }
   }
+  // The README's picture: the top of the page on a desktop, light.
+  await page.setViewportSize({ width: 1280, height: 900 })
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.reload()
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: `${SCREENSHOTS}/debug-page-top.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1400 } })
   assert.deepEqual(await violations(), [])
 })
 

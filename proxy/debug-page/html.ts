@@ -94,7 +94,7 @@ function frameGroups (frames: readonly FrameView[]): Html[] {
   let run: FrameView[] = []
   const flush = (): void => {
     if (run.length === 0) return
-    const where = [...new Set(run.map((f) => f.origin === 'node' ? 'node:' : 'node_modules'))].join(' and ')
+    const where = [...new Set(run.map((f) => f.origin === 'node' ? 'Node internals' : 'node_modules'))].join(' and ')
     out.push(html`<li><details class="group"><summary>${run.length} frame${run.length === 1 ? '' : 's'} in ${where}</summary><ol class="frames">${run.map((f) => html`<li>${frameBlock(f)}</li>`)}</ol></details></li>`)
     run = []
   }

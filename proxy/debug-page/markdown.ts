@@ -34,7 +34,7 @@ export function renderMarkdown (report: DebugReport): string {
       const app = item.exception.frames.filter((f) => f.origin === 'app')
       const lines = app.flatMap((f) => frameLines(f, true))
       const hidden = item.exception.frames.length - app.length
-      if (hidden > 0) lines.push(`    (${hidden} frame${hidden === 1 ? '' : 's'} in node_modules and node: not shown)`)
+      if (hidden > 0) lines.push(`    (${hidden} frame${hidden === 1 ? '' : 's'} from node_modules and Node internals not shown)`)
       if (lines.length > 0) out.push(fence(lines.join('\n'), 'text'), '')
     }
   }

@@ -57,7 +57,7 @@ export function tracebackLines (report: DebugReport, frames: 'all' | 'app'): str
     out.push(...indent(`${item.exception.type}: ${item.exception.message}`, pad.length).split('\n'))
     const shown = frames === 'all' ? item.exception.frames : item.exception.frames.filter((f) => f.origin === 'app')
     for (const frame of shown) out.push(...frameLines(frame, frame.origin === 'app').map((l) => pad + l))
-    if (frames === 'app' && shown.length < item.exception.frames.length) out.push(`${pad}    (${item.exception.frames.length - shown.length} frame${item.exception.frames.length - shown.length === 1 ? '' : 's'} in node_modules and node: not shown)`)
+    if (frames === 'app' && shown.length < item.exception.frames.length) out.push(`${pad}    (${item.exception.frames.length - shown.length} frame${item.exception.frames.length - shown.length === 1 ? '' : 's'} from node_modules and Node internals not shown)`)
   }
   return out
 }
