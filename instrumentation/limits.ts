@@ -30,6 +30,8 @@ export const LIMITS = {
   localValueChars: 200,
   /** Exceptions whose locals are captured per second; past that, pausing is off until the next second. */
   localsCapturesPerSecond: 20,
+  /** Pauses per second (each thrown exception pauses, in a request or not); past that, pausing is off until the next second. */
+  localsPausesPerSecond: 200,
   /** Spans: the request keeps at most MAX_SPANS_PER_REQUEST (request-spans.ts); per span: */
   attributesPerSpan: 64,
   attributeChars: 1024,

@@ -128,8 +128,8 @@ test('compiled TypeScript: frames point at the .ts file and line, and the contex
   const app = await startApp(t, redis, `${outDir}/server.js`)
 
   const { record } = await failRequest(redis, `${app.url}/`)
-  const [top] = record.exceptions[0]?.frames ?? []
-  assert.ok(top?.file.endsWith('test/apps/ts-app/server.ts'), top?.file)
+  const top = record.exceptions[0]?.frames[0]
+  assert.ok(top !== undefined && top.file.endsWith('test/apps/ts-app/server.ts'), String(top?.file))
   assert.equal(top.function, 'priceOf')
   assert.equal(top.line, 13)
   assert.match(top.context?.find((l) => l.line === 13)?.text ?? '', /order!\.total/)

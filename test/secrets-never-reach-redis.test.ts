@@ -24,7 +24,7 @@ async function everythingIn (redis: RunningRedis): Promise<string> {
     const type = await redis.client.type(key)
     parts.push(key)
     if (type === 'string') parts.push(String(await redis.client.get(key)))
-    else if (type === 'zset') parts.push(...await redis.client.zrange(key, 0, -1))
+    else if (type === 'zset') parts.push(...await redis.client.zrange(key, '0', '-1'))
     else if (type === 'set') parts.push(...await redis.client.smembers(key))
     else if (type === 'hash') parts.push(JSON.stringify(await redis.client.hgetall(key)))
     else if (type === 'list') parts.push(...await redis.client.lrange(key, 0, -1))
