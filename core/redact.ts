@@ -9,8 +9,8 @@
  *     variable, local variable, span attribute) contains a sensitive fragment is
  *     replaced whole, whatever it looks like;
  *   - by shape: wherever a value appears (messages and stacks included), URL
- *     userinfo, bearer and basic credentials, JWTs, PEM private keys and payment card
- *     numbers are replaced.
+ *     userinfo, bearer and basic credentials, JWTs, PEM private keys, payment card
+ *     numbers and `name=value` pairs under a sensitive name are replaced.
  * A redacted value becomes exactly REDACTED, so a secret's length does not show.
  */
 import { REDACTED, type AttributeValue, type Attributes, type Pairs } from './record.ts'
@@ -42,6 +42,12 @@ const JWT = /\beyJ[\w-]+\.[\w-]*(?:\.[\w-]*)?/g
  * milliseconds (which start with 1) and most order numbers stay readable.
  */
 const CARD_CANDIDATE = /(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])/g
+/**
+ * `name=value` inside free text: a query string in a URL quoted by an error message
+ * (`fetch https://api/x?api_key=… failed`), a command-line flag (`--db-password=…`),
+ * a logged setting. `==` and `===` (source code) are not assignments.
+ */
+const NAMED_VALUE = /(?<![\w.])([A-Za-z_][\w.-]*)=(?!=)([^\s&;,'"`<>()[\]{}]+)/g
 /** A quoted SQL string literal, with '' as an escaped quote. */
 const SQL_STRING_LITERAL = /'(?:[^']|'')*'/g
 
@@ -68,6 +74,7 @@ export class Redactor {
       .replace(BASIC, `$1 ${REDACTED}`)
       .replace(JWT, REDACTED)
       .replace(CARD_CANDIDATE, (digits) => isCardNumber(digits) ? REDACTED : digits)
+      .replace(NAMED_VALUE, (pair, name: string) => this.isSensitiveName(name) ? `${name}=${REDACTED}` : pair)
   }
 
   /** One named value: hidden whole under a sensitive name, else by shape. */

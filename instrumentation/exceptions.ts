@@ -75,7 +75,7 @@ function describe (value: unknown, redactor: Redactor): Described {
     }
     return { type: name === 'Object' ? 'object' : name, message, stack: '' }
   }
-  return { type: typeof value, message: safeString(value) ?? '', stack: '' }
+  return { type: typeof value, message: value === undefined ? 'undefined' : safeString(value) ?? '', stack: '' }
 }
 
 function safeGet (value: object, key: string): unknown {

@@ -1,13 +1,13 @@
 /**
  * Every size limit of a record, in one place, and the bookkeeping of what was cut.
- * A record that is still larger than MAX_RECORD_CHARS once every part is within
+ * A record that is still larger than LIMITS.recordBytes once every part is within
  * its limit is shrunk further by `fitRecord` (record-builder.ts), so the largest
- * record stored is MAX_RECORD_CHARS characters of JSON.
+ * record stored is LIMITS.recordBytes bytes of JSON.
  */
 
 export const LIMITS = {
-  /** The whole record as JSON. */
-  recordChars: 1_000_000,
+  /** The whole record as JSON, in UTF-8 bytes (what Redis stores and the proxy reads). */
+  recordBytes: 1_000_000,
   /** An exception's message (Django trims values at 4096 characters). */
   messageChars: 4096,
   /** An exception's stack as V8 printed it. */
@@ -30,6 +30,8 @@ export const LIMITS = {
   localValueChars: 200,
   /** Exceptions whose locals are captured per second; past that, pausing is off until the next second. */
   localsCapturesPerSecond: 20,
+  /** Pauses per second (each thrown exception pauses, in a request or not); past that, pausing is off until the next second. */
+  localsPausesPerSecond: 200,
   /** Spans: the request keeps at most MAX_SPANS_PER_REQUEST (request-spans.ts); per span: */
   attributesPerSpan: 64,
   attributeChars: 1024,

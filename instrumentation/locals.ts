@@ -11,8 +11,8 @@
  * symbol, so the record finds them by identity and they are collected with it.
  *
  * Bounded: only exceptions thrown while a request is being handled, at most
- * `maxPerSecond` captures a second (beyond that, pausing is switched off until the
- * next second), LIMITS.localsFrames frames, LIMITS.localsPerFrame variables each,
+ * `maxPerSecond` captures and `maxPausesPerSecond` pauses a second (beyond either,
+ * pausing is switched off until the next second), LIMITS.localsFrames frames, LIMITS.localsPerFrame variables each,
  * one level of properties (V8's object preview) and LIMITS.localValueChars characters
  * per value, redacted by the same rules as everything else. Values thrown that are
  * not objects (a string) carry no locals.
@@ -36,7 +36,10 @@ export interface LocalsCaptureOptions {
   readonly redactor: Redactor
   /** Whether the code that threw is handling a request: other exceptions are let go at once. */
   readonly isInRequest: () => boolean
+  /** Exceptions whose locals are read, per second. */
   readonly maxPerSecond: number
+  /** Pauses of any kind (most find no request and resume at once), per second. */
+  readonly maxPausesPerSecond: number
   readonly logger: Logger
 }
 
@@ -65,6 +68,7 @@ export function startLocalsCapture (options: LocalsCaptureOptions): () => void {
   session.on('Debugger.scriptParsed', ({ params }) => { if (params.url !== '') scriptUrls.set(params.scriptId, params.url) })
 
   let capturedThisSecond = 0
+  let pausesThisSecond = 0
   let windowStart = 0
   let paused = false
   let resumeTimer: NodeJS.Timeout | undefined
@@ -72,22 +76,25 @@ export function startLocalsCapture (options: LocalsCaptureOptions): () => void {
     paused = !on
     session.post('Debugger.setPauseOnExceptions', { state: on ? 'all' : 'none' })
   }
+  const pauseUntilNextSecond = (now: number): void => {
+    setPausing(false)
+    resumeTimer = setTimeout(() => setPausing(true), 1000 - (now - windowStart)).unref()
+  }
 
   session.on('Debugger.paused', ({ params }) => {
     try {
       if (params.reason !== 'exception' && params.reason !== 'promiseRejection') return
-      const exception = params.data as Runtime.RemoteObject | undefined
-      if (exception?.objectId === undefined || !options.isInRequest()) return
       const now = Date.now()
       if (now - windowStart >= 1000) {
         windowStart = now
         capturedThisSecond = 0
+        pausesThisSecond = 0
       }
-      if (++capturedThisSecond > options.maxPerSecond) {
-        setPausing(false)
-        resumeTimer = setTimeout(() => setPausing(true), 1000 - (now - windowStart)).unref()
-        return
-      }
+      // Every pause costs (about 0.15 ms, see docs/record.md), even one that captures nothing: both are bounded.
+      if (++pausesThisSecond > options.maxPausesPerSecond) return pauseUntilNextSecond(now)
+      const exception = params.data as Runtime.RemoteObject | undefined
+      if (exception?.objectId === undefined || !options.isInRequest()) return
+      if (++capturedThisSecond > options.maxPerSecond) return pauseUntilNextSecond(now)
       const captured = captureFrames(session, params.callFrames, scriptUrls, options.redactor)
       if (captured.length > 0) {
         session.post('Runtime.callFunctionOn', { objectId: exception.objectId, functionDeclaration: ATTACH, arguments: [{ value: captured }], silent: true })

@@ -43,7 +43,7 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     // V8 keeps 10 frames by default, often all inside the framework; the record keeps up to this many.
     if (Error.stackTraceLimit < LIMITS.framesPerException) Error.stackTraceLimit = LIMITS.framesPerException
     this.#stopLocalsCapture = config.captureLocals
-      ? startLocalsCapture({ redactor, isInRequest: () => activeRequest() !== undefined, maxPerSecond: LIMITS.localsCapturesPerSecond, logger: this.#logger })
+      ? startLocalsCapture({ redactor, isInRequest: () => activeRequest() !== undefined, maxPerSecond: LIMITS.localsCapturesPerSecond, maxPausesPerSecond: LIMITS.localsPausesPerSecond, logger: this.#logger })
       : () => {}
     holdFailingResponses((response, request) => this.#onFailingResponse(response, request), config.holdMs)
   }

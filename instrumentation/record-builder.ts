@@ -96,26 +96,36 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
 }
 
 /**
- * Every part is within its limit, but many parts at their limits add up: shrink
- * until the JSON is at most LIMITS.recordChars, cutting what helps least first
- * (the later spans, then locals and source context of all but the first exception,
- * then the other exceptions, the environment and the resource).
+ * Every part is within its limit, but many parts at their limits add up (tens of MB):
+ * shrink until the JSON is at most LIMITS.recordBytes. Everything but the spans gets at
+ * most half of it (first the other exceptions and the detail of the first one go, then
+ * the environment and the resource); the spans fill the rest in start order, so the
+ * root and the earliest spans stay. Each part is measured once, not the whole record
+ * again and again.
  */
 export function fitRecord (record: TraceRecord): TraceRecord {
-  let fitted = record
-  const fits = (r: TraceRecord): boolean => encodeRecord(r).length <= LIMITS.recordChars
-  const cut = (r: TraceRecord, ...paths: string[]): readonly string[] => [...r.truncated, ...paths.filter((path) => !r.truncated.includes(path))]
-  while (!fits(fitted) && fitted.spans.length > 1) {
-    const keep = Math.floor(fitted.spans.length / 2)
-    fitted = { ...fitted, spans: fitted.spans.slice(0, keep), droppedSpans: fitted.droppedSpans + fitted.spans.length - keep, truncated: cut(fitted, 'spans') }
+  const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value))
+  if (bytes(record) <= LIMITS.recordBytes) return record
+  const truncated = new Set(record.truncated)
+  let rest: TraceRecord = { ...record, spans: [] }
+  if (bytes(rest) > LIMITS.recordBytes / 2) {
+    rest = { ...rest, exceptions: rest.exceptions.slice(0, 1).map(withoutDetail) }
+    truncated.add('exceptions').add('exceptions[0].frames')
   }
-  if (!fits(fitted)) {
-    fitted = { ...fitted, exceptions: fitted.exceptions.slice(0, 1).map(withoutDetail), truncated: cut(fitted, 'exceptions', 'exceptions[0].frames') }
+  if (bytes(rest) > LIMITS.recordBytes / 2) {
+    rest = { ...rest, environment: [], resource: {} }
+    truncated.add('environment').add('resource')
   }
-  if (!fits(fitted)) {
-    fitted = { ...fitted, environment: [], resource: {}, spans: fitted.spans.map((s) => ({ ...s, attributes: {}, events: [] })), truncated: cut(fitted, 'environment', 'resource', 'spans') }
+  // Room left for the spans: each costs its JSON plus a comma; the truncation list may still grow by one entry.
+  let room = LIMITS.recordBytes - bytes(rest) - 64
+  let kept = 0
+  for (const span of record.spans) {
+    room -= bytes(span) + 1
+    if (room < 0) break
+    kept++
   }
-  return fitted
+  if (kept < record.spans.length) truncated.add('spans')
+  return { ...rest, spans: record.spans.slice(0, kept), droppedSpans: record.droppedSpans + record.spans.length - kept, truncated: [...truncated] }
 }
 
 function withoutDetail (exception: RecordedException): RecordedException {
