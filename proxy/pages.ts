@@ -16,8 +16,8 @@ import { newNonce, renderDebugPage, sendPage } from './debug-page/render.ts'
 import { newTraceContext } from './request-id.ts'
 import { isSuperuserRequest } from './superuser-request.ts'
 
-/** How many recent failures the list shows. */
-const RECENT_SHOWN = 100
+/** How many recent failures the list shows (each is a whole record to read). */
+const RECENT_SHOWN = 50
 
 /** Is this URL under the pages prefix? One string comparison for every other request. */
 export function isPagesUrl (url: string, prefix: string): boolean {

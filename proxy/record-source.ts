@@ -8,6 +8,18 @@ import { RedisError } from '../core/errors.ts'
 import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
 
+/** Records per MGET when listing recent failures. */
+const RECENT_BATCH = 10
+
+/** A record this proxy cannot read is left out of the list; its own page says why. */
+function readable (json: string): TraceRecord | undefined {
+  try {
+    return decodeRecord(json)
+  } catch {
+    return undefined
+  }
+}
+
 export class RecordSource {
   readonly #redis: Redis
   readonly #subscriber: Redis
@@ -52,26 +64,23 @@ export class RecordSource {
 
   /**
    * The newest `limit` failures whose records still live, newest first: one ZREVRANGE
-   * of the recent-failures index and one MGET of their records. Expired and
-   * unreadable records are skipped.
+   * of the recent-failures index, then MGETs of their records, a few at a time so that
+   * no one command carries many large records. Expired and unreadable records are skipped.
    */
   async recent (limit: number): Promise<TraceRecord[]> {
-    let jsons: Array<string | null>
+    const records: TraceRecord[] = []
     try {
       const ids = (await this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1)).filter(isRequestId)
-      if (ids.length === 0) return []
-      jsons = await this.#redis.mget(ids.map(recordKey))
+      for (let i = 0; i < ids.length; i += RECENT_BATCH) {
+        for (const json of await this.#redis.mget(ids.slice(i, i + RECENT_BATCH).map(recordKey))) {
+          const record = json === null ? undefined : readable(json)
+          if (record !== undefined) records.push(record)
+        }
+      }
     } catch (cause) {
       throw new RedisError('reading the recent failures failed', { cause })
     }
-    return jsons.flatMap((json) => {
-      if (json === null) return []
-      try {
-        return [decodeRecord(json)]
-      } catch {
-        return [] // a record this proxy cannot read is left out of the list; its own page says why
-      }
-    })
+    return records
   }
 
   async #read (requestId: string): Promise<TraceRecord | undefined> {

@@ -45,7 +45,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     superusers: new SuperuserLookup(redis, config.superusersKey),
     records: new RecordSource(redis, subscriber),
     logger,
-    pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor() },
+    pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }
   const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
   websockets.on('error', (err: Error, req: IncomingMessage, client: ServerResponse | Socket) => {

@@ -136,3 +136,9 @@ test('a 500 the app sent without throwing says so, and still shows the request a
   assert.match(text, /<title>500 at \/orders\/42<\/title>/)
   assert.match(text, /<section id="trace">/)
 })
+
+test('a record written before the request ended says so and links to where the complete one will be', () => {
+  const { text } = render({ ...typicalRecord(), complete: false }, ACCEPT.html)
+  assert.match(text, /still finishing this request[\s\S]*<a href="\/_supertrace\/requests\/4bf92f3577b34da6a3ce929d0e0e4736">/)
+  assert.doesNotMatch(render(typicalRecord(), ACCEPT.html).text, /still finishing/)
+})

@@ -35,6 +35,7 @@ ${s.message === undefined ? '' : html`<pre class="message">${s.message === '' ? 
 <div class="tools" hidden><button type="button" data-copy="markdown" data-done="The Markdown report is on the clipboard.">Copy as Markdown</button><button type="button" data-copy="text" data-done="The plain-text traceback is on the clipboard.">Copy traceback</button>${report.record === null ? '' : html`<button type="button" data-save="record-${s.requestId}.json">Download JSON</button>`}<output id="copy-status" aria-live="polite"></output></div>
 </header>
 <nav>${shown.map(([id, title]) => html`<a href="#${id}">${title}</a>`)}<a href="#copy">Copy</a></nav>
+${report.laterRecord === null ? '' : html`<p class="note later">The app was still finishing this request when its record was made, so some spans are still open. The complete record will be at <a href="${report.laterRecord}">${report.laterRecord}</a>.</p>`}
 ${report.missingRecord === null ? '' : html`<section id="no-record"><h2>No record from the app</h2><p class="note missing">${report.missingRecord}</p></section>`}
 ${shown.map(([id, title, body]) => html`<section id="${id}"><h2>${title}</h2>${body}</section>`)}
 ${report.truncated.length === 0 ? '' : html`<section id="truncated"><h2>Cut to keep this page bounded</h2><ul>${report.truncated.map((t) => html`<li><code>${t}</code></li>`)}</ul></section>`}

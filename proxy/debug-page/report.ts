@@ -43,6 +43,8 @@ export interface PageOptions {
   /** SUPERTRACE_SOURCE_URL: `https://…/{commit}/{file}#L{line}`. */
   readonly sourceUrl: string | undefined
   readonly redaction: PageRedaction
+  /** SUPERTRACE_PAGES_PREFIX: where the record can be opened again. */
+  readonly pagesPrefix: string
 }
 
 export interface FrameView extends StackFrame {
@@ -121,6 +123,8 @@ export interface DebugReport {
   readonly environment: Pairs
   /** What the app and the page cut, one note each. */
   readonly truncated: readonly string[]
+  /** The record was written before the request had ended (some spans still open): where the complete one can be read. */
+  readonly laterRecord: string | null
   /** The bounded record (what JSON serves and the page offers to download), or null. */
   readonly record: TraceRecord | null
 }
@@ -164,6 +168,7 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
     resource: record === null ? [] : Object.entries(record.resource).map(([name, value]) => [name, Array.isArray(value) ? JSON.stringify(value) : String(value)] as const),
     environment: record?.environment ?? [],
     truncated: record?.truncated ?? [],
+    laterRecord: record === null || record.complete ? null : `${options.pagesPrefix}/requests/${record.requestId}`,
     record,
   }
 }

@@ -27,7 +27,7 @@ export function render (record: TraceRecord | null, accept: string, input: Parti
     missingRecord: null,
     original: appsOwn500,
     ...input,
-  }, { sourceUrl: SOURCE_URL, redaction: new Redactor(), ...options }, accept)
+  }, { sourceUrl: SOURCE_URL, redaction: new Redactor(), pagesPrefix: '/_supertrace', ...options }, accept)
   return { ...page, text: page.body.toString() }
 }
 
