@@ -33,7 +33,7 @@ button:hover{border-color:var(--accent)}
 .tools output{font-size:13px;color:var(--muted);align-self:center}
 section{padding:16px 24px;border-bottom:1px solid var(--line)}
 .muted{color:var(--muted)}
-.note{background:var(--panel);border-left:3px solid var(--headline);padding:8px 12px;margin:8px 0}
+.note{overflow-wrap:anywhere;background:var(--panel);border-left:3px solid var(--headline);padding:8px 12px;margin:8px 0}
 .later{margin:0;border-left-width:0;border-bottom:1px solid var(--line);padding:8px 24px}
 .missing{background:var(--errbg);border-left-color:var(--err)}
 .exception{margin:0 0 18px}
