@@ -8,7 +8,7 @@
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 /** Safe in HTML text and in a quoted attribute value. */
-export function escapeHtml (value: string): string {
+function escapeHtml (value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
 }
 

@@ -208,7 +208,7 @@ function frameView (frame: StackFrame, record: TraceRecord, options: PageOptions
 }
 
 /** `file:///app/src/a.js` or `/app/src/a.js` under cwd `/app` → `src/a.js`; undefined when not under cwd. */
-export function relativeToCwd (file: string, cwd: string): string | undefined {
+function relativeToCwd (file: string, cwd: string): string | undefined {
   let path = file
   if (file.startsWith('file://')) {
     try {
@@ -222,7 +222,7 @@ export function relativeToCwd (file: string, cwd: string): string | undefined {
 }
 
 /** The template with {file}, {line} and {commit} filled in; no link when the template needs a commit the record lacks. */
-export function sourceLink (template: string | undefined, file: string, line: number, commit: string | undefined): string | undefined {
+function sourceLink (template: string | undefined, file: string, line: number, commit: string | undefined): string | undefined {
   if (template === undefined) return undefined
   if (template.includes('{commit}') && commit === undefined) return undefined
   return template
@@ -333,11 +333,6 @@ export function headerPairs (headers: OutgoingHttpHeaders): Pairs {
 
 function header (pairs: Pairs, name: string): string | undefined {
   return pairs.find(([n]) => n.toLowerCase() === name)?.[1]
-}
-
-/** App frames, for the compact formats. */
-export function appFrames (exception: ExceptionView): readonly FrameView[] {
-  return exception.frames.filter((f) => f.origin === 'app')
 }
 
 export type Relation = 'first' | 'another' | 'member' | 'caused'
