@@ -21,9 +21,10 @@ export const LIMITS = {
   contextLinesBefore: 3,
   contextLinesAfter: 3,
   sourceLineChars: 240,
-  /** Source files larger than this are not read for context; at most this many are cached. */
+  /** Source files (and maps) larger than this are not read; the cache holds at most this many files and characters. */
   sourceFileBytes: 2_000_000,
   cachedSourceFiles: 200,
+  cachedSourceBytes: 32_000_000,
   /** Local variables: frames (innermost first), variables per frame, characters per value. */
   localsFrames: 5,
   localsPerFrame: 20,
