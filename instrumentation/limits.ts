@@ -66,6 +66,19 @@ export class Truncation {
     return items.slice(0, max)
   }
 
+  /**
+   * `redact(value)` cut at `max`. Only the first 4×`max` characters are redacted (a
+   * thrown 100 MB message must not cost a 100 MB scan); that is far more than is kept,
+   * so a secret across the slice point is never in what is kept.
+   */
+  redactedText (value: string, max: number, path: string, redact: (text: string) => string): string {
+    const head = value.length > 4 * max ? value.slice(0, 4 * max) : value
+    const redacted = redact(head)
+    if (head === value && redacted.length <= max) return redacted
+    this.mark(path)
+    return `${redacted.slice(0, max)}… [${value.length - max} more characters]`
+  }
+
   mark (path: string): void {
     if (!this.paths.includes(path)) this.paths.push(path)
   }
