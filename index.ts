@@ -6,6 +6,7 @@ export { SupertraceSpanProcessor, type SupertraceSpanProcessorOptions } from './
 export { RecordWriter, type RecordWriterOptions } from './instrumentation/writer.ts'
 export { instrumentationSettings, loadInstrumentationConfig, type InstrumentationConfig } from './instrumentation/config.ts'
 export * from './core/record.ts'
+export { Redactor } from './core/redact.ts'
 export { recordKey, RECORD_CHANNEL, RECORD_HEADER, REQUEST_ID_HEADER, DEFAULT_SUPERUSERS_KEY } from './core/protocol.ts'
 export { ErrorCodes, SupertraceError, ConfigError, RecordFormatError, RedisError, UpstreamError, type ErrorCode } from './core/errors.ts'
 export { startProxy, type RunningProxy } from './proxy/server.ts'

@@ -23,12 +23,14 @@ function recordValue (value: unknown, spanId: string | undefined, context: Excep
   const { redactor, truncation } = context
   seen.add(value)
   const described = describe(value, redactor)
-  const stack = truncation.text(redactor.text(described.stack), LIMITS.stackChars, `${path}.stack`)
+  const redact = (text: string): string => redactor.text(text)
+  // The frames follow the message in V8's stack; a huge message must not push them out of reach.
+  const framesAt = described.stack.indexOf('\n    at ')
   const recorded = {
     type: described.type,
-    message: truncation.text(redactor.text(described.message), LIMITS.messageChars, `${path}.message`),
-    stack,
-    frames: described.stack === '' ? [] : recordFrames(described.stack, redactor, truncation, path, localsOf(value)),
+    message: truncation.redactedText(described.message, LIMITS.messageChars, `${path}.message`, redact),
+    stack: truncation.redactedText(described.stack, LIMITS.stackChars, `${path}.stack`, redact),
+    frames: framesAt === -1 ? [] : recordFrames(described.stack.slice(framesAt), redactor, truncation, path, localsOf(value)),
     ...(spanId === undefined ? {} : { spanId }),
   }
   if (!(value instanceof Error)) return recorded

@@ -27,7 +27,8 @@ export function recordFrames (stack: string, redactor: Redactor, truncation: Tru
   const parsed = parseStack(stack, LIMITS.framesPerException + 1)
   if (parsed.length > LIMITS.framesPerException) truncation.mark(`${path}.frames`)
   return parsed.slice(0, LIMITS.framesPerException).map((frame) => {
-    const mapped = frameOrigin(frame.file) === 'node' ? undefined : originalPosition(frame.file, frame.line, frame.column)
+    // Only the app's own frames are mapped: a dependency's maps can be large, and its frames start folded.
+    const mapped = frameOrigin(frame.file) === 'app' ? originalPosition(frame.file, frame.line, frame.column) : undefined
     const file = mapped?.file ?? frame.file
     const line = mapped?.line ?? frame.line
     const origin = frameOrigin(file)

@@ -21,9 +21,10 @@ export const LIMITS = {
   contextLinesBefore: 3,
   contextLinesAfter: 3,
   sourceLineChars: 240,
-  /** Source files larger than this are not read for context; at most this many are cached. */
+  /** Source files (and maps) larger than this are not read; the cache holds at most this many files and characters. */
   sourceFileBytes: 2_000_000,
   cachedSourceFiles: 200,
+  cachedSourceBytes: 32_000_000,
   /** Local variables: frames (innermost first), variables per frame, characters per value. */
   localsFrames: 5,
   localsPerFrame: 20,
@@ -63,6 +64,19 @@ export class Truncation {
     if (items.length <= max) return items
     this.mark(path)
     return items.slice(0, max)
+  }
+
+  /**
+   * `redact(value)` cut at `max`. Only the first 4×`max` characters are redacted (a
+   * thrown 100 MB message must not cost a 100 MB scan); that is far more than is kept,
+   * so a secret across the slice point is never in what is kept.
+   */
+  redactedText (value: string, max: number, path: string, redact: (text: string) => string): string {
+    const head = value.length > 4 * max ? value.slice(0, 4 * max) : value
+    const redacted = redact(head)
+    if (head === value && redacted.length <= max) return redacted
+    this.mark(path)
+    return `${redacted.slice(0, max)}… [${value.length - max} more characters]`
   }
 
   mark (path: string): void {

@@ -70,10 +70,8 @@ export function startLocalsCapture (options: LocalsCaptureOptions): () => void {
   let capturedThisSecond = 0
   let pausesThisSecond = 0
   let windowStart = 0
-  let paused = false
   let resumeTimer: NodeJS.Timeout | undefined
   const setPausing = (on: boolean): void => {
-    paused = !on
     session.post('Debugger.setPauseOnExceptions', { state: on ? 'all' : 'none' })
   }
   const pauseUntilNextSecond = (now: number): void => {
@@ -109,7 +107,7 @@ export function startLocalsCapture (options: LocalsCaptureOptions): () => void {
   setPausing(true)
   return () => {
     clearTimeout(resumeTimer)
-    if (!paused) session.post('Debugger.setPauseOnExceptions', { state: 'none' })
+    // Disconnecting disables the debugger, and with it the pausing.
     session.disconnect()
   }
 }

@@ -147,11 +147,12 @@ function exceptionsOf (request: RequestSpans, context: ExceptionContext): Record
     for (const event of span.events) {
       if (event.name !== 'exception') continue
       const path = `exceptions[${fromEvents.length}]`
-      const stack = redactor.text(String(event.attributes?.['exception.stacktrace'] ?? ''))
+      const stack = String(event.attributes?.['exception.stacktrace'] ?? '')
+      const redact = (text: string): string => redactor.text(text)
       fromEvents.push({
         type: String(event.attributes?.['exception.type'] ?? 'Error'),
-        message: truncation.text(redactor.text(String(event.attributes?.['exception.message'] ?? '')), LIMITS.messageChars, `${path}.message`),
-        stack: truncation.text(stack, LIMITS.stackChars, `${path}.stack`),
+        message: truncation.redactedText(String(event.attributes?.['exception.message'] ?? ''), LIMITS.messageChars, `${path}.message`, redact),
+        stack: truncation.redactedText(stack, LIMITS.stackChars, `${path}.stack`, redact),
         frames: recordFrames(stack, redactor, truncation, path),
         spanId: span.spanContext().spanId,
       })
@@ -163,7 +164,7 @@ function exceptionsOf (request: RequestSpans, context: ExceptionContext): Record
 /** `name` differs from the span's own for a server span still open: it gets the name it will end with. */
 function recordSpan (span: Span, name: string, redactor: Redactor, truncation: Truncation): RecordedSpan {
   const parent = span.parentSpanContext?.spanId
-  const text = (value: string): string => truncation.text(redactor.text(value), LIMITS.attributeChars, 'spans')
+  const text = (value: string): string => truncation.redactedText(value, LIMITS.attributeChars, 'spans', (t) => redactor.text(t))
   return {
     spanId: span.spanContext().spanId,
     ...(parent === undefined ? {} : { parentSpanId: parent }),

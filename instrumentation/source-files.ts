@@ -1,6 +1,8 @@
 /**
  * The app's source files and their source maps, read on demand when a record is
- * made (never on a successful request) and cached, bounded in count and size.
+ * made (never on a successful request) and cached, bounded in count and in size
+ * (least recently used first out). Reads are synchronous: they happen once per file,
+ * only for failed requests, and keep the record builder simple.
  *
  * Source maps are applied here rather than with `process.setSourceMapsEnabled` /
  * `module.setSourceMapsSupport`: those make every `err.stack` the app formats pay
@@ -21,6 +23,8 @@ interface SourceFile {
   readonly mapUrl: string | undefined
   /** Original sources embedded in the map (`sourcesContent`), by resolved URL. */
   readonly embedded: ReadonlyMap<string, string>
+  /** Roughly what it holds in memory: the file's and the map's characters. */
+  readonly size: number
 }
 
 export interface OriginalPosition {
@@ -30,6 +34,8 @@ export interface OriginalPosition {
 }
 
 const cache = new Map<string, SourceFile>()
+let cachedSize = 0
+const UNREADABLE: SourceFile = { lines: undefined, map: undefined, mapUrl: undefined, embedded: new Map(), size: 0 }
 const SOURCE_MAPPING_URL = /\/\/[#@] sourceMappingURL=(\S+)\s*$/
 
 /** A frame's file as a path (V8 prints CommonJS frames as paths, ES module frames as file: URLs). */
@@ -63,9 +69,14 @@ function load (file: string): SourceFile {
   }
   const path = toPath(file)
   const text = path === undefined ? undefined : readText(path)
-  const loaded = text === undefined || path === undefined ? { lines: undefined, map: undefined, mapUrl: undefined, embedded: new Map() } : withMap(path, text)
-  if (cache.size >= LIMITS.cachedSourceFiles) cache.delete(cache.keys().next().value as string)
+  const loaded = text === undefined || path === undefined ? UNREADABLE : withMap(path, text)
+  for (const [oldest, entry] of cache) {
+    if (cache.size < LIMITS.cachedSourceFiles && cachedSize + loaded.size <= LIMITS.cachedSourceBytes) break
+    cache.delete(oldest)
+    cachedSize -= entry.size
+  }
   cache.set(file, loaded)
+  cachedSize += loaded.size
   return loaded
 }
 
@@ -73,14 +84,15 @@ function withMap (path: string, text: string): SourceFile {
   const lines = text.split(/\r?\n/)
   const tail = lines.slice(-3).join('\n')
   const reference = SOURCE_MAPPING_URL.exec(tail)?.[1]
-  if (reference === undefined) return { lines, map: undefined, mapUrl: undefined, embedded: new Map() }
+  const withoutMap = { lines, map: undefined, mapUrl: undefined, embedded: new Map(), size: text.length }
+  if (reference === undefined) return withoutMap
   try {
     const fileUrl = pathToFileURL(path)
     const mapUrl = new URL(reference, fileUrl)
     const json = mapUrl.protocol === 'data:'
       ? Buffer.from(reference.slice(reference.indexOf(',') + 1), reference.includes(';base64,') ? 'base64' : 'utf8').toString('utf8')
       : readText(fileURLToPath(mapUrl))
-    if (json === undefined) return { lines, map: undefined, mapUrl: undefined, embedded: new Map() }
+    if (json === undefined) return withoutMap
     const payload = JSON.parse(json) as { sources?: string[], sourceRoot?: string, sourcesContent?: Array<string | null> }
     const base = mapUrl.protocol === 'data:' ? fileUrl.href : mapUrl.href
     const embedded = new Map<string, string>()
@@ -88,9 +100,9 @@ function withMap (path: string, text: string): SourceFile {
       const content = payload.sourcesContent?.[i]
       if (typeof content === 'string') embedded.set(resolveSource(source, payload.sourceRoot, base), content)
     })
-    return { lines, map: new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]), mapUrl: base, embedded }
+    return { lines, map: new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]), mapUrl: base, embedded, size: text.length + json.length }
   } catch {
-    return { lines, map: undefined, mapUrl: undefined, embedded: new Map() }
+    return withoutMap
   }
 }
 

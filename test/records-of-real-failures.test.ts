@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { test, type TestContext } from 'node:test'
-import { RECENT_FAILURES_KEY } from '../core/protocol.ts'
-import type { RecordedException, StackFrame } from '../core/record.ts'
+import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT } from '../core/protocol.ts'
+import { decodeRecord, type RecordedException, type StackFrame } from '../core/record.ts'
+import { RecordWriter } from '../instrumentation/writer.ts'
 import { repoRoot, startApp, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
 import { failRequest } from './helpers/records.ts'
 
@@ -134,4 +135,17 @@ test('compiled TypeScript: frames point at the .ts file and line, and the contex
   assert.equal(top.line, 13)
   assert.match(top.context?.find((l) => l.line === 13)?.text ?? '', /order!\.total/)
   assert.ok(top.context?.some((l) => l.text.includes('const discount: number = 0.1')), 'the lines are the TypeScript source')
+})
+
+test('the list of recent failures keeps the newest 200, newest scored highest', async (t) => {
+  const redis = await startRedis(t)
+  const writer = new RecordWriter({ redisUrl: new URL(redis.url), ttlSeconds: 60 })
+  t.after(() => writer.close())
+  const base = decodeRecord(JSON.stringify({ v: 1, requestId: '1'.repeat(32), complete: true, service: { name: 's' }, time: 0, request: { method: 'GET', url: '/' }, response: { status: 500 }, exceptions: [], spans: [], droppedSpans: 0 }))
+  const ids = Array.from({ length: RECENT_FAILURES_LIMIT + 5 }, (_, i) => (i + 1).toString(16).padStart(32, '0'))
+  for (const [i, requestId] of ids.entries()) assert.equal(await writer.write({ ...base, requestId, time: 1000 + i }), true)
+
+  const listed = await redis.client.zrange(RECENT_FAILURES_KEY, '0', '-1')
+  assert.equal(listed.length, RECENT_FAILURES_LIMIT)
+  assert.deepEqual(listed, ids.slice(5), 'the five oldest were trimmed')
 })

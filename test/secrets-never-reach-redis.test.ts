@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { REDACTED } from '../core/record.ts'
+import { loadInstrumentationConfig } from '../instrumentation/config.ts'
 import { repoRoot, startApp, startRedis, type RunningRedis } from './helpers/processes.ts'
 import { failRequest } from './helpers/records.ts'
 
@@ -15,6 +16,7 @@ const SECRETS = {
   local: 'LOCALSECRET666',
   attribute: 'ATTRSECRET777',
   databasePassword: 'DBPASSWORD888',
+  webhook: 'WEBHOOKSECRET999',
 }
 
 /** Every value of every key in Redis, whatever its type, as one text. */
@@ -40,6 +42,9 @@ test('secrets in headers, cookies, query, body, environment, locals and span att
     SIGNING_SECRET: SECRETS.local,
     DATABASE_URL: `postgres://shop:${SECRETS.databasePassword}@db.internal:5432/shop`,
     SHOP_NAME: 'Example shop',
+    // A name the built-in list does not cover, added by the setting.
+    SUPERTRACE_REDACT: 'WEBHOOK',
+    SLACK_WEBHOOK: SECRETS.webhook,
   })
 
   const { status, record } = await failRequest(redis, `${app.url}/secrets?token=${SECRETS.query}&page=2`, {
@@ -69,6 +74,7 @@ test('secrets in headers, cookies, query, body, environment, locals and span att
   const env = new Map(record.environment)
   assert.equal(env.get('SHOP_NAME'), 'Example shop')
   assert.equal(env.get('STRIPE_SECRET_KEY'), REDACTED)
+  assert.equal(env.get('SLACK_WEBHOOK'), REDACTED)
   assert.equal(env.get('DATABASE_URL'), `postgres://${REDACTED}@db.internal:5432/shop`)
 
   const handler = record.exceptions[0]?.frames.find((f) => f.origin === 'app')
@@ -81,6 +87,23 @@ test('secrets in headers, cookies, query, body, environment, locals and span att
   const handlerSpan = record.spans.find((s) => s.attributes['app.cart_size'] !== undefined)
   assert.equal(handlerSpan?.attributes['app.cart_size'], 3)
   assert.equal(handlerSpan.attributes['app.credential'], REDACTED)
+})
+
+test('the instrumentation\'s settings are read once; a wrong one is named in a warning and its default used', async () => {
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => { warnings.push(warning.message) }
+  process.on('warning', onWarning)
+  try {
+    const config = loadInstrumentationConfig({ SUPERTRACE_CAPTURE_LOCALS: 'yes', SUPERTRACE_REDACT: 'DATABASE_URL, WEBHOOK', SUPERTRACE_COMMIT: '3f2c1a9' })
+    assert.deepEqual([config.captureLocals, config.redact, config.commit], [true, ['DATABASE_URL', 'WEBHOOK'], '3f2c1a9'])
+    const defaults = loadInstrumentationConfig({ SUPERTRACE_CAPTURE_LOCALS: 'maybe', SUPERTRACE_REDACT: 'a b' })
+    assert.deepEqual([defaults.captureLocals, defaults.redact, defaults.commit], [false, [], ''])
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.ok(warnings.some((w) => w.startsWith('SUPERTRACE_CAPTURE_LOCALS="maybe" is not valid')), warnings.join('\n'))
+    assert.ok(warnings.some((w) => w.startsWith('SUPERTRACE_REDACT="a b" is not valid')))
+  } finally {
+    process.off('warning', onWarning)
+  }
 })
 
 test('without SUPERTRACE_CAPTURE_LOCALS no local variables are recorded', async (t) => {
