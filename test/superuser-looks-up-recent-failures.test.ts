@@ -9,6 +9,13 @@ const failuresApp = `${repoRoot}test/apps/failures-app.js`
 const ADMIN = 'sessionid=lookup-admin-session'
 const EXPIRED = 'ffffffffffffffffffffffffffffffff'
 
+/** Waits until the app has stored the failure's record and listed it (under load the write can outlast the 500's hold). */
+async function untilListed (client: { zscore: (key: string, member: string) => Promise<string | null> }, requestId: unknown): Promise<string> {
+  assert.equal(typeof requestId, 'string')
+  for (let i = 0; i < 250 && await client.zscore(RECENT_FAILURES_KEY, requestId as string) === null; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  return requestId as string
+}
+
 /** How many SISMEMBER calls Redis has answered so far. */
 async function superuserLookups (client: { info: (section: string) => Promise<string> }): Promise<number> {
   return Number(/cmdstat_sismember:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0)
@@ -17,8 +24,8 @@ async function superuserLookups (client: { info: (section: string) => Promise<st
 test('a superuser sees recent failures newest first, each linking to its page, in every format; expired ones are skipped', { timeout: 60_000 }, async (t) => {
   const { redis, proxy } = await startStack(t, { appFile: failuresApp })
   await redis.client.sadd('supertrace:superusers', 'lookup-admin-session')
-  const older = (await get(`${proxy.url}/sync/7`)).headers['x-request-id']
-  const newer = (await get(`${proxy.url}/cause`)).headers['x-request-id']
+  const older = await untilListed(redis.client, (await get(`${proxy.url}/sync/7`)).headers['x-request-id'])
+  const newer = await untilListed(redis.client, (await get(`${proxy.url}/cause`)).headers['x-request-id'])
   await redis.client.zadd(RECENT_FAILURES_KEY, Date.now() + 60_000, EXPIRED) // listed, but its record is gone
 
   const html = await get(`${proxy.url}/_supertrace/`, { cookie: ADMIN, accept: ACCEPT.html })
@@ -80,7 +87,7 @@ test('for anyone but a superuser, and for any other method or path, /_supertrace
 test('SUPERTRACE_PAGES_PREFIX moves the pages; the default path then belongs to the app', { timeout: 60_000 }, async (t) => {
   const { redis, app, proxy } = await startStack(t, { appFile: failuresApp, proxyEnv: { SUPERTRACE_PAGES_PREFIX: '/ops/failures' } })
   await redis.client.sadd('supertrace:superusers', 'lookup-admin-session')
-  const failed = (await get(`${proxy.url}/sync/7`)).headers['x-request-id']
+  const failed = await untilListed(redis.client, (await get(`${proxy.url}/sync/7`)).headers['x-request-id'])
 
   const list = await get(`${proxy.url}/ops/failures/`, { cookie: ADMIN, accept: ACCEPT.html })
   assert.equal(list.status, 200)
