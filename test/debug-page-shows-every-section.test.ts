@@ -142,3 +142,15 @@ test('a record written before the request ended says so and links to where the c
   assert.match(text, /still finishing this request[\s\S]*<a href="\/_supertrace\/requests\/4bf92f3577b34da6a3ce929d0e0e4736">/)
   assert.doesNotMatch(render(typicalRecord(), ACCEPT.html).text, /still finishing/)
 })
+
+test('a record that still holds secrets under sensitive names (say, from an older instrumentation) is redacted again by the proxy, in every format', () => {
+  const r = typicalRecord()
+  const leaky = {
+    ...r,
+    request: { ...r.request, url: '/orders/42?api_key=LEAK-1', query: [['api_key', 'LEAK-1']] as const, headers: [['authorization', 'Bearer LEAK-2']] as const, cookies: [['sessionid', 'LEAK-3']] as const },
+    environment: [['STRIPE_SECRET_KEY', 'LEAK-4']] as const,
+    resource: { 'deployment.token': 'LEAK-5' },
+    spans: r.spans.map((s) => ({ ...s, attributes: { ...s.attributes, 'http.request.header.authorization': 'Bearer LEAK-6' } })),
+  }
+  for (const accept of Object.values(ACCEPT)) assert.doesNotMatch(render(leaky, accept).text, /LEAK-\d/, accept)
+})

@@ -79,6 +79,8 @@ test('for anyone but a superuser, and for any other method or path, /_supertrace
   await compare('/_supertrace/', { cookie: ADMIN }, 'POST')
   await compare('/_supertrace/requests/not-an-id', { cookie: ADMIN })
   await compare('/_supertrace/elsewhere', { cookie: ADMIN })
+  await compare('/_supertracex/', { cookie: ADMIN })
+  await compare(`/_supertrace/requests/${stored}/`, { cookie: ADMIN })
 
   await redis.stop()
   for (const path of paths) await compare(path, { cookie: ADMIN, accept: ACCEPT.html })

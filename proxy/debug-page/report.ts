@@ -7,13 +7,9 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { REDACTED, type Pairs, type RecordedException, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
 import { boundRecord, cutMarker, LIMITS } from './limits.ts'
+import { redactRecord, type PageRedaction } from './redaction.ts'
 
-/** The redaction rules the proxy applies to what it adds itself (core/redact.ts's Redactor fits). */
-export interface PageRedaction {
-  pairs (pairs: Pairs): Pairs
-  url (url: string): string
-  text (text: string): string
-}
+export type { PageRedaction }
 
 /** The app's own 500, as the proxy received it: what a visitor who is not a superuser got. */
 export interface OriginalResponse {
@@ -132,7 +128,7 @@ export interface DebugReport {
 const MAX_DEPTH = 16
 
 export function buildReport (input: PageInput, options: PageOptions): DebugReport {
-  const record = input.record === null ? null : boundRecord(input.record)
+  const record = input.record === null ? null : redactRecord(boundRecord(input.record), options.redaction)
   const exceptions = record === null ? [] : record.exceptions.map((e, i) => exceptionView(e, record, options, i === 0))
   const raisedAt = firstRaisedAt(exceptions[0])
   const first = exceptions[0]
