@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ATTACK, hostileRecord } from './fixtures/records.ts'
+import { recentFailure, renderRecent } from '../proxy/debug-page/recent.ts'
 import { ACCEPT, embeddedData, markdownOutsideCode, render } from './helpers/pages.ts'
 
 test('<script> in a message, a header, a URL, a span name and an attribute is text in the HTML page, never markup', () => {
@@ -45,4 +46,13 @@ test('control characters in a message cannot drive a terminal: plain text and Ma
     assert.doesNotMatch(text, /[\u001b\r\u202e]/)
     assert.ok(text.includes('clear\\u{1b}[2J\\u{d}hidden\\u{202e}evil'))
   }
+})
+
+test('the list of recent failures shows a hostile exception and URL as text in every format', () => {
+  const failure = recentFailure(hostileRecord(), '/_supertrace')
+  const html = renderRecent([failure], 'html', 'n').body.toString()
+  assert.doesNotMatch(html, /<script|<img/)
+  assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'))
+  assert.doesNotMatch(markdownOutsideCode(renderRecent([failure], 'markdown', 'n').body.toString()), /<script|<img/)
+  assert.equal((JSON.parse(renderRecent([failure], 'json', 'n').body.toString()) as { failures: Array<{ url: string }> }).failures[0]?.url.startsWith('/orders/<script>'), true)
 })
