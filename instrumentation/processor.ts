@@ -14,6 +14,7 @@ import type { ServerResponse } from 'node:http'
 import { Logger } from '../core/log.ts'
 import { loadInstrumentationConfig, type InstrumentationConfig } from './config.ts'
 import { buildRecord, type FailedResponse } from './record-builder.ts'
+import { captureUncaughtErrors } from './crash-capture.ts'
 import { captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
 import { holdFailingResponses } from './response-hold.ts'
 import { RecordWriter } from './writer.ts'
@@ -33,6 +34,7 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     const config = options.config ?? loadInstrumentationConfig()
     this.#writer = new RecordWriter({ redisUrl: config.redisUrl, ttlSeconds: config.ttlSeconds, logger: this.#logger })
     holdFailingResponses((response, request) => this.#onFailingResponse(response, request), config.holdMs)
+    captureUncaughtErrors({ record: (request) => { void this.#write(request, undefined, false) }, flush: () => this.forceFlush() })
   }
 
   onStart (span: Span, parentContext: Context): void {

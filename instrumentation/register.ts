@@ -7,15 +7,20 @@
  * instrumented too. If the process already has a tracer provider, supertrace does
  * not replace it and says how to add its processor instead.
  */
+import { FastifyOtelInstrumentation } from '@fastify/otel'
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express'
+import { HapiInstrumentation } from '@opentelemetry/instrumentation-hapi'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
+import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa'
 import { trace, ProxyTracerProvider } from '@opentelemetry/api'
 import { NodeSDK } from '@opentelemetry/sdk-node'
 import { register as registerAsyncHooks } from 'node:module'
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs'
 import { Logger } from '../core/log.ts'
 import { exportProcessorsFromEnv } from './exporters.ts'
+import { HapiErrorsInstrumentation } from './hapi-errors.ts'
 import { SupertraceSpanProcessor } from './processor.ts'
+import { SupertraceSampler, samplerFromEnv } from './sampler.ts'
 
 const logger = new Logger('instrumentation')
 
@@ -29,7 +34,15 @@ function start (): void {
     logger.warn('this process already has an OpenTelemetry tracer provider; supertrace/register leaves it alone. Add `new SupertraceSpanProcessor()` (from \'supertrace\') to its spanProcessors instead.')
     return
   }
-  const instrumentations = [new HttpInstrumentation(), new ExpressInstrumentation()]
+  const instrumentations = [
+    new HttpInstrumentation(),
+    new ExpressInstrumentation(),
+    // Fastify's own, maintained instrumentation; it adds itself to every Fastify instance as it is created.
+    new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+    new KoaInstrumentation(),
+    new HapiInstrumentation(),
+    new HapiErrorsInstrumentation(),
+  ]
   // ES modules are only patched through a loader hook, limited to the modules the instrumentations patch.
   const include = instrumentations.flatMap((i) => i.getModuleDefinitions().map((d) => d.name))
   if (supportsSyncHooks()) registerSyncHooks({ include })
@@ -38,6 +51,8 @@ function start (): void {
   const env = process.env
   const sdk = new NodeSDK({
     instrumentations,
+    // The app's OTEL_TRACES_SAMPLER still decides what is exported; every request is recorded for supertrace.
+    sampler: new SupertraceSampler(samplerFromEnv(env, (message) => logger.warn(message))),
     spanProcessors: [new SupertraceSpanProcessor(), ...exportProcessorsFromEnv(env, logger)],
     // Only what the app asks for: NodeSDK would otherwise export metrics and logs to localhost:4318.
     ...(env.OTEL_METRICS_EXPORTER === undefined ? { metricReaders: [] } : {}),
