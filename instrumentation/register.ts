@@ -13,12 +13,14 @@ import { HapiInstrumentation } from '@opentelemetry/instrumentation-hapi'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa'
 import { trace, ProxyTracerProvider } from '@opentelemetry/api'
+import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation'
 import { NodeSDK } from '@opentelemetry/sdk-node'
 import { register as registerAsyncHooks } from 'node:module'
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs'
 import { Logger } from '../core/log.ts'
 import { exportProcessorsFromEnv } from './exporters.ts'
 import { HapiErrorsInstrumentation } from './hapi-errors.ts'
+import { NestErrorsInstrumentation } from './nest-errors.ts'
 import { SupertraceSpanProcessor } from './processor.ts'
 import { SupertraceSampler, samplerFromEnv } from './sampler.ts'
 
@@ -27,6 +29,16 @@ const logger = new Logger('instrumentation')
 function hasTracerProvider (): boolean {
   const provider = trace.getTracerProvider()
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer('supertrace') !== undefined
+}
+
+/**
+ * What the ES module hook must intercept for one module definition: the package by
+ * name, and each of its files patched on its own (such as NestJS's exceptions
+ * handler), which the package imports by relative URL, not by that name.
+ */
+function hookedModules (definition: InstrumentationModuleDefinition): (string | RegExp)[] {
+  const files = definition.files.map((file) => new RegExp(`/node_modules/${file.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))
+  return [definition.name, ...files]
 }
 
 function start (): void {
@@ -42,9 +54,10 @@ function start (): void {
     new KoaInstrumentation(),
     new HapiInstrumentation(),
     new HapiErrorsInstrumentation(),
+    new NestErrorsInstrumentation(),
   ]
   // ES modules are only patched through a loader hook, limited to the modules the instrumentations patch.
-  const include = instrumentations.flatMap((i) => i.getModuleDefinitions().map((d) => d.name))
+  const include = instrumentations.flatMap((i) => i.getModuleDefinitions().flatMap(hookedModules))
   if (supportsSyncHooks()) registerSyncHooks({ include })
   else registerAsyncHooks('import-in-the-middle/hook.mjs', import.meta.url, { data: { include } })
 

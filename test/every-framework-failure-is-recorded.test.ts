@@ -14,6 +14,7 @@ interface Framework {
   readonly file: string
   /** Failure kinds that never send a response: their record is checked in Redis, not through the proxy. */
   readonly unanswered?: readonly Kind[]
+  readonly env?: NodeJS.ProcessEnv
 }
 
 const apps = `${repoRoot}test/apps/frameworks/`
@@ -23,12 +24,14 @@ const FRAMEWORKS: readonly Framework[] = [
   { name: 'Fastify 5', file: `${apps}fastify.mjs` },
   { name: 'Koa 3', file: `${apps}koa.mjs` },
   { name: 'hapi 21', file: `${apps}hapi.cjs` },
+  { name: 'NestJS 12 on Express', file: `${apps}nest.mjs`, env: { NEST_ADAPTER: 'express' } },
+  { name: 'NestJS 12 on Fastify', file: `${apps}nest.mjs`, env: { NEST_ADAPTER: 'fastify' } },
 ]
 
 const SUPERUSER = 'sessionid=framework-matrix-superuser'
 
 async function checkFramework (t: TestContext, redis: RunningRedis, framework: Framework): Promise<void> {
-  const app = await startApp(t, redis, framework.file, { NODE_ENV: 'production' })
+  const app = await startApp(t, redis, framework.file, { NODE_ENV: 'production', ...framework.env })
   const proxy = await startProxy(t, app, redis)
   for (const kind of KINDS) {
     const expected = failingLine(framework.file, kind)
