@@ -18,7 +18,7 @@ export interface Collector {
   readonly spans: ExportedSpan[]
   /** The trace IDs received so far. */
   traceIds (): Set<string>
-  /** Waits until no export has arrived for `quietMs` (so late batches are in), at most 10 s. */
+  /** Waits until no export has arrived for `quietMs` since it was called (so late batches are in), at most 10 s. */
   settle (quietMs?: number): Promise<void>
 }
 
@@ -47,7 +47,8 @@ export async function startCollector (t: TestContext): Promise<Collector> {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
     traceIds: () => new Set(spans.map((s) => s.traceId)),
-    async settle (quietMs = 600) {
+    async settle (quietMs = 1000) {
+      lastExport = Math.max(lastExport, Date.now())
       const deadline = Date.now() + 10_000
       while (Date.now() - lastExport < quietMs && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
     },
