@@ -1,10 +1,11 @@
 /**
  * `node --import supertrace/register app.js` (or `--require`, or the app's first import).
  *
- * Starts OpenTelemetry's NodeSDK with the HTTP and Express instrumentations and a
- * SupertraceSpanProcessor, keeps any span export the app configured through OTEL_*
- * variables, and hooks ES modules so that `import express from 'express'` is
- * instrumented too. If the process already has a tracer provider, supertrace does
+ * Starts OpenTelemetry's NodeSDK with the HTTP, Express, Fastify, Koa and hapi
+ * instrumentations, supertrace's error taps for hapi and NestJS, a
+ * SupertraceSpanProcessor and a SupertraceSampler around the app's OTEL_TRACES_SAMPLER;
+ * keeps any span export the app configured through OTEL_* variables, and hooks ES
+ * modules so that `import express from 'express'` is instrumented too. If the process already has a tracer provider, supertrace does
  * not replace it and says how to add its processor instead.
  */
 import { FastifyOtelInstrumentation } from '@fastify/otel'
@@ -43,7 +44,7 @@ function hookedModules (definition: InstrumentationModuleDefinition): (string | 
 
 function start (): void {
   if (hasTracerProvider()) {
-    logger.warn('this process already has an OpenTelemetry tracer provider; supertrace/register leaves it alone. Add `new SupertraceSpanProcessor()` (from \'supertrace\') to its spanProcessors instead.')
+    logger.warn('this process already has an OpenTelemetry tracer provider; supertrace/register leaves it alone. Add `new SupertraceSpanProcessor()` (from \'supertrace\') to its spanProcessors instead, and wrap its sampler in `new SupertraceSampler(…)` if it samples.')
     return
   }
   const instrumentations = [
