@@ -33,6 +33,24 @@ for (const [kind, situation] of [
   })
 }
 
+test('a node:http app with its own uncaughtException listener keeps running as before, and the request whose timer threw has its record', async (t) => {
+  const redis = await startRedis(t)
+  const server = await startApp(t, redis, app, { KEEP_RUNNING: '1' })
+  const expected = failingLine(app, 'crash-timer')
+  const { traceId, traceparent } = chosenTraceparent()
+
+  const pending = request(`${server.url}/crash/timer`, { headers: { traceparent }, agent: false })
+  pending.on('error', () => {})
+  pending.end()
+  const record = await recordInRedis(redis.client, traceId)
+  pending.destroy()
+
+  assertRecordsFailure(record, app, expected)
+  await server.waitFor(`the app logged: ${expected.message}`)
+  assert.equal((await get(`${server.url}/handled`)).status, 500, 'the app still serves requests')
+  assert.equal(server.child.exitCode, null)
+})
+
 test('a node:http app that catches its own error and sends its own 500: the superuser sees the request with no exception, which supertrace cannot reach', async (t) => {
   const redis = await startRedis(t)
   await redis.client.sadd('supertrace:superusers', 'su')

@@ -30,6 +30,9 @@ const routes = {
   },
 }
 
+// An app that decides itself what an uncaught exception does: it logs it and keeps serving.
+if (process.env.KEEP_RUNNING === '1') process.on('uncaughtException', (err) => process.stderr.write(`the app logged: ${err.message}\n`))
+
 createServer((req, res) => {
   const route = routes[req.url]
   if (route === undefined) res.writeHead(404).end()
