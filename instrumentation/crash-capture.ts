@@ -8,10 +8,12 @@
  * The app's crash behaviour is kept:
  *  - nothing here handles `unhandledRejection` (a listener would stop Node from
  *    crashing on it): `process.emit` is observed instead;
- *  - an `uncaughtException` listener is added, but while it is the only one it
- *    lets the record reach Redis (at most FLUSH_TIMEOUT_MS) and then throws the
- *    same error again, so Node prints it and exits with code 1 as it would have.
- *    If the app has its own listener, the app decides, as before.
+ *  - `uncaughtExceptionMonitor` sees the error before Node looks for listeners. Only
+ *    if a record is being written and the app has no `uncaughtException` listener
+ *    of its own does supertrace add a one-off listener, which lets the record reach
+ *    Redis (at most FLUSH_TIMEOUT_MS) and then throws the same error again, so Node
+ *    prints it and exits with code 1 as it would have. Otherwise Node (or the app's
+ *    own listener) handles the error exactly as before.
  */
 import type { RequestSpans } from './request-spans.ts'
 import { captureActiveException } from './request-spans.ts'
@@ -19,6 +21,8 @@ import { captureActiveException } from './request-spans.ts'
 export interface UncaughtErrorHandler {
   /** Writes the request's record now: there may never be a response to trigger it. */
   readonly record: (request: RequestSpans) => void
+  /** Whether records are being written (or about to be), which a crash would lose. */
+  readonly isWriting: () => boolean
   /** Resolves once the records being written are stored (or have failed). */
   readonly flush: () => Promise<void>
 }
@@ -40,17 +44,20 @@ export function captureUncaughtErrors (onUncaught: UncaughtErrorHandler): void {
   if (proc[kInstalled] === true) return
   proc[kInstalled] = true
 
-  process.on('uncaughtExceptionMonitor', record)
+  process.on('uncaughtExceptionMonitor', (error) => {
+    if (isRethrowing) return
+    record(error)
+    if (handler?.isWriting() === true && process.listenerCount('uncaughtException') === 0) process.once('uncaughtException', exitAfterFlush)
+  })
   const emit = process.emit
   process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {
     if (event === 'unhandledRejection') record(args[0])
     return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args)
   } as NodeJS.Process['emit']
-  process.on('uncaughtException', exitAfterFlush)
 }
 
 function record (error: unknown): void {
-  if (isRethrowing || error === lastRecorded) return
+  if (error === lastRecorded) return
   lastRecorded = error
   try {
     const request = captureActiveException(error)
@@ -61,13 +68,9 @@ function record (error: unknown): void {
 }
 
 function exitAfterFlush (error: unknown): void {
-  // Another listener is the app's: it chose what an uncaught exception does.
-  if (process.listenerCount('uncaughtException') > 1) return
-  process.off('uncaughtException', exitAfterFlush)
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_TIMEOUT_MS) })
-  // One turn first: a server span that ended with the error schedules its record with setImmediate.
-  const flushed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => handler?.flush())
+  const flushed = handler?.flush() ?? Promise.resolve()
   void Promise.race([flushed, timeout]).then(() => {
     clearTimeout(timer)
     setImmediate(() => {

@@ -34,7 +34,11 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     const config = options.config ?? loadInstrumentationConfig()
     this.#writer = new RecordWriter({ redisUrl: config.redisUrl, ttlSeconds: config.ttlSeconds, logger: this.#logger })
     holdFailingResponses((response, request) => this.#onFailingResponse(response, request), config.holdMs)
-    captureUncaughtErrors({ record: (request) => { void this.#write(request, undefined, false) }, flush: () => this.forceFlush() })
+    captureUncaughtErrors({
+      record: (request) => { void this.#write(request, undefined, false) },
+      isWriting: () => this.#pending.size > 0,
+      flush: () => this.forceFlush(),
+    })
   }
 
   onStart (span: Span, parentContext: Context): void {
@@ -47,7 +51,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     if (request === undefined || request.root !== span || this.#isShutdown) return
     if (!request.sentServerError && span.status.code !== SpanStatusCode.ERROR) return
     // Children such as Express's middleware spans end just after the server span, in the same tick.
-    setImmediate(() => this.#write(request, undefined, true))
+    // Pending from now on, so that a process about to crash waits for it (see crash-capture.ts).
+    this.#track(new Promise((resolve) => setImmediate(() => resolve(this.#write(request, undefined, true)))))
   }
 
   forceFlush (): Promise<void> {
@@ -77,6 +82,10 @@ export class SupertraceSpanProcessor implements SpanProcessor {
       this.#logger.error('a record could not be built', err, request.requestId)
       return Promise.resolve(false)
     }
+    return this.#track(written)
+  }
+
+  #track (written: Promise<unknown>): Promise<unknown> {
     this.#pending.add(written)
     void written.finally(() => this.#pending.delete(written))
     return written

@@ -4,7 +4,7 @@ import { request } from 'node:http'
 import { test } from 'node:test'
 import { assertRecordsFailure, chosenTraceparent, failingLine, recordInRedis, superuserRecord } from './helpers/failures.ts'
 import { get, visible } from './helpers/http.ts'
-import { repoRoot, startApp, startProxy, startRedis } from './helpers/processes.ts'
+import { INSTRUMENTED, repoRoot, run, startApp, startProxy, startRedis } from './helpers/processes.ts'
 
 const app = `${repoRoot}test/apps/frameworks/node-http.mjs`
 
@@ -18,7 +18,7 @@ for (const [kind, situation] of [
     const server = await startApp(t, redis, app)
     const expected = failingLine(app, kind)
     const { traceId, traceparent } = chosenTraceparent()
-    const exited = once(server.child, 'exit')
+    const exited = once(server.child, 'close')
 
     const pending = request(`${server.url}/${kind.replace('crash-', 'crash/')}`, { headers: { traceparent }, agent: false })
     pending.on('error', () => {})
@@ -32,6 +32,22 @@ for (const [kind, situation] of [
     assertRecordsFailure(record, app, expected)
   })
 }
+
+test('an uncaught exception outside any request crashes the process exactly as it does without supertrace: same output, same exit code', async (t) => {
+  const file = `${repoRoot}test/apps/crash-outside-requests.mjs`
+  const redis = await startRedis(t)
+  const outcome = async (flags: readonly string[]): Promise<{ code: number | null, stderr: string }> => {
+    const child = run(t, process.execPath, [...flags, file], { SUPERTRACE_REDIS_URL: redis.url })
+    const [code] = await once(child.child, 'close') as [number | null]
+    return { code, stderr: child.output }
+  }
+
+  const without = await outcome([])
+  const withSupertrace = await outcome(INSTRUMENTED)
+
+  assert.equal(without.code, 1)
+  assert.deepEqual(withSupertrace, without)
+})
 
 test('a node:http app with its own uncaughtException listener keeps running as before, and the request whose timer threw has its record', async (t) => {
   const redis = await startRedis(t)
