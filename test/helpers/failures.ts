@@ -43,6 +43,7 @@ export function assertRecordsFailure (record: TraceRecord, file: string, expecte
 /** The debug report a superuser gets as JSON for `url`. */
 export async function superuserRecord (url: string, cookie: string): Promise<{ status: number, requestId: string, record: TraceRecord }> {
   const response = await get(url, { cookie, accept: 'application/json' })
+  assert.match(String(response.headers['content-type']), /^application\/json/, `the superuser got the debug report for ${url}, not: ${response.status} ${response.text.slice(0, 200)}`)
   const report = JSON.parse(response.text) as { requestId: string, record: unknown, missingRecord: string | null }
   assert.equal(report.missingRecord, null, `a record arrived for ${url}`)
   return { status: response.status, requestId: report.requestId, record: decodeRecord(JSON.stringify(report.record)) }
