@@ -28,9 +28,10 @@ async function exportedFor (t: TestContext, env: NodeJS.ProcessEnv, flags: reado
   const redis = await startRedis(t)
   const collector = await startCollector(t)
   const app = await startApp(t, redis, server, { ...env, ...exportEnv(collector) }, flags)
-  await get(`${app.url}/ok`)
-  await get(`${app.url}/fail`)
-  await collector.settle()
+  const ok = await get(`${app.url}/ok`, { traceparent: `00-${'a'.repeat(32)}-${'1'.repeat(16)}-01` })
+  const failed = await get(`${app.url}/fail`, { traceparent: `00-${'b'.repeat(32)}-${'1'.repeat(16)}-01` })
+  assert.deepEqual([ok.status, failed.status], [200, 500])
+  await collector.receive(['a'.repeat(32), 'b'.repeat(32)])
   await app.stop()
   return { shapes: exportedShapes(collector), output: app.output }
 }
@@ -82,9 +83,9 @@ for (const setup of [
       requestIds.push(id)
       if (failing) failedIds.push(id)
     }
-    await collector.settle()
-
     const expected = sampledByRatio(requestIds, 0.1)
+    await collector.receive(expected)
+
     assert.ok(expected.size >= 5 && expected.size <= 45, `about 10% of 200 requests are picked (${expected.size})`)
     assert.deepEqual([...collector.traceIds()].sort(), [...expected].sort(), 'exported: exactly the traces the app\'s sampler picks, not every proxied request')
     const line = failingLine(server, 'fail')

@@ -20,6 +20,8 @@ export interface Collector {
   traceIds (): Set<string>
   /** Waits until no export has arrived for `quietMs` since it was called (so late batches are in), at most 10 s. */
   settle (quietMs?: number): Promise<void>
+  /** Waits until spans of `traceIds` have all arrived (at most 10 s), then for the exports to settle. */
+  receive (traceIds: Iterable<string>): Promise<void>
 }
 
 export async function startCollector (t: TestContext): Promise<Collector> {
@@ -43,14 +45,21 @@ export async function startCollector (t: TestContext): Promise<Collector> {
   await once(server, 'listening')
   t.after(() => server.close())
   const { port } = server.address() as { port: number }
+  async function settle (quietMs = 1000): Promise<void> {
+    lastExport = Math.max(lastExport, Date.now())
+    const deadline = Date.now() + 10_000
+    while (Date.now() - lastExport < quietMs && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
     traceIds: () => new Set(spans.map((s) => s.traceId)),
-    async settle (quietMs = 1000) {
-      lastExport = Math.max(lastExport, Date.now())
+    settle,
+    async receive (traceIds) {
+      const wanted = [...traceIds]
       const deadline = Date.now() + 10_000
-      while (Date.now() - lastExport < quietMs && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      while (Date.now() < deadline && !wanted.every((id) => spans.some((s) => s.traceId === id))) await new Promise((resolve) => setTimeout(resolve, 50))
+      await settle(500)
     },
   }
 }
