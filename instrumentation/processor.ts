@@ -18,6 +18,7 @@ import { LIMITS } from './limits.ts'
 import { startLocalsCapture } from './locals.ts'
 import { processFacts } from './process-facts.ts'
 import { buildRecord, type RecordSources } from './record-builder.ts'
+import { captureUncaughtErrors } from './crash-capture.ts'
 import { activeRequest, captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
 import { holdFailingResponses } from './response-hold.ts'
 import { RecordWriter } from './writer.ts'
@@ -46,6 +47,11 @@ export class SupertraceSpanProcessor implements SpanProcessor {
       ? startLocalsCapture({ redactor, isInRequest: () => activeRequest() !== undefined, maxPerSecond: LIMITS.localsCapturesPerSecond, maxPausesPerSecond: LIMITS.localsPausesPerSecond, logger: this.#logger })
       : () => {}
     holdFailingResponses((response, request) => this.#onFailingResponse(response, request), config.holdMs)
+    captureUncaughtErrors({
+      record: (request) => { void this.#write(request, false) },
+      isWriting: () => this.#pending.size > 0,
+      flush: () => this.forceFlush(),
+    })
   }
 
   onStart (span: Span, parentContext: Context): void {
@@ -58,7 +64,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     if (request === undefined || request.root !== span || this.#isShutdown) return
     if (request.failedResponse === undefined && span.status.code !== SpanStatusCode.ERROR) return
     // Children such as Express's middleware spans end just after the server span, in the same tick.
-    setImmediate(() => this.#write(request, true))
+    // Pending from now on, so that a process about to crash waits for it (see crash-capture.ts).
+    this.#track(new Promise((resolve) => setImmediate(() => resolve(this.#write(request, true)))))
   }
 
   forceFlush (): Promise<void> {
@@ -90,6 +97,10 @@ export class SupertraceSpanProcessor implements SpanProcessor {
       this.#logger.error('a record could not be built', err, request.requestId)
       return Promise.resolve(false)
     }
+    return this.#track(written)
+  }
+
+  #track (written: Promise<unknown>): Promise<unknown> {
     this.#pending.add(written)
     void written.finally(() => this.#pending.delete(written))
     return written

@@ -80,6 +80,18 @@ export function activeRequest (): RequestSpans | undefined {
 }
 
 /**
+ * Keeps `value` as an exception of the request whose async context is active, for
+ * errors that reach supertrace outside `recordException` (a framework's own error
+ * event, an uncaught exception). Returns that request, if there is one.
+ */
+export function captureActiveException (value: unknown): RequestSpans | undefined {
+  const span = trace.getActiveSpan()
+  const request = requestOf(span)
+  if (span !== undefined && request !== undefined) request.addException(value, span.spanContext().spanId)
+  return request
+}
+
+/**
  * OpenTelemetry keeps only the text of a recorded exception (type, message, stack).
  * Wrapping the span class's `recordException` once keeps the thrown value itself,
  * with its `cause` chain and identity. Patched on the prototype, not per span, so

@@ -13,7 +13,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
 import { UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
-import { REQUEST_ID_HEADER } from '../core/protocol.ts'
+import { PROXY_TRACESTATE, REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
 import { Redactor } from '../core/redact.ts'
 import type { ProxyConfig } from './config.ts'
@@ -59,7 +59,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     const trace = newTraceContext()
     req.headers[REQUEST_ID_HEADER] = trace.requestId
     req.headers.traceparent = trace.traceparent
-    delete req.headers.tracestate
+    req.headers.tracestate = PROXY_TRACESTATE
     websockets.ws(req, socket, head)
   })
   server.on('clientError', (_err, socket: Socket) => {
