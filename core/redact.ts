@@ -45,9 +45,9 @@ const CARD_CANDIDATE = /(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])/g
 /**
  * `name=value` inside free text: a query string in a URL quoted by an error message
  * (`fetch https://api/x?api_key=… failed`), a command-line flag (`--db-password=…`),
- * a logged setting. `==` and `===` (source code) are not assignments.
+ * a logged setting. `==`, `===` and template placeholders (`token=${…}`, source code) are not values.
  */
-const NAMED_VALUE = /(?<![\w.])([A-Za-z_][\w.-]*)=(?!=)([^\s&;,'"`<>()[\]{}]+)/g
+const NAMED_VALUE = /(?<![\w.])([A-Za-z_][\w.-]*)=(?!=)(?!\$\{)([^\s&;,'"`<>()[\]{}]+)/g
 /** A quoted SQL string literal, with '' as an escaped quote. */
 const SQL_STRING_LITERAL = /'(?:[^']|'')*'/g
 
