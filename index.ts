@@ -3,10 +3,12 @@
  * themselves, the record format, and the proxy for programs that embed it.
  */
 export { SupertraceSpanProcessor, type SupertraceSpanProcessorOptions } from './instrumentation/processor.ts'
+export { SupertraceSampler } from './instrumentation/sampler.ts'
 export { RecordWriter, type RecordWriterOptions } from './instrumentation/writer.ts'
 export { instrumentationSettings, loadInstrumentationConfig, type InstrumentationConfig } from './instrumentation/config.ts'
 export * from './core/record.ts'
-export { recordKey, RECORD_CHANNEL, RECORD_HEADER, REQUEST_ID_HEADER, DEFAULT_SUPERUSERS_KEY } from './core/protocol.ts'
+export { Redactor } from './core/redact.ts'
+export { recordKey, RECORD_CHANNEL, RECORD_HEADER, REQUEST_ID_HEADER, DEFAULT_SUPERUSERS_KEY, PROXY_TRACESTATE } from './core/protocol.ts'
 export { ErrorCodes, SupertraceError, ConfigError, RecordFormatError, RedisError, UpstreamError, type ErrorCode } from './core/errors.ts'
 export { startProxy, type RunningProxy } from './proxy/server.ts'
 export { proxySettings, loadProxyConfig, type ProxyConfig } from './proxy/config.ts'

@@ -16,6 +16,14 @@ export function recordKey (requestId: string): string {
   return `supertrace:trace:${requestId}`
 }
 
+/**
+ * A sorted set of recent failures (score: epoch milliseconds, member: request ID), trimmed
+ * to the newest RECENT_FAILURES_LIMIT, for the proxy's list of recent failures. Members
+ * whose record has expired are skipped by the reader.
+ */
+export const RECENT_FAILURES_KEY = 'supertrace:recent'
+export const RECENT_FAILURES_LIMIT = 200
+
 /** The writer publishes the request ID here once a record is stored; the proxy subscribes once at start-up. */
 export const RECORD_CHANNEL = 'supertrace:records'
 
@@ -30,3 +38,13 @@ export const REQUEST_ID_HEADER = 'x-request-id'
  * knows a record is on its way and is worth waiting for. The proxy always strips it.
  */
 export const RECORD_HEADER = 'x-supertrace-record'
+
+/**
+ * The `tracestate` entry the proxy sends with its `traceparent`. Its sampled flag is
+ * only there so that apps sampling by parent keep recording; this entry says the
+ * proxy made no sampling decision, and SupertraceSampler samples such a request as
+ * a new trace with the app's own sampler.
+ */
+export const PROXY_TRACESTATE_KEY = 'supertrace'
+export const PROXY_TRACESTATE_VALUE = 'nodecision'
+export const PROXY_TRACESTATE = `${PROXY_TRACESTATE_KEY}=${PROXY_TRACESTATE_VALUE}`

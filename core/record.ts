@@ -10,18 +10,39 @@
 import { RecordFormatError } from './errors.ts'
 import { isRequestId } from './protocol.ts'
 
-export const RECORD_VERSION = 1
+export const RECORD_VERSION = 2
 
 export type AttributeValue = string | number | boolean | ReadonlyArray<string | number | boolean | null>
 export type Attributes = Readonly<Record<string, AttributeValue>>
 
+/** Where a frame's code comes from: the app's own, a dependency under `node_modules`, or Node itself (`node:`). */
+export type FrameOrigin = 'app' | 'library' | 'node'
+
+export interface SourceLine {
+  readonly line: number
+  readonly text: string
+}
+
+/** A local variable of a frame: its name and a bounded, redacted preview of its value. */
+export interface LocalVariable {
+  readonly name: string
+  readonly value: string
+}
+
 export interface StackFrame {
   /** The function as V8 names it (`Router.handle`, `<anonymous>`); absent for top-level code. */
   readonly function?: string
-  /** A path or URL (`file:///app/server.js`, `node:internal/…`). */
+  /** A path or URL (`file:///app/server.js`, `node:internal/…`); the original source's when a source map applies. */
   readonly file: string
   readonly line: number
   readonly column: number
+  readonly origin: FrameOrigin
+  /** V8 printed the frame as `at async …`. */
+  readonly async?: boolean
+  /** Up to seven lines around `line` (three before, three after), read in the app when the record was made. */
+  readonly context?: readonly SourceLine[]
+  /** The frame's local variables, when SUPERTRACE_CAPTURE_LOCALS is on and they could be captured. */
+  readonly locals?: readonly LocalVariable[]
 }
 
 export interface RecordedException {
@@ -34,6 +55,39 @@ export interface RecordedException {
   readonly frames: readonly StackFrame[]
   /** The span it was recorded on, when OpenTelemetry recorded it. */
   readonly spanId?: string
+  /** `err.cause`, recorded the same way (its own stack, its own cause), to a bounded depth. */
+  readonly cause?: RecordedException
+  /** The members of an `AggregateError`, each recorded the same way. */
+  readonly errors?: readonly RecordedException[]
+}
+
+/** Name–value pairs in their original order; a name may repeat (two `Accept` headers, `?a=1&a=2`). */
+export type Pairs = ReadonlyArray<readonly [string, string]>
+
+export interface RecordedRequest {
+  readonly method: string
+  /** Path and query as the app received them, secrets in the query replaced. */
+  readonly url: string
+  /** The route template (`/orders/:id`), when the framework matched one. */
+  readonly route?: string
+  readonly query: Pairs
+  /** Every header but `Cookie`, which is split into `cookies`. */
+  readonly headers: Pairs
+  readonly cookies: Pairs
+  /** The body, when the app read one (a parsed form or JSON, or text), cut at a limit. */
+  readonly body?: { readonly contentType?: string, readonly text: string }
+}
+
+/** Facts about the app's process that only the app knows. */
+export interface RecordedProcess {
+  /** `process.version` (`v26.10.0`). */
+  readonly node: string
+  readonly hostname: string
+  readonly pid: number
+  /** The app's working directory: app frames are shown relative to it. */
+  readonly cwd: string
+  /** The deployed commit, when known (SUPERTRACE_COMMIT or a common CI variable). */
+  readonly commit?: string
 }
 
 export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer'
@@ -73,15 +127,32 @@ export interface TraceRecord {
   readonly service: { readonly name: string, readonly version?: string }
   /** Epoch milliseconds at which the failing response was produced. */
   readonly time: number
-  readonly request: { readonly method: string, readonly url: string, readonly route?: string }
+  readonly request: RecordedRequest
   readonly response: { readonly status: number }
-  /** Every distinct exception recorded during the request, first recorded first. Empty when none was captured. */
+  readonly process: RecordedProcess
+  /** The OpenTelemetry resource's attributes, redacted. */
+  readonly resource: Attributes
+  /** The app's environment variables, redacted, sorted by name. */
+  readonly environment: Pairs
+  /** Every distinct exception recorded during the request: the last recorded (the one that failed the request) first, then the others as recorded. Empty when none was captured. */
   readonly exceptions: readonly RecordedException[]
   /** The request's spans in start order, capped (see `droppedSpans`). */
   readonly spans: readonly RecordedSpan[]
   /** How many spans were left out to keep the record bounded. */
   readonly droppedSpans: number
+  /** What was cut to keep the record within its limits (`"spans"`, `"exceptions[0].frames"`, …); empty when nothing was. */
+  readonly truncated: readonly string[]
 }
+
+/** Node's own code (`node:…`, `internal/…`, `<anonymous>`), a dependency under `node_modules`, or the app's. */
+export function frameOrigin (file: string): FrameOrigin {
+  if (file.startsWith('node:') || file.startsWith('internal/') || !/[/\\]/.test(file)) return 'node'
+  if (/[/\\]node_modules[/\\]/.test(file)) return 'library'
+  return 'app'
+}
+
+/** The one placeholder for a redacted value: fixed length, so a secret's length does not show. */
+export const REDACTED = '********************'
 
 export function encodeRecord (record: TraceRecord): string {
   return JSON.stringify(record)
@@ -99,10 +170,32 @@ export function decodeRecord (json: string): TraceRecord {
     throw new RecordFormatError('the stored record is not JSON', { cause })
   }
   if (!isObject(value)) throw new RecordFormatError('the stored record is not a JSON object')
-  if (value.v !== RECORD_VERSION) throw new RecordFormatError(`record version ${JSON.stringify(value.v)} is not one this proxy reads (${RECORD_VERSION})`)
-  const problem = firstProblem(value)
+  const record = value.v === 1 ? upgradeVersion1(value) : value
+  if (record.v !== RECORD_VERSION) throw new RecordFormatError(`record version ${JSON.stringify(record.v)} is not one this proxy reads (1 or ${RECORD_VERSION})`)
+  const problem = firstProblem(record)
   if (problem !== undefined) throw new RecordFormatError(`the stored record is malformed: ${problem}`)
-  return value as unknown as TraceRecord
+  return record as unknown as TraceRecord
+}
+
+/**
+ * Version 1 (before source context, locals, causes, request details, process,
+ * resource and environment) in the version 2 shape: what it lacks is empty. Its
+ * frames get their origin from their file, as the instrumentation gives it.
+ */
+function upgradeVersion1 (r: Record<string, unknown>): Record<string, unknown> {
+  const upgradeException = (e: unknown): unknown => !isObject(e) || !Array.isArray(e.frames)
+    ? e
+    : { ...e, frames: e.frames.map((f: unknown) => isObject(f) && typeof f.file === 'string' ? { ...f, origin: frameOrigin(f.file) } : f) }
+  return {
+    ...r,
+    v: 2,
+    request: isObject(r.request) ? { query: [], headers: [], cookies: [], ...r.request } : r.request,
+    process: { node: '', hostname: '', pid: 0, cwd: '' },
+    resource: {},
+    environment: [],
+    truncated: [],
+    exceptions: Array.isArray(r.exceptions) ? r.exceptions.map(upgradeException) : r.exceptions,
+  }
 }
 
 type Check = (value: unknown) => boolean
@@ -119,10 +212,16 @@ function firstProblem (r: Record<string, unknown>): string | undefined {
   if (!isString(r.requestId) || !isRequestId(r.requestId as string)) return 'requestId'
   if (!isObject(r.service) || !isString(r.service.name)) return 'service.name'
   if (!isNumber(r.time)) return 'time'
+  const isPairs: Check = isArrayOf((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1]))
   if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url)) return 'request'
+  if (!isPairs(r.request.query) || !isPairs(r.request.headers) || !isPairs(r.request.cookies)) return 'request pairs'
+  if (!isObject(r.process) || !isString(r.process.node) || !isNumber(r.process.pid)) return 'process'
+  if (!isObject(r.resource) || !isPairs(r.environment)) return 'resource or environment'
+  if (!isArrayOf(isString)(r.truncated)) return 'truncated'
   if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
-  const isFrame: Check = (f) => isObject(f) && isString(f.file) && isNumber(f.line) && isNumber(f.column)
-  const isException: Check = (e) => isObject(e) && isString(e.type) && isString(e.message) && isString(e.stack) && isArrayOf(isFrame)(e.frames)
+  const isFrame: Check = (f) => isObject(f) && isString(f.file) && isNumber(f.line) && isNumber(f.column) && isString(f.origin)
+  const isException: Check = (e) => isObject(e) && isString(e.type) && isString(e.message) && isString(e.stack) && isArrayOf(isFrame)(e.frames) &&
+    (e.cause === undefined || isException(e.cause)) && (e.errors === undefined || isArrayOf(isException)(e.errors))
   if (!isArrayOf(isException)(r.exceptions)) return 'exceptions'
   const isSpan: Check = (s) => isObject(s) && isString(s.spanId) && isString(s.name) && isNumber(s.start) &&
     (s.duration === null || isNumber(s.duration)) && isObject(s.status) && isObject(s.attributes) && Array.isArray(s.events)

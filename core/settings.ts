@@ -68,6 +68,7 @@ export function describeSettings (table: SettingsTable): string {
 }
 
 function formatDefault (value: unknown): string {
+  if (value === null) return 'none (off)'
   return typeof value === 'string' || value instanceof URL ? String(value) : JSON.stringify(value)
 }
 
@@ -111,4 +112,26 @@ export function hostname (raw: string): string {
 export function redisKey (raw: string): string {
   if (!/^[\x21-\x7e]{1,256}$/.test(raw)) throw new SettingProblem('be 1 to 256 printable characters with no spaces')
   return raw
+}
+
+/** On or off: `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`. */
+export function flag (raw: string): boolean {
+  const value = raw.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true
+  if (['0', 'false', 'no', 'off'].includes(value)) return false
+  throw new SettingProblem('be true or false')
+}
+
+/** Comma-separated names (`DATABASE_URL,WEBHOOK`): letters, digits, `_`, `-` and `.`. */
+export function nameList (raw: string): readonly string[] {
+  const names = raw.split(',').map((name) => name.trim()).filter((name) => name !== '')
+  if (!names.every((name) => /^[\w.-]{1,100}$/.test(name))) throw new SettingProblem('be names separated by commas (letters, digits, _, - and .)')
+  return Object.freeze(names)
+}
+
+/** A version-control revision: printable, no spaces, at most 100 characters. */
+export function revision (raw: string): string {
+  const value = raw.trim()
+  if (!/^[\x21-\x7e]{1,100}$/.test(value)) throw new SettingProblem('be a commit ID (up to 100 printable characters, no spaces)')
+  return value
 }

@@ -3,7 +3,7 @@
  * app: it is named in one warning and its default is used (as OpenTelemetry's own
  * environment helpers do).
  */
-import { integer, loadSettings, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { flag, integer, loadSettings, nameList, revision, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 
 export const instrumentationSettings = {
   redisUrl: {
@@ -26,6 +26,27 @@ export const instrumentationSettings = {
     default: 50,
     example: '50',
     parse: integer(0, 10_000),
+  },
+  captureLocals: {
+    env: 'SUPERTRACE_CAPTURE_LOCALS',
+    description: 'Record the local variables of the failing frames (node:inspector pauses briefly on each exception thrown in a request; see docs/record.md for the cost).',
+    default: false,
+    example: 'true',
+    parse: flag,
+  },
+  redact: {
+    env: 'SUPERTRACE_REDACT',
+    description: 'More name fragments whose values are hidden everywhere in a record, on top of API, AUTH, TOKEN, KEY, SECRET, PASS, SIGNATURE, COOKIE, SESSION, CSRF, CARD, JWT, PRIVATE and CREDENTIAL.',
+    default: [] as readonly string[],
+    example: 'DATABASE_URL,WEBHOOK',
+    parse: nameList,
+  },
+  commit: {
+    env: 'SUPERTRACE_COMMIT',
+    description: 'The deployed commit, shown on the debug page. Unset: read from GIT_COMMIT, SOURCE_COMMIT, GITHUB_SHA and other common CI variables.',
+    default: '',
+    example: '3f2c1a9',
+    parse: revision,
   },
 } satisfies SettingsTable
 

@@ -12,9 +12,14 @@ import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { ServerResponse } from 'node:http'
 import { Logger } from '../core/log.ts'
+import { Redactor } from '../core/redact.ts'
 import { loadInstrumentationConfig, type InstrumentationConfig } from './config.ts'
-import { buildRecord, type FailedResponse } from './record-builder.ts'
-import { captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
+import { LIMITS } from './limits.ts'
+import { startLocalsCapture } from './locals.ts'
+import { processFacts } from './process-facts.ts'
+import { buildRecord, type RecordSources } from './record-builder.ts'
+import { captureUncaughtErrors } from './crash-capture.ts'
+import { activeRequest, captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
 import { holdFailingResponses } from './response-hold.ts'
 import { RecordWriter } from './writer.ts'
 
@@ -27,12 +32,26 @@ export class SupertraceSpanProcessor implements SpanProcessor {
   readonly #writer: RecordWriter
   readonly #logger = new Logger('instrumentation')
   readonly #pending = new Set<Promise<unknown>>()
+  readonly #sources: RecordSources
+  readonly #stopLocalsCapture: () => void
   #isShutdown = false
 
   constructor (options: SupertraceSpanProcessorOptions = {}) {
     const config = options.config ?? loadInstrumentationConfig()
     this.#writer = new RecordWriter({ redisUrl: config.redisUrl, ttlSeconds: config.ttlSeconds, logger: this.#logger })
+    const redactor = new Redactor(config.redact)
+    this.#sources = { redactor, process: processFacts(config.commit), env: process.env }
+    // V8 keeps 10 frames by default, often all inside the framework; the record keeps up to this many.
+    if (Error.stackTraceLimit < LIMITS.framesPerException) Error.stackTraceLimit = LIMITS.framesPerException
+    this.#stopLocalsCapture = config.captureLocals
+      ? startLocalsCapture({ redactor, isInRequest: () => activeRequest() !== undefined, maxPerSecond: LIMITS.localsCapturesPerSecond, maxPausesPerSecond: LIMITS.localsPausesPerSecond, logger: this.#logger })
+      : () => {}
     holdFailingResponses((response, request) => this.#onFailingResponse(response, request), config.holdMs)
+    captureUncaughtErrors({
+      record: (request) => { void this.#write(request, false) },
+      isWriting: () => this.#pending.size > 0,
+      flush: () => this.forceFlush(),
+    })
   }
 
   onStart (span: Span, parentContext: Context): void {
@@ -43,9 +62,10 @@ export class SupertraceSpanProcessor implements SpanProcessor {
   onEnd (span: ReadableSpan): void {
     const request = requestOf(span)
     if (request === undefined || request.root !== span || this.#isShutdown) return
-    if (!request.sentServerError && span.status.code !== SpanStatusCode.ERROR) return
+    if (request.failedResponse === undefined && span.status.code !== SpanStatusCode.ERROR) return
     // Children such as Express's middleware spans end just after the server span, in the same tick.
-    setImmediate(() => this.#write(request, undefined, true))
+    // Pending from now on, so that a process about to crash waits for it (see crash-capture.ts).
+    this.#track(new Promise((resolve) => setImmediate(() => resolve(this.#write(request, true)))))
   }
 
   forceFlush (): Promise<void> {
@@ -55,26 +75,32 @@ export class SupertraceSpanProcessor implements SpanProcessor {
   async shutdown (): Promise<void> {
     if (this.#isShutdown) return
     this.#isShutdown = true
+    this.#stopLocalsCapture()
     await this.forceFlush()
     await this.#writer.close()
   }
 
   #onFailingResponse (response: ServerResponse, request: RequestSpans): Promise<unknown> {
-    request.sentServerError = true
     // The server span learns its route only when it ends; the framework's instrumentation already knows it now.
     const metadata = getRPCMetadata(context.active())
     const route = metadata?.type === RPCType.HTTP ? metadata.route : undefined
-    return this.#write(request, { status: response.statusCode, request: response.req, route }, false)
+    // Kept for the rewrite once the request's spans have ended, so the complete record still has the request's details.
+    request.failedResponse = { status: response.statusCode, request: response.req, route }
+    return this.#write(request, false)
   }
 
-  #write (request: RequestSpans, response: FailedResponse | undefined, complete: boolean): Promise<unknown> {
+  #write (request: RequestSpans, complete: boolean): Promise<unknown> {
     let written: Promise<unknown>
     try {
-      written = this.#writer.write(buildRecord(request, response, complete))
+      written = this.#writer.write(buildRecord(request, request.failedResponse, complete, this.#sources))
     } catch (err) {
       this.#logger.error('a record could not be built', err, request.requestId)
       return Promise.resolve(false)
     }
+    return this.#track(written)
+  }
+
+  #track (written: Promise<unknown>): Promise<unknown> {
     this.#pending.add(written)
     void written.finally(() => this.#pending.delete(written))
     return written

@@ -1,27 +1,30 @@
 /**
  * Turns a request's live spans and captured exceptions into a TraceRecord.
- * Runs only for failed requests. Every value is bounded in size, and nothing
- * here may throw into the app: the processor catches and drops.
+ * Runs only for failed requests. Every value is redacted and bounded (limits.ts),
+ * what was cut is listed in `truncated`, and nothing here may throw into the app:
+ * the processor catches and drops.
  */
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
-import type { IncomingMessage } from 'node:http'
 import {
+  encodeRecord,
   RECORD_VERSION,
   type AttributeValue,
   type Attributes,
   type RecordedException,
+  type RecordedProcess,
   type RecordedSpan,
   type SpanKindName,
   type SpanStatusName,
   type TraceRecord,
 } from '../core/record.ts'
+import type { Redactor } from '../core/redact.ts'
+import { recordException, type ExceptionContext } from './exceptions.ts'
+import { recordFrames } from './frames.ts'
+import { LIMITS, Truncation } from './limits.ts'
+import { recordEnvironment } from './process-facts.ts'
+import { recordRequest, recordRequestFromSpan, type AppRequest } from './request-details.ts'
 import type { RequestSpans } from './request-spans.ts'
-import { parseStack } from './stack.ts'
-
-/** Strings longer than this are cut, as Django trims values at 4096 characters. */
-const MAX_STRING = 4096
-const MAX_ARRAY = 64
 
 const KIND_NAMES: Record<SpanKind, SpanKindName> = {
   [SpanKind.INTERNAL]: 'internal',
@@ -39,23 +42,33 @@ const STATUS_NAMES: Record<SpanStatusCode, SpanStatusName> = {
 
 export interface FailedResponse {
   readonly status: number
-  readonly request: Pick<IncomingMessage, 'method' | 'url'>
+  readonly request: AppRequest
   /** The route template (`/orders/:id`), when the framework's instrumentation has matched one. */
   readonly route: string | undefined
 }
 
+/** What every record of this process shares. */
+export interface RecordSources {
+  readonly redactor: Redactor
+  readonly process: RecordedProcess
+  readonly env: NodeJS.ProcessEnv
+}
+
 /**
  * `response` is the 5xx being sent, when there is one; without it (a request that
- * failed with no response, or the later rewrite) method, URL and status come from
- * the server span's attributes.
+ * failed with no response) method, URL and status come from the server span's attributes.
  */
-export function buildRecord (request: RequestSpans, response: FailedResponse | undefined, complete: boolean): TraceRecord {
+export function buildRecord (request: RequestSpans, response: FailedResponse | undefined, complete: boolean, sources: RecordSources): TraceRecord {
+  const { redactor } = sources
+  const truncation = new Truncation()
   const root = request.root
   const attrs = root.attributes
   const resource = root.resource.attributes
   const version = resource['service.version']
-  const route = response?.route ?? attrs['http.route']
-  return {
+  const route = response?.route ?? (attrs['http.route'] === undefined ? undefined : String(attrs['http.route']))
+  const context: ExceptionContext = { redactor, truncation }
+  const spans = request.spans.map((span) => recordSpan(span, span === root && !root.ended && route !== undefined ? `${root.name} ${route}` : span.name, redactor, truncation))
+  const record: TraceRecord = {
     v: RECORD_VERSION,
     requestId: request.requestId,
     complete,
@@ -64,31 +77,83 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
       ...(version === undefined ? {} : { version: String(version) }),
     },
     time: complete ? hrToMs(root.endTime) : Date.now(),
-    request: {
-      method: response?.request.method ?? String(attrs['http.request.method'] ?? attrs['http.method'] ?? 'GET'),
-      url: cut(response?.request.url ?? String(attrs['url.path'] ?? attrs['http.target'] ?? '/')),
-      ...(route === undefined ? {} : { route: String(route) }),
-    },
+    request: response === undefined
+      ? recordRequestFromSpan(
+        String(attrs['http.request.method'] ?? attrs['http.method'] ?? 'GET'),
+        String(attrs['url.path'] === undefined ? attrs['http.target'] ?? '/' : `${String(attrs['url.path'])}${attrs['url.query'] === undefined ? '' : `?${String(attrs['url.query'])}`}`),
+        route, redactor, truncation)
+      : recordRequest(response.request, route, redactor, truncation),
     response: { status: response?.status ?? Number(attrs['http.response.status_code'] ?? attrs['http.status_code'] ?? 500) },
-    exceptions: exceptionsOf(request),
-    spans: request.spans.map((span) => recordSpan(span, span === root && !root.ended && route !== undefined ? `${root.name} ${String(route)}` : span.name)),
+    process: sources.process,
+    resource: boundAttributes(redactor.attributes(resource as Attributes), LIMITS.resourceAttributes, truncation, 'resource'),
+    environment: recordEnvironment(sources.env, redactor, truncation),
+    exceptions: exceptionsOf(request, context),
+    spans,
     droppedSpans: request.droppedSpans,
+    truncated: truncation.paths,
   }
+  return fitRecord(record)
 }
 
-function exceptionsOf (request: RequestSpans): RecordedException[] {
-  if (request.exceptions.length > 0) return request.exceptions.map(({ value, spanId }) => recordException(value, spanId))
+/**
+ * Every part is within its limit, but many parts at their limits add up (tens of MB):
+ * shrink until the JSON is at most LIMITS.recordBytes. Everything but the spans gets at
+ * most half of it (first the other exceptions and the detail of the first one go, then
+ * the environment and the resource); the spans fill the rest in start order, so the
+ * root and the earliest spans stay. Each part is measured once, not the whole record
+ * again and again.
+ */
+export function fitRecord (record: TraceRecord): TraceRecord {
+  const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value))
+  if (bytes(record) <= LIMITS.recordBytes) return record
+  const truncated = new Set(record.truncated)
+  let rest: TraceRecord = { ...record, spans: [] }
+  if (bytes(rest) > LIMITS.recordBytes / 2) {
+    rest = { ...rest, exceptions: rest.exceptions.slice(0, 1).map(withoutDetail) }
+    truncated.add('exceptions').add('exceptions[0].frames')
+  }
+  if (bytes(rest) > LIMITS.recordBytes / 2) {
+    rest = { ...rest, environment: [], resource: {} }
+    truncated.add('environment').add('resource')
+  }
+  // Room left for the spans: each costs its JSON plus a comma; the truncation list may still grow by one entry.
+  let room = LIMITS.recordBytes - bytes(rest) - 64
+  let kept = 0
+  for (const span of record.spans) {
+    room -= bytes(span) + 1
+    if (room < 0) break
+    kept++
+  }
+  if (kept < record.spans.length) truncated.add('spans')
+  return { ...rest, spans: record.spans.slice(0, kept), droppedSpans: record.droppedSpans + record.spans.length - kept, truncated: [...truncated] }
+}
+
+function withoutDetail (exception: RecordedException): RecordedException {
+  const { cause, errors, ...rest } = exception
+  return { ...rest, frames: exception.frames.map(({ context, locals, ...frame }) => frame) }
+}
+
+function exceptionsOf (request: RequestSpans, context: ExceptionContext): RecordedException[] {
+  if (request.exceptions.length > 0) {
+    // The last one recorded is the one that failed the request (earlier ones were handled: a Redis client's
+    // rejected handshake, say); it comes first, the others follow in the order they were recorded.
+    const ordered = [request.exceptions.at(-1), ...request.exceptions.slice(0, -1)].filter((e) => e !== undefined)
+    return ordered.map(({ value, spanId }, i) => recordException(value, spanId, context, `exceptions[${i}]`))
+  }
   // No thrown value was captured (another processor's span class, say): fall back on the events OpenTelemetry recorded.
+  const { redactor, truncation } = context
   const fromEvents: RecordedException[] = []
   for (const span of request.spans) {
     for (const event of span.events) {
       if (event.name !== 'exception') continue
+      const path = `exceptions[${fromEvents.length}]`
       const stack = String(event.attributes?.['exception.stacktrace'] ?? '')
+      const redact = (text: string): string => redactor.text(text)
       fromEvents.push({
         type: String(event.attributes?.['exception.type'] ?? 'Error'),
-        message: cut(String(event.attributes?.['exception.message'] ?? '')),
-        stack: cut(stack),
-        frames: parseStack(stack),
+        message: truncation.redactedText(String(event.attributes?.['exception.message'] ?? ''), LIMITS.messageChars, `${path}.message`, redact),
+        stack: truncation.redactedText(stack, LIMITS.stackChars, `${path}.stack`, redact),
+        frames: recordFrames(stack, redactor, truncation, path),
         spanId: span.spanContext().spanId,
       })
     }
@@ -96,44 +161,43 @@ function exceptionsOf (request: RequestSpans): RecordedException[] {
   return fromEvents
 }
 
-function recordException (value: unknown, spanId: string): RecordedException {
-  if (value instanceof Error) {
-    const stack = typeof value.stack === 'string' ? value.stack : `${value.name}: ${value.message}`
-    return { type: value.name, message: cut(value.message), stack: cut(stack, 16 * MAX_STRING), frames: parseStack(stack), spanId }
-  }
-  return { type: typeof value, message: cut(String(value)), stack: '', frames: [], spanId }
-}
-
 /** `name` differs from the span's own for a server span still open: it gets the name it will end with. */
-function recordSpan (span: Span, name: string): RecordedSpan {
+function recordSpan (span: Span, name: string, redactor: Redactor, truncation: Truncation): RecordedSpan {
   const parent = span.parentSpanContext?.spanId
+  const text = (value: string): string => truncation.redactedText(value, LIMITS.attributeChars, 'spans', (t) => redactor.text(t))
   return {
     spanId: span.spanContext().spanId,
     ...(parent === undefined ? {} : { parentSpanId: parent }),
-    name: cut(name),
+    name: text(name),
     kind: KIND_NAMES[span.kind] ?? 'internal',
     start: hrToMs(span.startTime),
     duration: span.ended ? hrToMs(span.duration) : null,
     status: span.status.message === undefined
       ? { code: STATUS_NAMES[span.status.code] ?? 'unset' }
-      : { code: STATUS_NAMES[span.status.code] ?? 'unset', message: cut(span.status.message) },
-    attributes: boundAttributes(span.attributes),
-    events: span.events.map((event) => ({ name: cut(event.name), time: hrToMs(event.time), attributes: boundAttributes(event.attributes ?? {}) })),
+      : { code: STATUS_NAMES[span.status.code] ?? 'unset', message: text(span.status.message) },
+    attributes: boundAttributes(redactor.attributes(span.attributes as Attributes), LIMITS.attributesPerSpan, truncation, 'spans'),
+    events: truncation.list(span.events, LIMITS.eventsPerSpan, 'spans').map((event) => ({
+      name: text(event.name),
+      time: hrToMs(event.time),
+      // An `exception` event carries the whole stack: it gets the stack's limit, not an attribute's.
+      attributes: boundAttributes(redactor.attributes((event.attributes ?? {}) as Attributes), LIMITS.attributesPerSpan, truncation, 'spans', LIMITS.stackChars),
+    })),
   }
 }
 
-function boundAttributes (attributes: Readonly<Record<string, unknown>>): Attributes {
+/** Attributes as OpenTelemetry allows them (already redacted), cut to the limits. */
+function boundAttributes (attributes: Readonly<Record<string, unknown>>, max: number, truncation: Truncation, path: string, maxChars: number = LIMITS.attributeChars): Attributes {
   const bounded: Record<string, AttributeValue> = {}
-  for (const [key, value] of Object.entries(attributes)) {
-    if (typeof value === 'string') bounded[key] = cut(value)
+  const entries = truncation.list(Object.entries(attributes), max, path)
+  for (const [key, value] of entries) {
+    if (typeof value === 'string') bounded[key] = truncation.text(value, maxChars, path)
     else if (typeof value === 'number' || typeof value === 'boolean') bounded[key] = value
-    else if (Array.isArray(value)) bounded[key] = value.slice(0, MAX_ARRAY).map((v: unknown) => (typeof v === 'string' ? cut(v) : typeof v === 'number' || typeof v === 'boolean' ? v : null))
+    else if (Array.isArray(value)) {
+      bounded[key] = truncation.list(value, LIMITS.attributeArrayItems, path)
+        .map((v: unknown) => (typeof v === 'string' ? truncation.text(v, LIMITS.attributeChars, path) : typeof v === 'number' || typeof v === 'boolean' ? v : null))
+    }
   }
   return bounded
-}
-
-function cut (value: string, max = MAX_STRING): string {
-  return value.length <= max ? value : `${value.slice(0, max)}… [${value.length - max} more characters]`
 }
 
 function hrToMs (time: HrTime): number {

@@ -8,6 +8,7 @@
  */
 import { trace, type Context } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
+import type { FailedResponse } from './record-builder.ts'
 
 const kRequest = Symbol('supertrace.request')
 const kPatched = Symbol('supertrace.patched')
@@ -30,7 +31,7 @@ export class RequestSpans {
   droppedSpans = 0
   readonly exceptions: CapturedException[] = []
   /** Set once a 5xx response of this request has been seen: the record is then rewritten, complete, when the request's spans end. */
-  sentServerError = false
+  failedResponse: FailedResponse | undefined = undefined
 
   constructor (root: Span) {
     this.root = root
@@ -76,6 +77,18 @@ export function requestOf (span: object | undefined): RequestSpans | undefined {
 /** The request the current async context belongs to, if any. */
 export function activeRequest (): RequestSpans | undefined {
   return requestOf(trace.getActiveSpan())
+}
+
+/**
+ * Keeps `value` as an exception of the request whose async context is active, for
+ * errors that reach supertrace outside `recordException` (a framework's own error
+ * event, an uncaught exception). Returns that request, if there is one.
+ */
+export function captureActiveException (value: unknown): RequestSpans | undefined {
+  const span = trace.getActiveSpan()
+  const request = requestOf(span)
+  if (span !== undefined && request !== undefined) request.addException(value, span.spanContext().spanId)
+  return request
 }
 
 /**

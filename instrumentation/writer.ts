@@ -9,7 +9,7 @@ import { suppressTracing } from '@opentelemetry/core'
 import type { Redis } from 'ioredis'
 import { RedisError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
-import { RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
+import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { encodeRecord, type TraceRecord } from '../core/record.ts'
 import { connectOnDemand, connectRedis } from '../core/redis.ts'
 
@@ -44,7 +44,7 @@ export class RecordWriter {
   }
 
   /**
-   * Stores the record under its request ID, then publishes the ID so a waiting
+   * Stores the record under its request ID, lists it among the recent failures, then publishes the ID so a waiting
    * proxy reads it at once. Resolves `true` once Redis has acknowledged both,
    * `false` if the record was dropped. Never rejects.
    */
@@ -59,6 +59,9 @@ export class RecordWriter {
     return context.with(suppressTracing(context.active()), () => connectOnDemand(this.#redis)
       .then(() => this.#redis.multi()
         .set(recordKey(record.requestId), json, 'EX', this.#ttlSeconds)
+        // The proxy's list of recent failures: newest last, trimmed to the newest RECENT_FAILURES_LIMIT.
+        .zadd(RECENT_FAILURES_KEY, record.time, record.requestId)
+        .zremrangebyrank(RECENT_FAILURES_KEY, 0, -RECENT_FAILURES_LIMIT - 1)
         .publish(RECORD_CHANNEL, record.requestId)
         .exec()))
       .then(() => true, (cause: unknown) => {

@@ -62,7 +62,35 @@ export const proxySettings = {
     example: '1048576',
     parse: integer(0, 1024 * 1024 * 1024),
   },
+  sourceUrl: {
+    env: 'SUPERTRACE_SOURCE_URL',
+    description: 'Links each app frame on the debug page to its source: a URL template with {file} (relative to the app\'s working directory), {line} and {commit} (the deployed commit the app reports).',
+    default: null,
+    example: 'https://github.com/acme/shop/blob/{commit}/{file}#L{line}',
+    parse: sourceUrlTemplate,
+  },
+  pagesPrefix: {
+    env: 'SUPERTRACE_PAGES_PREFIX',
+    description: 'Where a superuser finds recent failures (<prefix>/) and any stored record (<prefix>/requests/<request id>); for anyone else these paths go to the app.',
+    default: '/_supertrace',
+    example: '/_supertrace',
+    parse: pathPrefix,
+  },
 } satisfies SettingsTable
+
+/** An http(s) URL once {file}, {line} and {commit} are filled in, and one that uses {file}. */
+function sourceUrlTemplate (raw: string): string | null {
+  if (!raw.includes('{file}')) throw new SettingProblem('contain {file} (and usually {line} and {commit})')
+  const filled = raw.replaceAll('{file}', 'src/app.js').replaceAll('{line}', '1').replaceAll('{commit}', '0123abc')
+  url(['https:', 'http:'])(filled)
+  return raw
+}
+
+/** A path such as /_supertrace: a leading slash, no trailing one, URL-safe characters only. */
+function pathPrefix (raw: string): string {
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(raw)) throw new SettingProblem('be a path such as /_supertrace (a leading slash, no trailing slash, letters, digits and ._~-)')
+  return raw
+}
 
 export type ProxyConfig = SettingsOf<typeof proxySettings> & {
   /** The superuser lookup, from SUPERTRACE_LOOKUP and the settings of its mode. */

@@ -2,6 +2,7 @@
 import type { Pool } from 'undici'
 import type { Logger } from '../core/log.ts'
 import type { ProxyConfig } from './config.ts'
+import type { PageOptions } from './debug-page/report.ts'
 import type { RecordSource } from './record-source.ts'
 import type { SuperuserLookup } from './lookup/lookup.ts'
 
@@ -11,4 +12,6 @@ export interface ProxyContext {
   readonly superusers: SuperuserLookup
   readonly records: RecordSource
   readonly logger: Logger
+  /** How debug pages are made: the source-link template and the redaction rules, fixed at start-up. */
+  readonly pageOptions: PageOptions
 }

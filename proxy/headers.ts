@@ -5,7 +5,7 @@
  * sent, so a client cannot choose the ID under which a record is looked up.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
-import { RECORD_HEADER, REQUEST_ID_HEADER } from '../core/protocol.ts'
+import { PROXY_TRACESTATE, RECORD_HEADER, REQUEST_ID_HEADER } from '../core/protocol.ts'
 import type { TraceContext } from './request-id.ts'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'http2-settings'])
@@ -42,7 +42,7 @@ export function upstreamHeaders (req: IncomingMessage, trace: TraceContext): str
   }
   const host = req.headers.host
   const forwardedFor = req.socket.remoteAddress
-  out.push(REQUEST_ID_HEADER, trace.requestId, 'traceparent', trace.traceparent, 'x-forwarded-proto', 'http')
+  out.push(REQUEST_ID_HEADER, trace.requestId, 'traceparent', trace.traceparent, 'tracestate', PROXY_TRACESTATE, 'x-forwarded-proto', 'http')
   if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor)
   if (host !== undefined) out.push('x-forwarded-host', host)
   return out

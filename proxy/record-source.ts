@@ -5,8 +5,20 @@
  */
 import type { Redis } from 'ioredis'
 import { RedisError } from '../core/errors.ts'
-import { RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
+import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
+
+/** Records per MGET when listing recent failures. */
+const RECENT_BATCH = 10
+
+/** A record this proxy cannot read is left out of the list; its own page says why. */
+function readable (json: string): TraceRecord | undefined {
+  try {
+    return decodeRecord(json)
+  } catch {
+    return undefined
+  }
+}
 
 export class RecordSource {
   readonly #redis: Redis
@@ -43,6 +55,32 @@ export class RecordSource {
       signal.removeEventListener('abort', onAbort)
       this.#waiters.delete(requestId)
     }
+  }
+
+  /** The record stored under `requestId`, or undefined; no waiting. */
+  read (requestId: string): Promise<TraceRecord | undefined> {
+    return this.#read(requestId)
+  }
+
+  /**
+   * The newest `limit` failures whose records still live, newest first: one ZREVRANGE
+   * of the recent-failures index, then MGETs of their records, a few at a time so that
+   * no one command carries many large records. Expired and unreadable records are skipped.
+   */
+  async recent (limit: number): Promise<TraceRecord[]> {
+    const records: TraceRecord[] = []
+    try {
+      const ids = (await this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1)).filter(isRequestId)
+      for (let i = 0; i < ids.length; i += RECENT_BATCH) {
+        for (const json of await this.#redis.mget(ids.slice(i, i + RECENT_BATCH).map(recordKey))) {
+          const record = json === null ? undefined : readable(json)
+          if (record !== undefined) records.push(record)
+        }
+      }
+    } catch (cause) {
+      throw new RedisError('reading the recent failures failed', { cause })
+    }
+    return records
   }
 
   async #read (requestId: string): Promise<TraceRecord | undefined> {

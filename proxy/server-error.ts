@@ -11,7 +11,9 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import { RecordFormatError } from '../core/errors.ts'
 import type { TraceRecord } from '../core/record.ts'
-import { renderHtml, renderJson, wantsJson, type DebugReport } from './debug-page.ts'
+import { LIMITS } from './debug-page/limits.ts'
+import { renderDebugPage, sendPage } from './debug-page/render.ts'
+import { headerPairs } from './debug-page/report.ts'
 import type { Exchange } from './exchange.ts'
 
 export interface HeldResponse {
@@ -30,6 +32,10 @@ export class ServerErrorInterception {
   #state: State = 'deciding'
   #held: Buffer[] = []
   #heldBytes = 0
+  /** The start of the app's body, kept for the page's "What the user saw". */
+  #preview: Buffer[] = []
+  #previewBytes = 0
+  #bodyBytes = 0
   #hasUpstreamEnded = false
   #upstreamError: Error | null = null
 
@@ -48,8 +54,10 @@ export class ServerErrorInterception {
         this.#exchange.write(chunk)
         return
       case 'debug':
+        this.#keepPreview(chunk)
         return // the page replaces the body; it is read to its end only to keep the upstream connection reusable
       case 'deciding':
+        this.#keepPreview(chunk)
         this.#held.push(chunk)
         this.#heldBytes += chunk.length
         if (this.#heldBytes > this.#exchange.context.config.maxBufferBytes) this.#exchange.pauseUpstream()
@@ -64,6 +72,14 @@ export class ServerErrorInterception {
   onError (error: Error): void {
     this.#upstreamError = error
     if (this.#state === 'original') this.#exchange.fail(error)
+  }
+
+  #keepPreview (chunk: Buffer): void {
+    this.#bodyBytes += chunk.length
+    const room = LIMITS.originalBodyBytes - this.#previewBytes
+    if (room <= 0) return
+    this.#preview.push(chunk.subarray(0, room))
+    this.#previewBytes += Math.min(chunk.length, room)
   }
 
   /** The client hung up: stop waiting for the record. */
@@ -105,15 +121,22 @@ export class ServerErrorInterception {
         : 'Redis failed while the record was being read; see the proxy\'s log.'
     }
     if (this.#exchange.isClientGone) return
-    const report: DebugReport = {
+    const original = this.#response
+    const page = renderDebugPage({
       requestId,
       request: { method: req.method ?? 'GET', url: req.url ?? '/' },
-      status: this.#response.statusCode,
+      status: original.statusCode,
       record,
       missingRecord,
-    }
-    const page = wantsJson(req.headers.accept) ? renderJson(report) : renderHtml(report)
-    res.writeHead(500, page.headers)
-    res.end(req.method === 'HEAD' ? undefined : page.body)
+      original: {
+        status: original.statusCode,
+        statusMessage: original.statusMessage,
+        headers: headerPairs(original.headers),
+        body: Buffer.concat(this.#preview),
+        bodyBytes: this.#bodyBytes,
+        isBodyComplete: this.#hasUpstreamEnded,
+      },
+    }, context.pageOptions, req.headers.accept)
+    sendPage(res, 500, page, req.method, requestId)
   }
 }

@@ -13,11 +13,13 @@ import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
 import { UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
-import { REQUEST_ID_HEADER } from '../core/protocol.ts'
+import { PROXY_TRACESTATE, REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
+import { Redactor } from '../core/redact.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
 import { Exchange, sendPlain } from './exchange.ts'
+import { isPagesUrl, servePages } from './pages.ts'
 import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
 import { RecordSource } from './record-source.ts'
@@ -45,6 +47,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     superusers,
     records: new RecordSource(redis, subscriber),
     logger,
+    pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }
   const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
   websockets.on('error', (err: Error, req: IncomingMessage, client: ServerResponse | Socket) => {
@@ -58,7 +61,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     const trace = newTraceContext()
     req.headers[REQUEST_ID_HEADER] = trace.requestId
     req.headers.traceparent = trace.traceparent
-    delete req.headers.tracestate
+    req.headers.tracestate = PROXY_TRACESTATE
     websockets.ws(req, socket, head)
   })
   server.on('clientError', (_err, socket: Socket) => {
@@ -93,6 +96,15 @@ function handleRequest (context: ProxyContext, req: IncomingMessage, res: Server
     sendPlain(res, refusal, 'This request\'s Transfer-Encoding is not supported.\n')
     return
   }
+  if (isPagesUrl(req.url ?? '/', context.config.pagesPrefix)) {
+    servePages(context, req, res, forward)
+    return
+  }
+  forward(context, req, res)
+}
+
+/** The ordinary path: a fresh trace context, and the request upstream. */
+function forward (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const trace = newTraceContext()
   context.upstream.dispatch({
     path: req.url ?? '/',

@@ -9,7 +9,7 @@ test('an exception message with <script> arrives escaped on the debug page', asy
   const cookie = await login(proxy.url, 'admin')
   const payload = '<script>alert(1)</script><img src=x onerror=alert(2)>"\''
 
-  const page = await get(`${proxy.url}/echo-error?message=${encodeURIComponent(payload)}`, { cookie })
+  const page = await get(`${proxy.url}/echo-error?message=${encodeURIComponent(payload)}`, { cookie, accept: 'text/html' })
 
   assert.equal(page.status, 500)
   assert.ok(!page.text.includes('<script>alert'), 'no live script tag')

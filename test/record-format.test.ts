@@ -17,7 +17,8 @@ function fieldPaths (value: unknown, prefix = ''): Set<string> {
     for (const [key, child] of Object.entries(value)) {
       const path = prefix === '' ? key : `${prefix}.${key}`
       paths.add(path)
-      if (key !== 'attributes') for (const nested of fieldPaths(child, path)) paths.add(nested)
+      // Attribute maps (a span's, the resource's) hold OpenTelemetry's names, not the format's.
+      if (key !== 'attributes' && key !== 'resource') for (const nested of fieldPaths(child, path)) paths.add(nested)
     }
   }
   return paths
@@ -41,7 +42,7 @@ test('docs/record.md describes every field of a real record', async (t) => {
 })
 
 test('a record of another version, or not a record at all, is refused with ST_RECORD_FORMAT', () => {
-  for (const stored of ['{"v":2}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
+  for (const stored of ['{"v":3}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
     assert.throws(() => decodeRecord(stored), (err: unknown) => err instanceof RecordFormatError && err.code === 'ST_RECORD_FORMAT', stored)
   }
 })
@@ -49,4 +50,28 @@ test('a record of another version, or not a record at all, is refused with ST_RE
 test('docs/errors.md lists every error code', () => {
   const errorDoc = readFileSync(`${repoRoot}docs/errors.md`, 'utf8')
   for (const code of Object.values(ErrorCodes)) assert.ok(errorDoc.includes(`\`${code}\``), `${code} is documented`)
+})
+
+test('a version 1 record, written by an app not yet upgraded, is still read, with empty values for what it lacks', () => {
+  const v1 = {
+    v: 1,
+    requestId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    complete: true,
+    service: { name: 'shop' },
+    time: 1,
+    request: { method: 'GET', url: '/orders/42', route: '/orders/:id' },
+    response: { status: 500 },
+    exceptions: [{ type: 'TypeError', message: 'x', stack: 'TypeError: x', frames: [
+      { function: 'handler', file: '/app/server.js', line: 3, column: 9 },
+      { file: '/app/node_modules/express/lib/router/layer.js', line: 1, column: 1 },
+      { file: 'node:internal/process/task_queues', line: 1, column: 1 },
+    ] }],
+    spans: [],
+    droppedSpans: 0,
+  }
+  const record = decodeRecord(JSON.stringify(v1))
+  assert.equal(record.v, RECORD_VERSION)
+  assert.deepEqual(record.request, { method: 'GET', url: '/orders/42', route: '/orders/:id', query: [], headers: [], cookies: [] })
+  assert.deepEqual([record.environment, record.resource, record.truncated], [[], {}, []])
+  assert.deepEqual(record.exceptions[0]?.frames.map((f) => f.origin), ['app', 'library', 'node'])
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { PROXY_TRACESTATE } from '../core/protocol.ts'
 import { get, login } from './helpers/http.ts'
 import { repoRoot, startStack } from './helpers/processes.ts'
 
@@ -29,7 +30,7 @@ test('a client-supplied x-request-id, traceparent or tracestate is replaced, nev
   assert.notEqual(response.headers['x-request-id'], forged)
   assert.equal(seen.headers['x-request-id'], response.headers['x-request-id'])
   assert.ok(!seen.rawHeaders.join('\n').includes(forged), 'the forged ID reaches the app nowhere')
-  assert.equal(seen.headers.tracestate, undefined)
+  assert.equal(seen.headers.tracestate, PROXY_TRACESTATE, 'the client\'s tracestate is replaced by the proxy\'s own')
 })
 
 test('a superuser who forges another request\'s ID still sees only their own request\'s record', async (t) => {

@@ -69,3 +69,15 @@ test('supertrace health fails when no proxy listens on SUPERTRACE_PORT', () => {
   const { status } = supertrace(['health'], { SUPERTRACE_PORT: '1' })
   assert.equal(status, 1)
 })
+
+test('a source-link template without {file} or not http(s), and a pages prefix that is no path, stop the proxy with an example', () => {
+  const { status, stderr } = supertrace(['proxy'], {
+    SUPERTRACE_UPSTREAM: 'http://127.0.0.1:3000',
+    SUPERTRACE_SOURCE_URL: 'https://github.com/acme/shop/blob/main/#L{line}',
+    SUPERTRACE_PAGES_PREFIX: '_supertrace/',
+  })
+  assert.equal(status, 78)
+  assert.match(stderr, /SUPERTRACE_SOURCE_URL=.* must contain \{file\}.*for example SUPERTRACE_SOURCE_URL=https:\/\/github\.com\/acme\/shop\/blob\/\{commit\}\/\{file\}#L\{line\}/)
+  assert.match(stderr, /SUPERTRACE_PAGES_PREFIX="_supertrace\/" is not valid: it must be a path such as \/_supertrace/)
+  assert.match(supertrace(['proxy'], { SUPERTRACE_UPSTREAM: 'http://127.0.0.1:3000', SUPERTRACE_SOURCE_URL: 'javascript:alert({file})' }).stderr, /SUPERTRACE_SOURCE_URL=.* must be a URL starting with https: or http:/)
+})

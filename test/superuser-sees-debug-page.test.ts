@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { decodeRecord } from '../core/record.ts'
+import { decodeRecord, REDACTED } from '../core/record.ts'
 import { get, login } from './helpers/http.ts'
 import { exampleApp, startStack } from './helpers/processes.ts'
 
@@ -12,7 +12,7 @@ test('a superuser who hits a failing route sees the debug page with the app\'s e
   const { proxy } = await startStack(t)
   const cookie = await login(proxy.url, 'admin')
 
-  const page = await get(`${proxy.url}/orders/42`, { cookie })
+  const page = await get(`${proxy.url}/orders/42`, { cookie, accept: 'text/html' })
 
   assert.equal(page.status, 500)
   assert.match(String(page.headers['content-type']), /^text\/html/)
@@ -21,7 +21,8 @@ test('a superuser who hits a failing route sees the debug page with the app\'s e
   assert.ok(page.text.includes(`deploy/example-app/server.js:${throwingLine}:`), `the page names server.js:${throwingLine}`)
   assert.match(page.text, /GET \/orders\/:id/, 'the server span, named by its route, is in the trace')
   assert.match(page.text, new RegExp(`<code>${page.headers['x-request-id']}</code>`), 'the request ID is shown')
-  assert.doesNotMatch(page.text, /Sorry, something went wrong/, 'the app\'s own 500 page is replaced')
+  assert.doesNotMatch(page.text, /<h1>Sorry, something went wrong/, 'the app\'s own 500 page is replaced')
+  assert.match(page.text, /<section id="original">[\s\S]*&lt;h1&gt;Sorry, something went wrong/, 'and shown, as text, under what the user saw')
   assert.equal(page.headers['cache-control'], 'no-store, private')
   assert.match(String(page.headers['content-security-policy']), /default-src 'none'/)
   assert.equal(page.headers['x-supertrace-record'], undefined, 'the instrumentation\'s marker never reaches the client')
@@ -41,7 +42,8 @@ test('asking for JSON gives the same content as data: the record with its parsed
   const record = decodeRecord(JSON.stringify(report.record))
   assert.equal(record.requestId, report.requestId)
   assert.equal(record.service.name, 'example-shop')
-  assert.deepEqual(record.request, { method: 'GET', url: '/orders/42', route: '/orders/:id' })
+  assert.deepEqual([record.request.method, record.request.url, record.request.route], ['GET', '/orders/42', '/orders/:id'])
+  assert.deepEqual(record.request.cookies, [['sessionid', REDACTED]], 'the session cookie is recorded, its value hidden')
   assert.equal(record.response.status, 500)
   const [exception] = record.exceptions
   assert.equal(exception?.type, 'TypeError')

@@ -78,7 +78,7 @@ export async function grantOrRevoke (command: 'grant' | 'revoke', args: readonly
   const config = loadOrExplain(command, err)
   if (config === null) return 2
   if (config.lookup.mode !== 'set') {
-    err(`supertrace ${command}: SUPERTRACE_LOOKUP=${config.lookup.mode}, and ${command} manages set mode's set of session IDs. In ${config.lookup.mode} mode, superusers are decided by the session itself; see README.md, "Tell Redis who the superusers are".\n`)
+    err(`supertrace ${command}: SUPERTRACE_LOOKUP=${config.lookup.mode}, and ${command} manages set mode's set of session IDs. In ${config.lookup.mode} mode, superusers are decided by the session itself; see README.md, "Tell the proxy who the superusers are".\n`)
     return 2
   }
   const setKey = config.lookup.superusersKey

@@ -61,7 +61,7 @@ export class SuperuserLookup {
   /** Resolves true only for a clear yes; never rejects. A failure is logged once, with the request ID and never the cookie. */
   async isSuperuser (cookieHeader: string | undefined, requestId: string): Promise<boolean> {
     const decision = await this.decide(cookieHeader)
-    if (decision.problem !== null) this.#logger.error('the superuser lookup failed; sending the original 500', decision.problem, requestId)
+    if (decision.problem !== null) this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
     return decision.isSuperuser
   }
 

@@ -35,11 +35,15 @@ const server = createServer((req, res) => {
           complete: true,
           service: { name: 'plain-app' },
           time: Date.now(),
-          request: { method: req.method, url: req.url },
+          request: { method: req.method, url: req.url, query: [], headers: [], cookies: [] },
           response: { status: 500 },
+          process: { node: process.version, hostname: 'test', pid: process.pid, cwd: process.cwd() },
+          resource: {},
+          environment: [],
           exceptions: [{ type: 'Error', message: 'written after the 500 left', stack: 'Error: written after the 500 left', frames: [] }],
           spans: [],
           droppedSpans: 0,
+          truncated: [],
         })
       }, Number(url.searchParams.get('delay') ?? 300)))
       return

@@ -1,0 +1,168 @@
+/**
+ * What may be stored and shown. The instrumentation runs every value of a record
+ * through a Redactor before it reaches Redis; the proxy uses the same rules for the
+ * headers of the app's original 500. Always active (unlike Django's filter, which
+ * is off under DEBUG): supertrace runs in production.
+ *
+ * Two rules, as in the debug-page notes:
+ *   - by name: a value whose name (header, cookie, query or body field, environment
+ *     variable, local variable, span attribute) contains a sensitive fragment is
+ *     replaced whole, whatever it looks like;
+ *   - by shape: wherever a value appears (messages and stacks included), URL
+ *     userinfo, bearer and basic credentials, JWTs, PEM private keys, payment card
+ *     numbers and `name=value` pairs under a sensitive name are replaced.
+ * A redacted value becomes exactly REDACTED, so a secret's length does not show.
+ */
+import { REDACTED, type AttributeValue, type Attributes, type Pairs } from './record.ts'
+
+/**
+ * Django's list (`API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE`, 5.2) with the
+ * cookie not limited to META, plus what projects keep adding themselves.
+ */
+const SENSITIVE_FRAGMENTS = ['API', 'AUTH', 'TOKEN', 'KEY', 'SECRET', 'PASS', 'SIGNATURE', 'COOKIE', 'SESSION', 'CSRF', 'CARD', 'JWT', 'PRIVATE', 'CREDENTIAL']
+/** Always hidden, whatever the fragments: they carry the session itself. */
+const ALWAYS_SENSITIVE = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization'])
+
+/** Attributes that hold a URL or a query string (current and older semantic conventions). */
+const URL_ATTRIBUTES = new Set(['url.full', 'http.url', 'http.target', 'url.original'])
+const QUERY_ATTRIBUTES = new Set(['url.query'])
+/** Attributes that hold a database statement, whose literals may be anything a user typed. */
+const STATEMENT_ATTRIBUTES = new Set(['db.statement', 'db.query.text'])
+
+const PEM_PRIVATE_KEY = /-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|$)/g
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi
+const BEARER = /\b(Bearer)\s+[\w\-.~+/]+=*/gi
+/** Basic credentials are base64; a minimum length keeps prose ("Basic auth failed") readable. */
+const BASIC = /\b(Basic)\s+[A-Za-z0-9+/]{8,}={0,2}/g
+/** A base64url JSON header (`{"…` is `eyJ…`) and a dot; the rest is optional, so a JWT cut short in a preview is still caught. */
+const JWT = /\beyJ[\w-]+\.[\w-]*(?:\.[\w-]*)?/g
+/**
+ * 13 to 19 digits, optionally grouped by spaces or dashes. Only runs that start
+ * like a card (issuers use 2–6) and pass the Luhn check are replaced, so epoch
+ * milliseconds (which start with 1) and most order numbers stay readable.
+ */
+const CARD_CANDIDATE = /(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])/g
+/**
+ * `name=value` inside free text: a query string in a URL quoted by an error message
+ * (`fetch https://api/x?api_key=… failed`), a command-line flag (`--db-password=…`),
+ * a logged setting. `==`, `===` and template placeholders (`token=${…}`, source code) are not values.
+ */
+const NAMED_VALUE = /(?<![\w.])([A-Za-z_][\w.-]*)=(?!=)(?!\$\{)([^\s&;,'"`<>()[\]{}]+)/g
+/** A quoted SQL string literal, with '' as an escaped quote. */
+const SQL_STRING_LITERAL = /'(?:[^']|'')*'/g
+
+export class Redactor {
+  readonly #sensitiveName: RegExp
+
+  /** `extraNames`: more name fragments to hide (SUPERTRACE_REDACT), matched like the built-in ones. */
+  constructor (extraNames: readonly string[] = []) {
+    const fragments = [...SENSITIVE_FRAGMENTS, ...extraNames.map((name) => name.trim()).filter((name) => name !== '')]
+    this.#sensitiveName = new RegExp(fragments.map(escapeRegExp).join('|'), 'i')
+  }
+
+  /** Case-insensitive: does the name contain a sensitive fragment (or is it Authorization, Cookie, Set-Cookie)? */
+  isSensitiveName (name: string): boolean {
+    return ALWAYS_SENSITIVE.has(name.toLowerCase()) || this.#sensitiveName.test(name)
+  }
+
+  /** Replaces every secret-shaped part of a free text (a message, a stack, a header value). */
+  text (value: string): string {
+    return value
+      .replace(PEM_PRIVATE_KEY, REDACTED)
+      .replace(URL_USERINFO, `$1${REDACTED}@`)
+      .replace(BEARER, `$1 ${REDACTED}`)
+      .replace(BASIC, `$1 ${REDACTED}`)
+      .replace(JWT, REDACTED)
+      .replace(CARD_CANDIDATE, (digits) => isCardNumber(digits) ? REDACTED : digits)
+      .replace(NAMED_VALUE, (pair, name: string) => this.isSensitiveName(name) ? `${name}=${REDACTED}` : pair)
+  }
+
+  /** One named value: hidden whole under a sensitive name, else by shape. */
+  named (name: string, value: string): string {
+    return this.isSensitiveName(name) ? REDACTED : this.text(value)
+  }
+
+  pairs (pairs: Pairs): Pairs {
+    return pairs.map(([name, value]) => [name, this.named(name, value)] as const)
+  }
+
+  /** Span, event and resource attributes. */
+  attributes (attributes: Attributes): Attributes {
+    const redacted: Record<string, AttributeValue> = {}
+    for (const [key, value] of Object.entries(attributes)) redacted[key] = this.#attribute(key, value)
+    return redacted
+  }
+
+  /** Query values under sensitive names (or shaped like secrets), and URL userinfo, replaced. Works on full URLs and on paths. */
+  url (url: string): string {
+    const hashAt = url.indexOf('#')
+    const beforeHash = hashAt === -1 ? url : url.slice(0, hashAt)
+    // A fragment can carry tokens too (OAuth's implicit flow puts `access_token=` there).
+    const fragment = hashAt === -1 ? '' : `#${this.#query(url.slice(hashAt + 1))}`
+    const queryAt = beforeHash.indexOf('?')
+    if (queryAt === -1) return this.text(beforeHash) + fragment
+    return `${this.text(beforeHash.slice(0, queryAt))}?${this.#query(beforeHash.slice(queryAt + 1))}${fragment}`
+  }
+
+  /**
+   * A `JSON.stringify` replacer: values under sensitive keys hidden, strings by shape.
+   * For structured values the app holds (a parsed body, a local variable's object).
+   */
+  readonly jsonReplacer = (key: string, value: unknown): unknown => {
+    if (key !== '' && this.isSensitiveName(key)) return REDACTED
+    return typeof value === 'string' ? this.text(value) : value
+  }
+
+  #attribute (key: string, value: AttributeValue): AttributeValue {
+    if (this.isSensitiveName(key)) return REDACTED
+    if (typeof value === 'string') {
+      if (URL_ATTRIBUTES.has(key)) return this.url(value)
+      if (QUERY_ATTRIBUTES.has(key)) return this.#query(value)
+      if (STATEMENT_ATTRIBUTES.has(key)) return this.text(value.replace(SQL_STRING_LITERAL, `'${REDACTED}'`))
+      return this.text(value)
+    }
+    if (typeof value === 'number') return Number.isSafeInteger(value) && isCardNumber(String(value)) ? REDACTED : value
+    // OpenTelemetry lets `undefined` and other oddities through at run time; they are kept as they are.
+    return Array.isArray(value) ? value.map((item) => typeof item === 'string' ? this.text(item) : item) : value
+  }
+
+  /** `a=1&token=x` → `a=1&token=********************`; names and separators are kept as they were. */
+  #query (query: string): string {
+    return query.split('&').map((part) => {
+      const eq = part.indexOf('=')
+      if (eq === -1) return this.text(part)
+      const value = part.slice(eq + 1)
+      const decoded = decodeQueryComponent(value)
+      const hidden = this.isSensitiveName(decodeQueryComponent(part.slice(0, eq))) || this.text(decoded) !== decoded
+      return hidden ? `${part.slice(0, eq)}=${REDACTED}` : part
+    }).join('&')
+  }
+}
+
+function decodeQueryComponent (value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '))
+  } catch {
+    return value
+  }
+}
+
+/** The Luhn checksum every payment card number satisfies (ISO/IEC 7812). */
+export function isCardNumber (candidate: string): boolean {
+  const digits = candidate.replace(/[ -]/g, '')
+  if (!/^[2-6]\d{12,18}$/.test(digits)) return false
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let digit = digits.charCodeAt(digits.length - 1 - i) - 48
+    if (i % 2 === 1) {
+      digit *= 2
+      if (digit > 9) digit -= 9
+    }
+    sum += digit
+  }
+  return sum % 10 === 0
+}
+
+function escapeRegExp (text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,16 @@
+/**
+ * The JSON report (application/json, and the page's "Download JSON"): the record as
+ * stored, redacted by the app and bounded by the page's limits, with what the
+ * proxy adds (the status, the app's original response, why a record is missing).
+ */
+import type { DebugReport } from './report.ts'
+
+export function renderJson (report: DebugReport): string {
+  return JSON.stringify({
+    requestId: report.summary.requestId,
+    status: report.summary.status,
+    missingRecord: report.missingRecord,
+    original: report.original,
+    record: report.record,
+  }, null, 2)
+}

@@ -1,0 +1,257 @@
+/**
+ * Bounds on what a debug page renders, so that a huge or hostile record cannot make
+ * a huge or slow page. `boundRecord` returns a copy of the record, still a valid
+ * TraceRecord, with every list cut to a count and every string cut to a length, each
+ * cut marked where it happened and named in `truncated`. A character budget over the
+ * whole record bounds the total, whatever the counts multiply to.
+ */
+import type { Attributes, AttributeValue, LocalVariable, Pairs, RecordedException, RecordedSpan, SourceLine, StackFrame, TraceRecord } from '../../core/record.ts'
+
+export const LIMITS = {
+  /** Exception messages (Django trims values at 4096). */
+  message: 4096,
+  /** `err.stack` as printed. */
+  stack: 16_384,
+  /** Exceptions in all, counting causes and AggregateError members. */
+  exceptions: 16,
+  /** How deep a cause chain is followed. */
+  causeDepth: 8,
+  framesPerException: 64,
+  contextLines: 15,
+  sourceLineChars: 400,
+  localsPerFrame: 40,
+  localValueChars: 1024,
+  spans: 400,
+  attributesPerSpan: 48,
+  eventsPerSpan: 16,
+  attributeChars: 2048,
+  arrayItems: 32,
+  /** Headers, cookies, query parameters, environment variables, resource attributes: each list. */
+  pairs: 200,
+  pairValueChars: 2048,
+  urlChars: 4096,
+  bodyChars: 16_384,
+  /** The app's original 500 body shown under "What the user saw". */
+  originalBodyBytes: 8192,
+  /** `truncated` entries carried over from the app. */
+  truncatedNotes: 64,
+  /**
+   * Characters per part of the record, each list item counted as ITEM_COST of them:
+   * past a part's budget its strings are cut to nothing and its lists to no items
+   * (marked), so the total is bounded whatever the counts above multiply to, and one
+   * huge part (say, the spans) cannot starve the others (say, the exception).
+   */
+  summaryBudget: 20_000,
+  exceptionsBudget: 150_000,
+  spansBudget: 60_000,
+  requestBudget: 40_000,
+  environmentBudget: 30_000,
+} as const
+
+/** What one list item (a frame, a span, a header) costs of the budget besides its strings. */
+const ITEM_COST = 40
+
+export type Limits = { readonly [K in keyof typeof LIMITS]: number }
+
+/** What a cut string ends with, so a reader sees the cut; `cutMarker(n)` is appended in place of n characters. */
+export function cutMarker (count: number): string {
+  return ` … [${count} more characters cut]`
+}
+
+class Bounder {
+  readonly #limits: Limits
+  /** Per place (indices folded: `exceptions[].frames[].locals`): characters cut from its strings, items cut from its lists. */
+  readonly #cuts = new Map<string, { characters: number, items: number, note?: string }>()
+  #budget = 0
+  #budgetName = ''
+  #exceptions = 0
+  #isSpent = false
+
+  constructor (limits: Limits) {
+    this.#limits = limits
+  }
+
+  /** What follows spends `budget` characters of its own. */
+  section (name: string, budget: number): this {
+    this.#budget = budget
+    this.#budgetName = name
+    this.#isSpent = false
+    return this
+  }
+
+  text (value: string, max: number, path: string): string {
+    const allowed = Math.max(0, Math.min(max, this.#budget))
+    if (value.length <= allowed) {
+      this.#budget -= value.length
+      return value
+    }
+    if (allowed === 0) return this.#spent(path, value.length === 0 ? '' : '…')
+    let end = allowed
+    // Do not split a surrogate pair.
+    if (end > 0 && /[\uD800-\uDBFF]/.test(value.charAt(end - 1))) end -= 1
+    this.#budget -= end
+    this.#cut(path, { characters: value.length - end })
+    return value.slice(0, end) + cutMarker(value.length - end)
+  }
+
+  list<T> (items: readonly T[], max: number, path: string): readonly T[] {
+    const affordable = Math.max(0, Math.floor(this.#budget / ITEM_COST))
+    const kept = Math.min(items.length, max, affordable)
+    this.#budget -= kept * ITEM_COST
+    if (kept === items.length) return items
+    if (kept === affordable && kept < max) return this.#spent(path, items.slice(0, kept))
+    this.#cut(path, { items: items.length - kept })
+    return items.slice(0, kept)
+  }
+
+  #cut (path: string, cut: { characters?: number, items?: number, note?: string }): void {
+    const place = path.replace(/\[\d+\]/g, '[]')
+    const sum = this.#cuts.get(place) ?? { characters: 0, items: 0 }
+    this.#cuts.set(place, { characters: sum.characters + (cut.characters ?? 0), items: sum.items + (cut.items ?? 0), ...(cut.note === undefined && sum.note === undefined ? {} : { note: cut.note ?? sum.note }) })
+  }
+
+  /** One note per place: `exceptions[].message: 120 characters`, `spans: 12 more`. */
+  notes (): string[] {
+    return [...this.#cuts].map(([place, { characters, items, note }]) => `${place}: ${[note, items > 0 ? `${items} more` : undefined, characters > 0 ? `${characters} characters` : undefined].filter((p) => p !== undefined).join(', ')}`)
+  }
+
+  /** The budget ran out: noted once, at the first place it did. */
+  #spent<T> (path: string, value: T): T {
+    if (!this.#isSpent) this.#cut(path, { note: `this and everything after it in ${this.#budgetName}: the page's size budget for them was spent` })
+    this.#isSpent = true
+    this.#budget = 0
+    return value
+  }
+
+  pairs (pairs: Pairs, path: string): Pairs {
+    return this.list(pairs, this.#limits.pairs, path).map(([name, value]) => [this.text(name, 256, path), this.text(value, this.#limits.pairValueChars, path)] as const)
+  }
+
+  attributes (attributes: Attributes, max: number, path: string): Attributes {
+    const entries = Object.entries(attributes)
+    const out: Record<string, AttributeValue> = {}
+    for (const [name, value] of this.list(entries, max, path)) out[this.text(name, 256, path)] = this.attributeValue(value, path)
+    return out
+  }
+
+  attributeValue (value: AttributeValue, path: string): AttributeValue {
+    if (typeof value === 'string') return this.text(value, this.#limits.attributeChars, path)
+    if (!Array.isArray(value)) return value
+    return this.list(value, this.#limits.arrayItems, path).map((item) => typeof item === 'string' ? this.text(item, this.#limits.attributeChars, path) : item)
+  }
+
+  exception (exception: RecordedException, depth: number, path: string): RecordedException | undefined {
+    if (this.#exceptions >= this.#limits.exceptions) {
+      this.#cut(path, { note: `not shown (more than ${this.#limits.exceptions} exceptions)` })
+      return undefined
+    }
+    this.#exceptions += 1
+    const L = this.#limits
+    // What names the exception first, then where it happened; the raw stack last: it repeats the frames.
+    const type = this.text(exception.type, 256, `${path}.type`)
+    const message = this.text(exception.message, L.message, `${path}.message`)
+    const frames = this.list(exception.frames, L.framesPerException, `${path}.frames`).map((f, i) => this.frame(f, `${path}.frames[${i}]`))
+    let cause: RecordedException | undefined
+    if (exception.cause !== undefined) {
+      if (depth + 1 >= L.causeDepth) this.#cut(`${path}.cause`, { note: `the chain is deeper than ${L.causeDepth}` })
+      else cause = this.exception(exception.cause, depth + 1, `${path}.cause`)
+    }
+    const errors = exception.errors?.flatMap((e, i) => this.exception(e, depth + 1, `${path}.errors[${i}]`) ?? [])
+    return {
+      type,
+      message,
+      stack: this.text(exception.stack, L.stack, `${path}.stack`),
+      frames,
+      ...(exception.spanId === undefined ? {} : { spanId: exception.spanId }),
+      ...(cause === undefined ? {} : { cause }),
+      ...(errors === undefined ? {} : { errors }),
+    }
+  }
+
+  frame (frame: StackFrame, path: string): StackFrame {
+    const L = this.#limits
+    const context = frame.context === undefined
+      ? undefined
+      : this.list(frame.context, L.contextLines, `${path}.context`).map((s): SourceLine => ({ line: s.line, text: this.text(s.text, L.sourceLineChars, `${path}.context`) }))
+    const locals = frame.locals === undefined
+      ? undefined
+      : this.list(frame.locals, L.localsPerFrame, `${path}.locals`).map((v): LocalVariable => ({ name: this.text(v.name, 256, `${path}.locals`), value: this.text(v.value, L.localValueChars, `${path}.locals`) }))
+    return {
+      ...(frame.function === undefined ? {} : { function: this.text(frame.function, 512, `${path}.function`) }),
+      file: this.text(frame.file, 1024, `${path}.file`),
+      line: frame.line,
+      column: frame.column,
+      origin: frame.origin,
+      ...(frame.async === true ? { async: true } : {}),
+      ...(context === undefined ? {} : { context }),
+      ...(locals === undefined ? {} : { locals }),
+    }
+  }
+
+  span (span: RecordedSpan, path: string): RecordedSpan {
+    const L = this.#limits
+    return {
+      ...span,
+      name: this.text(span.name, 1024, `${path}.name`),
+      status: span.status.message === undefined ? { code: span.status.code } : { code: span.status.code, message: this.text(span.status.message, L.message, `${path}.status.message`) },
+      attributes: this.attributes(span.attributes, L.attributesPerSpan, `${path}.attributes`),
+      events: this.list(span.events, L.eventsPerSpan, `${path}.events`).map((e, i) => ({
+        name: this.text(e.name, 256, `${path}.events[${i}].name`),
+        time: e.time,
+        attributes: this.attributes(e.attributes, L.attributesPerSpan, `${path}.events[${i}].attributes`),
+      })),
+    }
+  }
+}
+
+/** The record cut to `limits`; `truncated` lists the app's cuts and then the page's. */
+export function boundRecord (record: TraceRecord, limits: Limits = LIMITS): TraceRecord {
+  const b = new Bounder(limits)
+  const request = record.request
+  b.section('the summary', limits.summaryBudget)
+  const service = { name: b.text(record.service.name, 256, 'service.name'), ...(record.service.version === undefined ? {} : { version: b.text(record.service.version, 256, 'service.version') }) }
+  const method = b.text(request.method, 32, 'request.method')
+  const url = b.text(request.url, limits.urlChars, 'request.url')
+  const route = request.route === undefined ? {} : { route: b.text(request.route, 1024, 'request.route') }
+  const process = {
+    node: b.text(record.process.node, 64, 'process.node'),
+    hostname: b.text(record.process.hostname, 256, 'process.hostname'),
+    pid: record.process.pid,
+    cwd: b.text(record.process.cwd, 1024, 'process.cwd'),
+    ...(record.process.commit === undefined ? {} : { commit: b.text(record.process.commit, 128, 'process.commit') }),
+  }
+  b.section('the exceptions', limits.exceptionsBudget)
+  const exceptions = record.exceptions.flatMap((e, i) => b.exception(e, 0, `exceptions[${i}]`) ?? [])
+  b.section('the spans', limits.spansBudget)
+  const spans = b.list(record.spans, limits.spans, 'spans').map((s, i) => b.span(s, `spans[${i}]`))
+  b.section('the request', limits.requestBudget)
+  const details = {
+    query: b.pairs(request.query, 'request.query'),
+    headers: b.pairs(request.headers, 'request.headers'),
+    cookies: b.pairs(request.cookies, 'request.cookies'),
+    ...(request.body === undefined
+      ? {}
+      : { body: { ...(request.body.contentType === undefined ? {} : { contentType: b.text(request.body.contentType, 256, 'request.body.contentType') }), text: b.text(request.body.text, limits.bodyChars, 'request.body') } }),
+  }
+  b.section('the environment', limits.environmentBudget)
+  const bounded: TraceRecord = {
+    v: record.v,
+    requestId: record.requestId,
+    complete: record.complete,
+    service,
+    time: record.time,
+    request: { method, url, ...route, ...details },
+    response: { status: record.response.status },
+    process,
+    exceptions,
+    spans,
+    droppedSpans: record.droppedSpans,
+    resource: b.attributes(record.resource, limits.pairs, 'resource'),
+    environment: b.pairs(record.environment, 'environment'),
+    truncated: [],
+  }
+  b.section('the notes', limits.truncatedNotes * 256)
+  const fromApp = b.list(record.truncated, limits.truncatedNotes, 'truncated').map((note) => b.text(note, 256, 'truncated'))
+  const cuts = b.notes()
+  return { ...bounded, truncated: [...fromApp, ...cuts] }
+}

@@ -1,0 +1,54 @@
+/**
+ * From a page input to the bytes and headers sent: the report is gathered once,
+ * rendered in the negotiated format, and sent with the headers every debug page
+ * carries (debug-pages notes, part 2): a fresh nonce-only CSP, never cached,
+ * never framed, never indexed, never sniffed.
+ */
+import { randomBytes } from 'node:crypto'
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { renderHtml } from './html.ts'
+import { renderJson } from './json.ts'
+import { renderMarkdown } from './markdown.ts'
+import { CONTENT_TYPES, negotiateFormat, type PageFormat } from './negotiate.ts'
+import { buildReport, type PageInput, type PageOptions } from './report.ts'
+import { renderText } from './text.ts'
+
+export interface RenderedPage {
+  readonly format: PageFormat
+  readonly headers: OutgoingHttpHeaders
+  readonly body: Buffer
+}
+
+export function renderDebugPage (input: PageInput, options: PageOptions, accept: string | undefined): RenderedPage {
+  const format = negotiateFormat(accept)
+  const nonce = newNonce()
+  const report = buildReport(input, options)
+  const text = format === 'html' ? renderHtml(report, nonce) : format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report)
+  const body = Buffer.from(text)
+  return { format, headers: pageHeaders(format, body.length, nonce), body }
+}
+
+export function newNonce (): string {
+  return randomBytes(18).toString('base64')
+}
+
+export function pageHeaders (format: PageFormat, length: number, nonce: string): OutgoingHttpHeaders {
+  return {
+    'content-type': CONTENT_TYPES[format],
+    'content-length': length,
+    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    'cache-control': 'no-store, private',
+    // Cookie: the page depends on who asks; Accept: on the format negotiated.
+    vary: 'Cookie, Accept',
+    'x-robots-tag': 'noindex',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+  }
+}
+
+/** Sends a rendered page; a HEAD request gets the same headers and no body. */
+export function sendPage (res: ServerResponse, status: number, page: { readonly headers: OutgoingHttpHeaders, readonly body: Buffer }, method: string | undefined, requestId: string): void {
+  res.writeHead(status, { ...page.headers, 'x-request-id': requestId })
+  res.end(method === 'HEAD' ? undefined : page.body)
+}

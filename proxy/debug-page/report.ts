@@ -1,0 +1,402 @@
+/**
+ * The debug report: everything a page shows, gathered once from the bounded record
+ * and the app's original response into plain data. The HTML, text, Markdown and JSON
+ * renderers only format it; none of them decides what is shown.
+ */
+import type { OutgoingHttpHeaders } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { REDACTED, type Pairs, type RecordedException, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
+import { boundRecord, cutMarker, LIMITS } from './limits.ts'
+import { redactRecord, type PageRedaction } from './redaction.ts'
+
+export type { PageRedaction }
+
+/** The app's own 500, as the proxy received it: what a visitor who is not a superuser got. */
+export interface OriginalResponse {
+  readonly status: number
+  readonly statusMessage: string | undefined
+  readonly headers: Pairs
+  /** The first bytes of the body (at most LIMITS.originalBodyBytes). */
+  readonly body: Buffer
+  /** How many body bytes had arrived when the page was made. */
+  readonly bodyBytes: number
+  readonly isBodyComplete: boolean
+}
+
+export interface PageInput {
+  readonly requestId: string
+  /** The request as the proxy saw it: used when there is no record. */
+  readonly request: { readonly method: string, readonly url: string }
+  readonly status: number
+  readonly record: TraceRecord | null
+  /** Why there is no record, when there is none. */
+  readonly missingRecord: string | null
+  /** Absent on a later lookup: the proxy then no longer has the app's response. */
+  readonly original: OriginalResponse | null
+}
+
+export interface PageOptions {
+  /** SUPERTRACE_SOURCE_URL: `https://…/{commit}/{file}#L{line}`. */
+  readonly sourceUrl: string | undefined
+  readonly redaction: PageRedaction
+  /** SUPERTRACE_PAGES_PREFIX: where the record can be opened again. */
+  readonly pagesPrefix: string
+}
+
+export interface FrameView extends StackFrame {
+  /** The file as shown: relative to the app's working directory when under it. */
+  readonly shownFile: string
+  /** A link to the source at the deployed commit, for app frames when SUPERTRACE_SOURCE_URL is set. */
+  readonly link?: string
+  /** The innermost app frame of the first exception: where it was raised. */
+  readonly isRaisedAt: boolean
+}
+
+export interface ExceptionView {
+  readonly type: string
+  readonly message: string
+  readonly stack: string
+  readonly frames: readonly FrameView[]
+  readonly spanId?: string
+  readonly cause?: ExceptionView
+  readonly errors: readonly ExceptionView[]
+}
+
+export interface SpanView {
+  readonly span: RecordedSpan
+  /** Nesting under its parent: 0 for a root. */
+  readonly depth: number
+  /** Milliseconds since the request's first span started. */
+  readonly offset: number
+  /** Milliseconds it lasted; for a span still open, until the last known moment. */
+  readonly shownDuration: number
+  readonly isFailing: boolean
+  /** The database statement, outgoing call or Redis command it stands for, in one line. */
+  readonly operation?: string
+}
+
+export interface OriginalView {
+  readonly status: number
+  readonly statusMessage: string | undefined
+  readonly headers: Pairs
+  /** The body as text, or a line saying what it is when it is not text. */
+  readonly bodyPreview: string
+  readonly bodyBytes: number
+  readonly isBodyComplete: boolean
+}
+
+export interface Summary {
+  readonly title: string
+  readonly type: string | undefined
+  readonly message: string | undefined
+  readonly raisedAt: FrameView | undefined
+  readonly method: string
+  readonly url: string
+  /** The URL's path, without the query: what the title names. */
+  readonly path: string
+  readonly route: string | undefined
+  readonly status: number
+  readonly time: number | undefined
+  readonly requestId: string
+  readonly service: string | undefined
+  readonly node: string | undefined
+  readonly hostname: string | undefined
+  readonly pid: number | undefined
+  readonly commit: string | undefined
+}
+
+export interface DebugReport {
+  readonly summary: Summary
+  readonly missingRecord: string | null
+  readonly exceptions: readonly ExceptionView[]
+  readonly request: TraceRecord['request'] | null
+  readonly spans: readonly SpanView[]
+  /** The trace's length in milliseconds (for the waterfall's scale). */
+  readonly traceDuration: number
+  readonly droppedSpans: number
+  readonly original: OriginalView | null
+  readonly resource: Pairs
+  readonly environment: Pairs
+  /** What the app and the page cut, one note each. */
+  readonly truncated: readonly string[]
+  /** The record was written before the request had ended (some spans still open): where the complete one can be read. */
+  readonly laterRecord: string | null
+  /** The bounded record (what JSON serves and the page offers to download), or null. */
+  readonly record: TraceRecord | null
+}
+
+const MAX_DEPTH = 16
+
+export function buildReport (input: PageInput, options: PageOptions): DebugReport {
+  const record = input.record === null ? null : redactRecord(boundRecord(input.record), options.redaction)
+  const exceptions = record === null ? [] : record.exceptions.map((e, i) => exceptionView(e, record, options, i === 0))
+  const raisedAt = firstRaisedAt(exceptions[0])
+  const first = exceptions[0]
+  const method = record?.request.method ?? input.request.method
+  const url = record?.request.url ?? cut(options.redaction.url(input.request.url), LIMITS.urlChars)
+  const { spans, traceDuration } = record === null ? { spans: [], traceDuration: 0 } : spanViews(record)
+  return {
+    summary: {
+      title: `${first?.type ?? input.status} at ${pathOf(url)}`,
+      type: first?.type,
+      message: first?.message,
+      raisedAt,
+      method,
+      url,
+      path: pathOf(url),
+      route: record?.request.route,
+      status: input.status,
+      time: record?.time,
+      requestId: input.requestId,
+      service: record === null ? undefined : `${record.service.name}${record.service.version === undefined ? '' : ` ${record.service.version}`}`,
+      node: record?.process.node,
+      hostname: record?.process.hostname,
+      pid: record?.process.pid,
+      commit: record?.process.commit,
+    },
+    missingRecord: input.missingRecord,
+    exceptions,
+    request: record?.request ?? null,
+    spans,
+    traceDuration,
+    droppedSpans: record?.droppedSpans ?? 0,
+    original: input.original === null ? null : originalView(input.original, options.redaction),
+    resource: record === null ? [] : Object.entries(record.resource).map(([name, value]) => [name, Array.isArray(value) ? JSON.stringify(value) : String(value)] as const),
+    environment: record?.environment ?? [],
+    truncated: record?.truncated ?? [],
+    laterRecord: record === null || record.complete ? null : `${options.pagesPrefix}/requests/${record.requestId}`,
+    record,
+  }
+}
+
+function cut (text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max) + cutMarker(text.length - max)
+}
+
+/** The path of a URL that may be absolute or a path with a query. */
+function pathOf (url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+function exceptionView (exception: RecordedException, record: TraceRecord, options: PageOptions, isFirst: boolean): ExceptionView {
+  const raisedIndex = isFirst ? exception.frames.findIndex((f) => f.origin === 'app') : -1
+  return {
+    type: exception.type,
+    message: exception.message,
+    stack: exception.stack,
+    frames: exception.frames.map((f, i) => frameView(f, record, options, i === raisedIndex)),
+    ...(exception.spanId === undefined ? {} : { spanId: exception.spanId }),
+    ...(exception.cause === undefined ? {} : { cause: exceptionView(exception.cause, record, options, false) }),
+    errors: (exception.errors ?? []).map((e) => exceptionView(e, record, options, false)),
+  }
+}
+
+/** Where it was raised: the innermost app frame, or the innermost frame when none is the app's. */
+function firstRaisedAt (exception: ExceptionView | undefined): FrameView | undefined {
+  return exception?.frames.find((f) => f.isRaisedAt) ?? exception?.frames[0]
+}
+
+function frameView (frame: StackFrame, record: TraceRecord, options: PageOptions, isRaisedAt: boolean): FrameView {
+  const relative = relativeToCwd(frame.file, record.process.cwd)
+  const link = frame.origin === 'app' && relative !== undefined ? sourceLink(options.sourceUrl, relative, frame.line, record.process.commit) : undefined
+  return { ...frame, shownFile: relative ?? frame.file, isRaisedAt, ...(link === undefined ? {} : { link }) }
+}
+
+/** `file:///app/src/a.js` or `/app/src/a.js` under cwd `/app` → `src/a.js`; undefined when not under cwd. */
+function relativeToCwd (file: string, cwd: string): string | undefined {
+  let path = file
+  if (file.startsWith('file://')) {
+    try {
+      path = fileURLToPath(file)
+    } catch {
+      return undefined
+    }
+  }
+  const base = cwd.endsWith('/') ? cwd : `${cwd}/`
+  return cwd !== '' && path.startsWith(base) ? path.slice(base.length) : undefined
+}
+
+/** The template with {file}, {line} and {commit} filled in; no link when the template needs a commit the record lacks. */
+function sourceLink (template: string | undefined, file: string, line: number, commit: string | undefined): string | undefined {
+  if (template === undefined) return undefined
+  if (template.includes('{commit}') && commit === undefined) return undefined
+  return template
+    .replaceAll('{file}', file.split('/').map(encodeURIComponent).join('/'))
+    .replaceAll('{line}', String(line))
+    .replaceAll('{commit}', encodeURIComponent(commit ?? ''))
+}
+
+function spanViews (record: TraceRecord): { spans: SpanView[], traceDuration: number } {
+  const spans = record.spans
+  if (spans.length === 0) return { spans: [], traceDuration: 0 }
+  let start = Infinity
+  let end = -Infinity
+  for (const s of spans) {
+    start = Math.min(start, s.start)
+    end = Math.max(end, s.start + (s.duration ?? 0), record.time)
+  }
+  const failingId = failingSpanId(record)
+  const ids = new Set(spans.map((s) => s.spanId))
+  const children = new Map<string, RecordedSpan[]>()
+  const roots: RecordedSpan[] = []
+  for (const s of spans) {
+    if (s.parentSpanId === undefined || !ids.has(s.parentSpanId) || s.parentSpanId === s.spanId) roots.push(s)
+    else children.set(s.parentSpanId, [...(children.get(s.parentSpanId) ?? []), s])
+  }
+  const byStart = (a: RecordedSpan, b: RecordedSpan): number => a.start - b.start
+  const out: SpanView[] = []
+  const seen = new Set<string>()
+  const visit = (s: RecordedSpan, depth: number): void => {
+    if (seen.has(s.spanId)) return // a cycle or a repeated ID: show each span once
+    seen.add(s.spanId)
+    out.push({
+      span: s,
+      depth: Math.min(depth, MAX_DEPTH),
+      offset: s.start - start,
+      shownDuration: s.duration ?? Math.max(0, end - s.start),
+      isFailing: s.spanId === failingId,
+      ...operationOf(s),
+    })
+    for (const child of (children.get(s.spanId) ?? []).sort(byStart)) visit(child, depth + 1)
+  }
+  for (const root of roots.sort(byStart)) visit(root, 0)
+  // Spans caught in a parent cycle are reachable from no root: shown at the top level.
+  for (const s of spans) if (!seen.has(s.spanId)) visit(s, 0)
+  return { spans: out, traceDuration: Math.max(end - start, 0.001) }
+}
+
+/** The span the first exception was recorded on; else the last-started span that ended in error. */
+function failingSpanId (record: TraceRecord): string | undefined {
+  const recorded = record.exceptions[0]?.spanId
+  if (recorded !== undefined && record.spans.some((s) => s.spanId === recorded)) return recorded
+  let failing: RecordedSpan | undefined
+  for (const s of record.spans) if (s.status.code === 'error' && (failing === undefined || s.start >= failing.start)) failing = s
+  return failing?.spanId
+}
+
+function attr (span: RecordedSpan, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = span.attributes[name]
+    if (value !== undefined && value !== null) return Array.isArray(value) ? value.join(' ') : String(value)
+  }
+  return undefined
+}
+
+/** One readable line for a database statement, Redis command or outgoing HTTP call (OTel semantic conventions, old and new names). */
+function operationOf (span: RecordedSpan): { operation?: string } {
+  const statement = attr(span, 'db.query.text', 'db.statement')
+  const system = attr(span, 'db.system.name', 'db.system')
+  if (statement !== undefined) return { operation: `${system === undefined ? '' : `${system}: `}${statement.replace(/\s+/g, ' ').trim()}` }
+  const url = attr(span, 'url.full', 'http.url')
+  if (span.kind === 'client' && url !== undefined) {
+    const method = attr(span, 'http.request.method', 'http.method') ?? ''
+    const status = attr(span, 'http.response.status_code', 'http.status_code')
+    return { operation: `${method} ${url}${status === undefined ? '' : ` → ${status}`}`.trim() }
+  }
+  if (system !== undefined) return { operation: `${system}: ${attr(span, 'db.operation.name', 'db.operation') ?? span.name}` }
+  return {}
+}
+
+const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|problem\+json)|[^;]*\+(json|xml))/i
+
+function originalView (original: OriginalResponse, redaction: PageRedaction): OriginalView {
+  // Set-Cookie is never shown, whatever the rules say: it is the visitor's session, not the app's error.
+  const headers = redaction.pairs(original.headers).map(([name, value]) => name.toLowerCase() === 'set-cookie' ? [name, REDACTED] as const : [name, value] as const)
+  const type = header(original.headers, 'content-type')
+  const encoding = header(original.headers, 'content-encoding')
+  let bodyPreview: string
+  if (original.bodyBytes === 0) bodyPreview = ''
+  else if (encoding !== undefined && encoding.toLowerCase() !== 'identity') bodyPreview = `(${original.bodyBytes} bytes, ${encoding}-encoded)`
+  else if (type !== undefined && !TEXTUAL.test(type)) bodyPreview = `(${original.bodyBytes} bytes of ${type})`
+  else {
+    const shown = original.body.subarray(0, LIMITS.originalBodyBytes)
+    bodyPreview = redaction.text(shown.toString('utf8'))
+    if (original.bodyBytes > shown.length) bodyPreview += ` … [${original.bodyBytes - shown.length} more bytes cut]`
+  }
+  return { status: original.status, statusMessage: original.statusMessage, headers, bodyPreview, bodyBytes: original.bodyBytes, isBodyComplete: original.isBodyComplete }
+}
+
+/** Response headers as name–value pairs, a repeated header (Set-Cookie) once per value. */
+export function headerPairs (headers: OutgoingHttpHeaders): Pairs {
+  const out: Array<readonly [string, string]> = []
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    for (const one of Array.isArray(value) ? value : [value]) out.push([name, String(one)])
+  }
+  return out
+}
+
+function header (pairs: Pairs, name: string): string | undefined {
+  return pairs.find(([n]) => n.toLowerCase() === name)?.[1]
+}
+
+export type Relation = 'first' | 'another' | 'member' | 'caused'
+
+export interface ChainItem {
+  readonly exception: ExceptionView
+  /** How it follows the item before it. */
+  readonly relation: Relation
+  /** AggregateError nesting: members are one deeper than their group. */
+  readonly depth: number
+  /** For `caused`: the exception shown just above, which caused this one. */
+  readonly causedBy?: ExceptionView
+  /** For `member`: its place in the group, from 1, and the group's size. */
+  readonly member?: { readonly index: number, readonly of: number }
+}
+
+/**
+ * Every exception of the report in reading order, as Python and Django print them:
+ * a cause chain from the root cause up ("The above exception was the direct cause
+ * of the following exception"), each AggregateError followed by its members.
+ */
+export function chain (exceptions: readonly ExceptionView[]): ChainItem[] {
+  const out: ChainItem[] = []
+  const walk = (e: ExceptionView, relation: Relation, depth: number, member?: ChainItem['member']): void => {
+    const links = [e]
+    for (let c = e.cause; c !== undefined; c = c.cause) links.push(c)
+    for (let k = links.length - 1; k >= 0; k--) {
+      const exception = links[k] as ExceptionView
+      const causedBy = links[k + 1]
+      if (k === links.length - 1) out.push({ exception, relation, depth, ...(member === undefined ? {} : { member }) })
+      else out.push({ exception, relation: 'caused', depth, ...(causedBy === undefined ? {} : { causedBy }) })
+      exception.errors.forEach((m, i) => walk(m, 'member', depth + 1, { index: i + 1, of: exception.errors.length }))
+    }
+  }
+  exceptions.forEach((e, i) => walk(e, i === 0 ? 'first' : 'another', 0))
+  return out
+}
+
+/** The sentence that introduces an exception after the first, the same in every format. */
+export function relationText (item: ChainItem): string {
+  switch (item.relation) {
+    case 'first': return ''
+    case 'caused': return `The above exception${item.causedBy === undefined ? '' : ` (${item.causedBy.type}: ${oneLine(item.causedBy.message, 120)})`} was the direct cause of the following exception:`
+    case 'member': return `AggregateError member ${item.member?.index ?? '?'} of ${item.member?.of ?? '?'}:`
+    case 'another': return 'Another exception was recorded during the same request:'
+  }
+}
+
+/** A value on one line, cut for a sentence or a list. */
+export function oneLine (text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length <= max ? flat : `${flat.slice(0, max)}…`
+}
+
+/** `0.42 ms`, `12.3 ms`, `1520 ms`. */
+export function formatMs (ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`
+  if (ms < 100) return `${ms.toFixed(1)} ms`
+  return `${Math.round(ms)} ms`
+}
+
+/** An epoch-milliseconds time as ISO 8601 UTC; the raw number when it is no date. */
+export function formatTime (ms: number): string {
+  const date = new Date(ms)
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString()
+}
+
+/** `findOrder` in `src/orders.js:61:20`, as one line. */
+export function frameLocation (frame: FrameView): string {
+  return `${frame.shownFile}:${frame.line}:${frame.column}`
+}
