@@ -4,7 +4,7 @@ import { get, visible, type RawResponse } from './http.ts'
 
 /** The request gets supertrace's debug page, not the app's 500. */
 export async function assertDebugPage (proxyUrl: string, path: string, cookie: string, why: string): Promise<RawResponse> {
-  const page = await get(`${proxyUrl}${path}`, { cookie })
+  const page = await get(`${proxyUrl}${path}`, { cookie, accept: 'text/html' })
   assert.equal(page.status, 500, why)
   assert.match(page.text, /<h1>[^<]* at \//, `${why}: the debug page`)
   assert.equal(page.headers['cache-control'], 'no-store, private', why)
