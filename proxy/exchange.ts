@@ -13,6 +13,9 @@ import type { ProxyContext } from './context.ts'
 import { ServerErrorInterception } from './server-error.ts'
 import { sessionIdFrom } from './superuser.ts'
 
+const kExchange = Symbol('supertrace.exchange')
+type TrackedResponse = ServerResponse & { [kExchange]?: Exchange }
+
 export class Exchange implements Dispatcher.DispatchHandler {
   readonly context: ProxyContext
   readonly req: IncomingMessage
@@ -27,7 +30,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.req = req
     this.res = res
     this.requestId = requestId
-    res.once('close', () => this.#onClientClose())
+    // One shared listener that finds its exchange on the response: no closure and no once-wrapper per request.
+    ;(res as TrackedResponse)[kExchange] = this
+    res.on('close', Exchange.#onResponseClose)
+  }
+
+  static readonly #onResponseClose = function (this: TrackedResponse): void {
+    const exchange = this[kExchange]
+    if (exchange !== undefined) exchange.#onClientClose()
   }
 
   onRequestStart (controller: Dispatcher.DispatchController): void {
