@@ -37,7 +37,7 @@ export async function machineLoad (ms: number): Promise<number> {
  * Waits, at most `maxMs`, until the machine is quiet (under `threshold` of all cores
  * busy over 300 ms): other work on a shared machine skews a cell. Returns the last load seen.
  */
-export async function waitForQuiet (threshold = 0.1, maxMs = 5000): Promise<number> {
+export async function waitForQuiet (threshold = 0.15, maxMs = 2500): Promise<number> {
   const deadline = Date.now() + maxMs
   let seen = await machineLoad(300)
   while (seen > threshold && Date.now() < deadline) seen = await machineLoad(300)

@@ -66,10 +66,12 @@ function measure (n: number, op: () => void): PerRequest {
 const plain = tracerWith(new NoopSpanProcessor())
 const processor = new SupertraceSpanProcessor({ config })
 const withSupertrace = tracerWith(processor)
-const N = 50_000
+const N = 20_000
+const ROUNDS = 15
 const rounds: Record<'plain' | 'supertrace', PerRequest[]> = { plain: [], supertrace: [] }
-for (let i = 0; i < 2; i++) { measure(N, () => request(plain)); measure(N, () => request(withSupertrace)) } // warm-up
-for (let i = 0; i < 5; i++) {
+for (let i = 0; i < 3; i++) { measure(N, () => request(plain)); measure(N, () => request(withSupertrace)) } // warm-up
+// Short rounds, interleaved: a burst of other work on the machine then skews one pair, not a whole side.
+for (let i = 0; i < ROUNDS; i++) {
   rounds.plain.push(measure(N, () => request(plain)))
   rounds.supertrace.push(measure(N, () => request(withSupertrace)))
 }
