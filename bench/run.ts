@@ -84,6 +84,7 @@ interface Cell extends LoadResult {
 }
 
 const warm = new Set<string>()
+const loadLabel = (connections: number): string => (loadTool === 'wrk' ? `wrk -t1 -c${connections}` : `autocannon -c${connections}, latency in whole ms`)
 const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
 async function redisCommands (redis: Redis): Promise<number> {
@@ -236,7 +237,7 @@ async function main (): Promise<void> {
       const fail = Object.fromEntries([...failing].map(([id, cells]) => [id, summarize(cells)]))
       const vsPlain = ratio(byApp.get('supertrace') ?? [], byApp.get('otel') ?? [], 'rps')
       results.app = { hello: app, fail, supertraceVsPlainNodeSdk: vsPlain }
-      md.push(`### App side: an Express app answering 200 (wrk -t1 -c${CONNECTIONS}, ${ROUNDS} rounds × ${SECONDS} s)\n`,
+      md.push(`### App side: an Express app answering 200 (${loadLabel(CONNECTIONS)}, ${ROUNDS} rounds × ${SECONDS} s)\n`,
         '| app | req/s median (min–max) | × plain NodeSDK | p50 ms | p99 ms | app CPU µs/req |', '|---|---|---|---|---|---|')
       for (const a of apps) {
         const s = app[a.variant.id] as Summary
@@ -292,7 +293,7 @@ async function main (): Promise<void> {
         const cells = byCase.get(c.id) as Map<string, Cell[]>
         proxy[c.id] = Object.fromEntries([...cells].map(([id, cs]) => [id, summarize(cs)]))
         const baseline = cells.get('http-proxy')
-        md.push(`### ${c.label} (wrk -t1 -c${CONNECTIONS}, ${ROUNDS} rounds × ${SECONDS} s)\n`,
+        md.push(`### ${c.label} (${loadLabel(CONNECTIONS)}, ${ROUNDS} rounds × ${SECONDS} s)\n`,
           '| in front of the app | req/s median (min–max) | × http-proxy | p50 ms | p99 ms (min–max) | proxy CPU µs/req | one core\'s ceiling req/s | app CPU µs/req | proxy RSS MB | Redis cmds/req |',
           '|---|---|---|---|---|---|---|---|---|---|')
         for (const r of rivals) {
@@ -336,7 +337,7 @@ async function main (): Promise<void> {
       }
       const latency = Object.fromEntries([...cellsOf].map(([name, cells]) => [name, summarize(cells)]))
       results.latency = { redisRoundTripMs: { p50: percentile(rtt, 50), p99: percentile(rtt, 99) }, cases: latency }
-      md.push(`### One request at a time (wrk -t1 -c1, ${ROUNDS} rounds × ${SECONDS} s): the cost of a 500's Redis work\n`,
+      md.push(`### One request at a time (${loadLabel(1)}, ${ROUNDS} rounds × ${SECONDS} s): the cost of a 500's Redis work\n`,
         '| request | p50 ms | p99 ms | proxy CPU µs/req | Redis cmds/req |', '|---|---|---|---|---|')
       for (const [name] of sequential) {
         const s = latency[name] as Summary

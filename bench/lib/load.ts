@@ -27,7 +27,8 @@ export interface LoadResult {
   readonly errors: number
 }
 
-const hasWrk = spawnSync('wrk', ['--version']).error === undefined
+/** BENCH_LOAD=autocannon forces the fallback, e.g. to check it on a machine that has wrk. */
+const hasWrk = process.env.BENCH_LOAD !== 'autocannon' && spawnSync('wrk', ['--version']).error === undefined
 export const loadTool = hasWrk ? 'wrk' : 'autocannon'
 const autocannonBin = new URL('../../node_modules/.bin/autocannon', import.meta.url).pathname
 
