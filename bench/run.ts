@@ -17,7 +17,7 @@
  * Options: --rounds N (3)  --seconds N per cell (3)  --memory N seconds (15)
  *          --only proxy,latency,memory,app,micro  --cases small200,big200,anon500,superuser500  --docs
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpus, availableParallelism, tmpdir } from 'node:os'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -146,7 +146,6 @@ function ratio (a: readonly Cell[], b: readonly Cell[], key: 'rps' | 'p99' | 'cp
 
 async function startRedis (): Promise<{ server: Started, url: string, client: Redis }> {
   const port = await freePort()
-  const { spawn } = await import('node:child_process')
   const server = new Started(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }))
   await server.waitFor('Ready to accept connections')
   const url = `redis://127.0.0.1:${port}`
@@ -251,8 +250,7 @@ async function main (): Promise<void> {
         `| supertrace/register (record built, written, then the 500 sent) | ${range(st.p50, 3)} | ${range(st.p99, 3)} | ${fmt(st.cpuUs.median, 1)} | ${fmt(st.redisCommandsPerRequest, 2)} |`,
         `| **the 5xx hand-off adds** | ${fmt(st.p50.median - o.p50.median, 3)} | ${fmt(st.p99.median - o.p99.median, 3)} | ${fmt(st.cpuUs.median - o.cpuUs.median, 1)} | |`, '')
     }
-    for (const a of apps) await a.running.stop()
-    stoppers.length = 1
+    for (const a of apps) await a.running.stop() // stopping again at the end is a no-op
 
     // ── Proxy side.
     const upstream = await nodeServer(`${repoRoot}bench/servers/upstream.ts`, { BENCH_REDIS_URL: redis.url, BENCH_RECORD: record.file, BENCH_RECORD_ID: record.requestId })
@@ -271,7 +269,8 @@ async function main (): Promise<void> {
       for (const c of cases) {
         for (const r of rivals.filter((x) => c.only?.includes(x.id) ?? true)) {
           const res = await get(`${running.get(r.id)?.url}${c.path}`, { cookie: c.cookie })
-          const isDebugPage = res.text.includes('be0cbe0c') === false && res.text.includes('TypeError')
+          // The debug page shows the record's TypeError, under this request's ID rather than the captured one.
+          const isDebugPage = res.text.includes('TypeError') && !res.text.includes(record.requestId)
           if (res.status !== c.status || (c.id === 'superuser500') !== isDebugPage) throw new Error(`${r.id} answered ${c.path} with ${res.status}: ${res.text.slice(0, 200)}`)
         }
       }
