@@ -12,6 +12,9 @@ import { clientHeaders } from './headers.ts'
 import type { ProxyContext } from './context.ts'
 import { ServerErrorInterception } from './server-error.ts'
 
+const kExchange = Symbol('supertrace.exchange')
+type TrackedResponse = ServerResponse & { [kExchange]?: Exchange }
+
 export class Exchange implements Dispatcher.DispatchHandler {
   readonly context: ProxyContext
   readonly req: IncomingMessage
@@ -20,13 +23,22 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | null = null
   #interception: ServerErrorInterception | null = null
   #isClientGone = false
+  #wholeBodyLength = -1
+  #hasEnded = false
 
   constructor (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string) {
     this.context = context
     this.req = req
     this.res = res
     this.requestId = requestId
-    res.once('close', () => this.#onClientClose())
+    // One shared listener that finds its exchange on the response: no closure and no once-wrapper per request.
+    ;(res as TrackedResponse)[kExchange] = this
+    res.on('close', Exchange.#onResponseClose)
+  }
+
+  static readonly #onResponseClose = function (this: TrackedResponse): void {
+    const exchange = this[kExchange]
+    if (exchange !== undefined) exchange.#onClientClose()
   }
 
   onRequestStart (controller: Dispatcher.DispatchController): void {
@@ -45,16 +57,22 @@ export class Exchange implements Dispatcher.DispatchHandler {
       }
     }
     this.res.writeHead(statusCode, statusMessage, out)
+    const length = headers['content-length']
+    if (typeof length === 'string') this.#wholeBodyLength = Number(length)
   }
 
   onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#interception === null) this.write(chunk)
-    else this.#interception.onData(chunk)
+    if (this.#interception !== null) this.#interception.onData(chunk)
+    else if (chunk.length === this.#wholeBodyLength) {
+      // The whole body in one chunk (most small responses): one end() instead of write() then end().
+      this.#hasEnded = true
+      this.res.end(chunk)
+    } else this.write(chunk)
   }
 
   onResponseEnd (): void {
-    if (this.#interception === null) this.res.end()
-    else this.#interception.onEnd()
+    if (this.#interception !== null) this.#interception.onEnd()
+    else if (!this.#hasEnded) this.res.end()
   }
 
   onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {

@@ -16,12 +16,16 @@ const SET_BY_PROXY = new Set([REQUEST_ID_HEADER, 'traceparent', 'tracestate', 'x
 /** What `Connection` may never remove: framing and the proxy's own headers. */
 const PROTECTED = new Set(['host', 'content-length', ...SET_BY_PROXY])
 
+/** The values nearly every client and app send: they name no header beyond the hop-by-hop ones already dropped. */
+const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close'])
+
+/** The extra headers `Connection` names, or undefined when it names none (the common case, with no allocation). */
 function connectionListed (value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined
-  const names = new Set<string>()
+  if (value === undefined || (typeof value === 'string' && PLAIN_CONNECTION.has(value))) return undefined
+  let names: Set<string> | undefined
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
     const name = part.trim().toLowerCase()
-    if (name !== '' && !PROTECTED.has(name)) names.add(name)
+    if (name !== '' && !PROTECTED.has(name) && !HOP_BY_HOP.has(name)) (names ??= new Set()).add(name)
   }
   return names
 }
