@@ -179,13 +179,15 @@ The supertrace demo is running. Open ${base}/ in a browser (the proxy, in front 
 
   1. Open ${base}/login?user=admin to log in as admin, a superuser.
   2. Open ${base}/orders/42: the app throws a TypeError and you see supertrace's debug page.
-  3. Open ${base}/login?user=alice (not a superuser), then /orders/42 again: the app's own 500.
+  3. Open ${base}/_supertrace/ (still as admin): the recent failures, each linking to its page.
+  4. Open ${base}/login?user=alice (not a superuser), then /orders/42 again: the app's own 500.
 
 With curl, the app's own 500 that anyone gets:
   curl -i ${base}/orders/42
-and a superuser session, then the debug page (as HTML, then as JSON):
+and a superuser session, then the debug page (as a text traceback, as Markdown, then as JSON):
   curl -c /tmp/st-cookies -s -o /dev/null '${base}/login?user=admin'
   curl -b /tmp/st-cookies ${base}/orders/42
+  curl -b /tmp/st-cookies -H 'Accept: text/markdown' ${base}/orders/42
   curl -b /tmp/st-cookies -H 'Accept: application/json' ${base}/orders/42
 
 (app: http://127.0.0.1:${app}, Redis: ${redisUrl})
