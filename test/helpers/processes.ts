@@ -14,15 +14,27 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const proxyBin = `${repoRoot}dist/proxy/cli.js`
 export const exampleApp = `${repoRoot}deploy/example-app/server.js`
 
-/** A port that was free a moment ago (the OS picks it). */
+/**
+ * Ports below Linux's ephemeral range (32768 and up), where the OS never puts the
+ * local end of an outgoing connection: a port handed out here cannot be taken by a
+ * test's own client sockets before the server that is meant to listen on it starts.
+ */
+const LISTEN_PORTS = { from: 10_000, to: 32_000 }
+
+/** A port that was free a moment ago, drawn at random so that tests running at once rarely meet. */
 export async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
+  for (;;) {
+    const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from))
+    const server = createServer()
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (!bound) continue
+    server.close()
+    await once(server, 'close')
+    return port
+  }
 }
 
 export class Started {
