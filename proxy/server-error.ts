@@ -28,11 +28,17 @@ export class ServerErrorInterception {
   readonly #exchange: Exchange
   readonly #response: HeldResponse
   readonly #isRecordAnnounced: boolean
-  readonly #abandoned = new AbortController()
+  /** Made only when a record is awaited (a superuser's 500): the anonymous 500 never needs one. */
+  #abandoned: AbortController | null = null
   #state: State = 'deciding'
-  #held: Buffer[] = []
+  /**
+   * The body held while deciding. A small 500 arrives whole, in one chunk: it is held
+   * as that one buffer, and an array is made only when a second chunk comes.
+   */
+  #firstHeld: Buffer | null = null
+  #moreHeld: Buffer[] | null = null
   #heldBytes = 0
-  /** The start of the app's body, kept for the page's "What the user saw". */
+  /** The start of the app's body, kept for the page's "What the user saw"; taken from the held body once the page is chosen. */
   #preview: Buffer[] = []
   #previewBytes = 0
   #bodyBytes = 0
@@ -57,8 +63,8 @@ export class ServerErrorInterception {
         this.#keepPreview(chunk)
         return // the page replaces the body; it is read to its end only to keep the upstream connection reusable
       case 'deciding':
-        this.#keepPreview(chunk)
-        this.#held.push(chunk)
+        if (this.#firstHeld === null) this.#firstHeld = chunk
+        else (this.#moreHeld ??= []).push(chunk)
         this.#heldBytes += chunk.length
         if (this.#heldBytes > this.#exchange.context.config.maxBufferBytes) this.#exchange.pauseUpstream()
     }
@@ -84,7 +90,7 @@ export class ServerErrorInterception {
 
   /** The client hung up: stop waiting for the record. */
   abandon (): void {
-    this.#abandoned.abort()
+    this.#abandoned?.abort()
   }
 
   #sendOriginal (): void {
@@ -92,8 +98,17 @@ export class ServerErrorInterception {
     this.#state = 'original'
     const { res } = this.#exchange
     res.writeHead(this.#response.statusCode, this.#response.statusMessage, this.#response.headers)
-    for (const chunk of this.#held) res.write(chunk)
-    this.#held = []
+    const first = this.#firstHeld
+    const more = this.#moreHeld
+    this.#firstHeld = null
+    this.#moreHeld = null
+    if (more === null && first !== null && this.#hasUpstreamEnded && this.#upstreamError === null) {
+      // The usual anonymous 500: whole, in one chunk, already ended: one end() instead of write() then end().
+      res.end(first)
+      return
+    }
+    if (first !== null) res.write(first)
+    if (more !== null) for (const chunk of more) res.write(chunk)
     if (this.#upstreamError !== null) this.#exchange.fail(this.#upstreamError)
     else if (this.#hasUpstreamEnded) res.end()
     else this.#exchange.resumeUpstream()
@@ -101,14 +116,20 @@ export class ServerErrorInterception {
 
   async #showDebugPage (): Promise<void> {
     this.#state = 'debug'
-    this.#held = []
+    if (this.#firstHeld !== null) this.#keepPreview(this.#firstHeld)
+    if (this.#moreHeld !== null) for (const chunk of this.#moreHeld) this.#keepPreview(chunk)
+    this.#firstHeld = null
+    this.#moreHeld = null
     this.#exchange.resumeUpstream()
+    if (this.#exchange.isClientGone) return
+    const abandoned = new AbortController()
+    this.#abandoned = abandoned
     const { context, req, res, requestId } = this.#exchange
     const waitMs = this.#isRecordAnnounced ? context.config.traceWaitMs : 0
     let record: TraceRecord | null = null
     let missingRecord: string | null = null
     try {
-      record = (await context.records.find(requestId, waitMs, this.#abandoned.signal)) ?? null
+      record = (await context.records.find(requestId, waitMs, abandoned.signal)) ?? null
       if (record === null) {
         missingRecord = this.#isRecordAnnounced
           ? `The app announced a record, but none arrived within ${waitMs} ms (SUPERTRACE_TRACE_WAIT_MS). Is Redis slow, or is the app writing to a different Redis (SUPERTRACE_REDIS_URL)?`

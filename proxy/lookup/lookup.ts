@@ -60,7 +60,12 @@ export class SuperuserLookup {
 
   /** Resolves true only for a clear yes; never rejects. A failure is logged once, with the request ID and never the cookie. */
   async isSuperuser (cookieHeader: string | undefined, requestId: string): Promise<boolean> {
-    const decision = await this.decide(cookieHeader)
+    let decision: Decision
+    try {
+      decision = await this.#run(cookieHeader, null)
+    } catch (cause) {
+      decision = redisFailed(cause, [])
+    }
     if (decision.problem !== null) this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
     return decision.isSuperuser
   }
@@ -92,35 +97,37 @@ export class SuperuserLookup {
     try {
       return await this.#run(cookieHeader, steps)
     } catch (cause) {
-      return { isSuperuser: false, steps, reason: `Redis failed: ${(cause as Error).message}`, problem: new RedisError('Redis could not answer', { cause }) }
+      return redisFailed(cause, steps)
     }
   }
 
-  async #run (cookieHeader: string | undefined, steps: Step[]): Promise<Decision> {
+  /**
+   * `steps` is null when nobody will read them (a 500's lookup): every `steps?.push(…)`
+   * then skips building its text, since an optional call does not evaluate its arguments.
+   */
+  async #run (cookieHeader: string | undefined, steps: Step[] | null): Promise<Decision> {
     const plan = this.plan
-    const no = (reason: string, problem: string | null = null): Decision => ({ isSuperuser: false, steps, reason, problem: problem === null ? null : new SessionError(problem) })
-    const yes = (reason: string): Decision => ({ isSuperuser: true, steps, reason, problem: null })
 
     // cookie
     const cookie = findCookie(cookieHeader, plan.cookieName)
     switch (cookie.kind) {
-      case 'absent': return no(`the request has no cookie named ${plan.cookieName} (SUPERTRACE_SESSION_COOKIE)`)
-      case 'empty': return no(`the ${plan.cookieName} cookie is empty`)
-      case 'repeated': return no(`the request has two cookies named ${plan.cookieName}: which one the app reads cannot be known, so neither counts`)
-      case 'too-long': return no(`the ${plan.cookieName} cookie is ${cookie.length} characters long, too long to be a session ID; Redis was not asked`, `the ${plan.cookieName} cookie is too long to be a session ID`)
-      case 'found': steps.push({ name: 'cookie', text: `${plan.cookieName} = ${mask(cookie.value)}` })
+      case 'absent': return answer(false, steps, `the request has no cookie named ${plan.cookieName} (SUPERTRACE_SESSION_COOKIE)`)
+      case 'empty': return answer(false, steps, `the ${plan.cookieName} cookie is empty`)
+      case 'repeated': return answer(false, steps, `the request has two cookies named ${plan.cookieName}: which one the app reads cannot be known, so neither counts`)
+      case 'too-long': return answer(false, steps, `the ${plan.cookieName} cookie is ${cookie.length} characters long, too long to be a session ID; Redis was not asked`, `the ${plan.cookieName} cookie is too long to be a session ID`)
+      case 'found': steps?.push({ name: 'cookie', text: `${plan.cookieName} = ${mask(cookie.value)}` })
     }
 
     if (plan.mode === 'set') {
       const isMember = await this.#redis.sismember(plan.superusersKey, cookie.value) === 1
-      steps.push({ name: 'decide', text: `SISMEMBER ${plan.superusersKey} <the cookie's value>: ${isMember ? 'a member' : 'not a member'}` })
-      return isMember ? yes(`the session ID is in the set ${plan.superusersKey}`) : no(`the session ID is not in the set ${plan.superusersKey} (SUPERTRACE_SUPERUSERS_KEY); add it with: supertrace grant <session id>`)
+      steps?.push({ name: 'decide', text: `SISMEMBER ${plan.superusersKey} <the cookie's value>: ${isMember ? 'a member' : 'not a member'}` })
+      return isMember ? answer(true, steps, `the session ID is in the set ${plan.superusersKey}`) : answer(false, steps, `the session ID is not in the set ${plan.superusersKey} (SUPERTRACE_SUPERUSERS_KEY); add it with: supertrace grant <session id>`)
     }
     if (plan.mode === 'lua') {
-      const answer = await this.#runScript(cookie.value)
-      const text = describeValue(answer)
-      steps.push({ name: 'decide', text: `EVALSHA ${this.#scriptSha ?? ''} 0 <the session ID> (${plan.script.origin}) answered ${text}` })
-      return answer === 1 ? yes('the lookup script answered 1') : no(`the lookup script answered ${text}, not 1`)
+      const reply = await this.#runScript(cookie.value)
+      const text = describeValue(reply)
+      steps?.push({ name: 'decide', text: `EVALSHA ${this.#scriptSha ?? ''} 0 <the session ID> (${plan.script.origin}) answered ${text}` })
+      return reply === 1 ? answer(true, steps, 'the lookup script answered 1') : answer(false, steps, `the lookup script answered ${text}, not 1`)
     }
 
     // verify
@@ -128,63 +135,62 @@ export class SuperuserLookup {
     if (plan.secrets !== null) {
       const check = verifyExpressSession(cookie.value, plan.secrets)
       switch (check.kind) {
-        case 'not-url-encoded': steps.push({ name: 'verify', text: 'the cookie is not URL-encoded text' }); return no('the session cookie is malformed', 'the session cookie is not URL-encoded text')
-        case 'unsigned': steps.push({ name: 'verify', text: 'the cookie is not signed (it does not start with s:)' }); return no('the session cookie is not signed', 'the session cookie is not signed')
-        case 'forged': steps.push({ name: 'verify', text: `the signature matches none of the ${plan.secrets.length} secret(s) of SUPERTRACE_SESSION_SECRET` }); return no('the session cookie\'s signature is not valid: forged, or signed with a secret SUPERTRACE_SESSION_SECRET does not list', 'the session cookie\'s signature is not valid')
+        case 'not-url-encoded': steps?.push({ name: 'verify', text: 'the cookie is not URL-encoded text' }); return answer(false, steps, 'the session cookie is malformed', 'the session cookie is not URL-encoded text')
+        case 'unsigned': steps?.push({ name: 'verify', text: 'the cookie is not signed (it does not start with s:)' }); return answer(false, steps, 'the session cookie is not signed', 'the session cookie is not signed')
+        case 'forged': steps?.push({ name: 'verify', text: `the signature matches none of the ${plan.secrets.length} secret(s) of SUPERTRACE_SESSION_SECRET` }); return answer(false, steps, 'the session cookie\'s signature is not valid: forged, or signed with a secret SUPERTRACE_SESSION_SECRET does not list', 'the session cookie\'s signature is not valid')
         case 'valid':
           sessionId = check.sessionId
-          steps.push({ name: 'verify', text: `signature valid with secret ${check.secretIndex + 1} of ${plan.secrets.length} (SUPERTRACE_SESSION_SECRET); session ID ${mask(sessionId)}` })
+          steps?.push({ name: 'verify', text: `signature valid with secret ${check.secretIndex + 1} of ${plan.secrets.length} (SUPERTRACE_SESSION_SECRET); session ID ${mask(sessionId)}` })
       }
     }
 
     // key, read
-    const shownKey = plan.key.describe(mask(sessionId))
-    steps.push({ name: 'key', text: `${shownKey} (SUPERTRACE_SESSION_KEY ${plan.key.template})` })
+    steps?.push({ name: 'key', text: `${plan.key.describe(mask(sessionId))} (SUPERTRACE_SESSION_KEY ${plan.key.template})` })
     const raw = await this.#redis.getBuffer(plan.key.keyFor(sessionId))
     if (raw === null) {
-      steps.push({ name: 'read', text: 'no such key' })
-      return no('no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app\'s store', 'no session is stored under SUPERTRACE_SESSION_KEY for this cookie')
+      steps?.push({ name: 'read', text: 'no such key' })
+      return answer(false, steps, 'no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app\'s store', 'no session is stored under SUPERTRACE_SESSION_KEY for this cookie')
     }
-    steps.push({ name: 'read', text: `found, ${raw.length} bytes` })
+    steps?.push({ name: 'read', text: `found, ${raw.length} bytes` })
 
     // decode
     const decoded = decode(raw, plan.decoding)
     if (!decoded.ok) {
-      steps.push({ name: 'decode', text: decoded.why })
-      return no(`the session's value could not be read: ${decoded.why}`, `the session's value could not be read: ${decoded.why}`)
+      steps?.push({ name: 'decode', text: decoded.why })
+      return answer(false, steps, `the session's value could not be read: ${decoded.why}`, `the session's value could not be read: ${decoded.why}`)
     }
-    steps.push({ name: 'decode', text: `${plan.decoding === 'pickle' ? 'pickle' : 'JSON'}: ${kindOf(decoded.value)}` })
+    steps?.push({ name: 'decode', text: `${plan.decoding === 'pickle' ? 'pickle' : 'JSON'}: ${kindOf(decoded.value)}` })
 
     // field
     let value = decoded.value
     if (plan.field !== null) {
       const field = plan.field.valueIn(decoded.value)
       if (!field.found) {
-        steps.push({ name: 'field', text: `${plan.field.path} is not in the session${field.resolved === '' ? '' : ` (${field.resolved} is)`}` })
-        return no(`the session has no ${plan.field.path} (SUPERTRACE_SUPERUSER_FIELD): not logged in, or not a superuser`)
+        steps?.push({ name: 'field', text: `${plan.field.path} is not in the session${field.resolved === '' ? '' : ` (${field.resolved} is)`}` })
+        return answer(false, steps, `the session has no ${plan.field.path} (SUPERTRACE_SUPERUSER_FIELD): not logged in, or not a superuser`)
       }
       value = field.value
-      steps.push({ name: 'field', text: `${plan.field.path} = ${describeValue(value)}` })
+      steps?.push({ name: 'field', text: `${plan.field.path} = ${describeValue(value)}` })
     }
 
     // decide
-    return this.#decideValue(value, plan.verdict, steps, no, yes)
+    return this.#decideValue(value, plan.verdict, steps)
   }
 
-  async #decideValue (value: unknown, verdict: Verdict, steps: Step[], no: (reason: string, problem?: string) => Decision, yes: (reason: string) => Decision): Promise<Decision> {
+  async #decideValue (value: unknown, verdict: Verdict, steps: Step[] | null): Promise<Decision> {
     if (verdict.kind === 'equals') {
       const isEqual = value === verdict.value
-      steps.push({ name: 'decide', text: `${describeValue(value)} ${isEqual ? '===' : '!=='} ${JSON.stringify(verdict.value)} (SUPERTRACE_SUPERUSER_VALUE)` })
-      return isEqual ? yes(`the field equals ${JSON.stringify(verdict.value)}`) : no(`the field is not ${JSON.stringify(verdict.value)}`)
+      steps?.push({ name: 'decide', text: `${describeValue(value)} ${isEqual ? '===' : '!=='} ${JSON.stringify(verdict.value)} (SUPERTRACE_SUPERUSER_VALUE)` })
+      return isEqual ? answer(true, steps, `the field equals ${JSON.stringify(verdict.value)}`) : answer(false, steps, `the field is not ${JSON.stringify(verdict.value)}`)
     }
     const member = typeof value === 'string' ? value : Number.isSafeInteger(value) ? String(value) : null
     if (member === null) {
-      steps.push({ name: 'decide', text: `${describeValue(value)} is not a string or an integer, so it is not looked up in ${verdict.setKey}` })
-      return no('the field is not a user ID (a string or an integer)', 'the session\'s superuser field is not a string or an integer')
+      steps?.push({ name: 'decide', text: `${describeValue(value)} is not a string or an integer, so it is not looked up in ${verdict.setKey}` })
+      return answer(false, steps, 'the field is not a user ID (a string or an integer)', 'the session\'s superuser field is not a string or an integer')
     }
     const isMember = await this.#redis.sismember(verdict.setKey, member) === 1
-    steps.push({ name: 'decide', text: `SISMEMBER ${verdict.setKey} ${JSON.stringify(member)}: ${isMember ? 'a member' : 'not a member'} (SUPERTRACE_SUPERUSER_IDS_KEY)` })
-    return isMember ? yes(`${JSON.stringify(member)} is in the set ${verdict.setKey}`) : no(`${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: redis-cli SADD ${verdict.setKey} ${JSON.stringify(member)}`)
+    steps?.push({ name: 'decide', text: `SISMEMBER ${verdict.setKey} ${JSON.stringify(member)}: ${isMember ? 'a member' : 'not a member'} (SUPERTRACE_SUPERUSER_IDS_KEY)` })
+    return isMember ? answer(true, steps, `${JSON.stringify(member)} is in the set ${verdict.setKey}`) : answer(false, steps, `${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: redis-cli SADD ${verdict.setKey} ${JSON.stringify(member)}`)
   }
 
   async #runScript (sessionId: string): Promise<unknown> {
@@ -203,6 +209,16 @@ export class SuperuserLookup {
     if (this.plan.mode === 'lua') await this.#redis.script('LOAD', this.plan.script.source)
   }
 }
+
+function answer (isSuperuser: boolean, steps: Step[] | null, reason: string, problem: string | null = null): Decision {
+  return { isSuperuser, steps: steps ?? NO_STEPS, reason, problem: problem === null ? null : new SessionError(problem) }
+}
+
+function redisFailed (cause: unknown, steps: Step[]): Decision {
+  return { isSuperuser: false, steps, reason: `Redis failed: ${(cause as Error).message}`, problem: new RedisError('Redis could not answer', { cause }) }
+}
+
+const NO_STEPS: readonly Step[] = []
 
 type Decoded = { readonly ok: true, readonly value: unknown } | { readonly ok: false, readonly why: string }
 
