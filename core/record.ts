@@ -202,6 +202,7 @@ type Check = (value: unknown) => boolean
 const isString: Check = (v) => typeof v === 'string'
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v)
 const isArrayOf = (check: Check): Check => (v) => Array.isArray(v) && v.every(check)
+const optional = (check: Check): Check => (v) => v === undefined || check(v)
 
 function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -210,21 +211,29 @@ function isObject (value: unknown): value is Record<string, unknown> {
 /** The fields the proxy renders, checked for type; the page treats everything else as text. */
 function firstProblem (r: Record<string, unknown>): string | undefined {
   if (!isString(r.requestId) || !isRequestId(r.requestId as string)) return 'requestId'
-  if (!isObject(r.service) || !isString(r.service.name)) return 'service.name'
+  if (!isObject(r.service) || !isString(r.service.name) || !optional(isString)(r.service.version)) return 'service'
   if (!isNumber(r.time)) return 'time'
   const isPairs: Check = isArrayOf((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1]))
-  if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url)) return 'request'
+  const isBody: Check = (b) => isObject(b) && isString(b.text) && optional(isString)(b.contentType)
+  if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route) ||
+    !optional(isBody)(r.request.body)) return 'request'
   if (!isPairs(r.request.query) || !isPairs(r.request.headers) || !isPairs(r.request.cookies)) return 'request pairs'
-  if (!isObject(r.process) || !isString(r.process.node) || !isNumber(r.process.pid)) return 'process'
+  if (!isObject(r.process) || !isString(r.process.node) || !isString(r.process.hostname) || !isNumber(r.process.pid) ||
+    !isString(r.process.cwd) || !optional(isString)(r.process.commit)) return 'process'
   if (!isObject(r.resource) || !isPairs(r.environment)) return 'resource or environment'
-  if (!isArrayOf(isString)(r.truncated)) return 'truncated'
+  if (!isArrayOf(isString)(r.truncated) || !isNumber(r.droppedSpans)) return 'truncated or droppedSpans'
   if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
-  const isFrame: Check = (f) => isObject(f) && isString(f.file) && isNumber(f.line) && isNumber(f.column) && isString(f.origin)
+  const isSourceLine: Check = (l) => isObject(l) && isNumber(l.line) && isString(l.text)
+  const isLocal: Check = (l) => isObject(l) && isString(l.name) && isString(l.value)
+  const isFrame: Check = (f) => isObject(f) && optional(isString)(f.function) && isString(f.file) && isNumber(f.line) && isNumber(f.column) &&
+    isString(f.origin) && optional((a) => typeof a === 'boolean')(f.async) && optional(isArrayOf(isSourceLine))(f.context) && optional(isArrayOf(isLocal))(f.locals)
   const isException: Check = (e) => isObject(e) && isString(e.type) && isString(e.message) && isString(e.stack) && isArrayOf(isFrame)(e.frames) &&
-    (e.cause === undefined || isException(e.cause)) && (e.errors === undefined || isArrayOf(isException)(e.errors))
+    optional(isString)(e.spanId) && optional(isException)(e.cause) && optional(isArrayOf(isException))(e.errors)
   if (!isArrayOf(isException)(r.exceptions)) return 'exceptions'
-  const isSpan: Check = (s) => isObject(s) && isString(s.spanId) && isString(s.name) && isNumber(s.start) &&
-    (s.duration === null || isNumber(s.duration)) && isObject(s.status) && isObject(s.attributes) && Array.isArray(s.events)
+  const isEvent: Check = (e) => isObject(e) && isString(e.name) && isNumber(e.time) && isObject(e.attributes)
+  const isSpan: Check = (s) => isObject(s) && isString(s.spanId) && optional(isString)(s.parentSpanId) && isString(s.name) && isString(s.kind) && isNumber(s.start) &&
+    (s.duration === null || isNumber(s.duration)) && isObject(s.status) && isString(s.status.code) && optional(isString)(s.status.message) &&
+    isObject(s.attributes) && isArrayOf(isEvent)(s.events)
   if (!isArrayOf(isSpan)(r.spans)) return 'spans'
   return undefined
 }

@@ -12,7 +12,7 @@ import type { TraceRecord } from '../core/record.ts'
 import type { ProxyContext } from './context.ts'
 import { negotiateFormat } from './debug-page/negotiate.ts'
 import { recentFailure, renderRecent } from './debug-page/recent.ts'
-import { newNonce, renderDebugPage, sendPage } from './debug-page/render.ts'
+import { newNonce, renderDebugPage, sendPage, sendPageFailure } from './debug-page/render.ts'
 import { newTraceContext } from './request-id.ts'
 
 /** How many recent failures the list shows (each is a whole record to read). */
@@ -51,12 +51,7 @@ export function servePages (context: ProxyContext, req: IncomingMessage, res: Se
       return
     }
     return (route.kind === 'list' ? sendList(context, req, res, requestId) : sendRecord(context, req, res, requestId, route.requestId))
-  }).catch((err: unknown) => {
-    // Rendering failed after the superuser check passed: say so to the superuser, never to anyone else.
-    context.logger.error('a superuser page could not be made', err, requestId)
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store, private' })
-    res.end('The page could not be made; see the proxy\'s log.\n')
-  })
+  }).catch((err: unknown) => { sendPageFailure(res, err, context.logger, requestId) })
 }
 
 async function sendList (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {

@@ -35,6 +35,7 @@ export function newTraceContext (): TraceContext {
   offset += PER_REQUEST_HEX
   // All-zero IDs are invalid (W3C trace context §3.2.2.3); at 2^-128 a redraw is cheaper than a check of every byte.
   if (requestId === ZERO_TRACE_ID || parentId === ZERO_SPAN_ID) return newTraceContext()
-  // Flags 01: sampled, so that an app sampling by parent records (and exports) this request as it would have without the proxy.
+  // Flags 01: sampled, so that any OpenTelemetry setup records this request. The `tracestate` sent with it
+  // (PROXY_TRACESTATE) tells supertrace's sampler that the proxy made no export decision: the app's own sampler does.
   return { requestId, traceparent: `00-${requestId}-${parentId}-01` }
 }

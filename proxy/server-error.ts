@@ -12,7 +12,7 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import { RecordFormatError } from '../core/errors.ts'
 import type { TraceRecord } from '../core/record.ts'
 import { LIMITS } from './debug-page/limits.ts'
-import { renderDebugPage, sendPage } from './debug-page/render.ts'
+import { renderDebugPage, sendPage, sendPageFailure } from './debug-page/render.ts'
 import { headerPairs } from './debug-page/report.ts'
 import type { Exchange } from './exchange.ts'
 
@@ -52,6 +52,8 @@ export class ServerErrorInterception {
     // Fail closed: the lookup answers true only for a clear yes, and logs whatever kept it from one.
     void exchange.context.superusers.isSuperuser(exchange.req.headers.cookie, exchange.requestId)
       .then((isSuperuser) => (isSuperuser ? this.#showDebugPage() : this.#sendOriginal()))
+      // Never an unhandled rejection: that would end the proxy for everyone.
+      .catch((err: unknown) => { sendPageFailure(exchange.res, err, exchange.context.logger, exchange.requestId) })
   }
 
   onData (chunk: Buffer): void {

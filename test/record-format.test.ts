@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ErrorCodes, RecordFormatError } from '../core/errors.ts'
-import { decodeRecord, RECORD_VERSION } from '../core/record.ts'
+import { recordKey } from '../core/protocol.ts'
+import { decodeRecord, encodeRecord, RECORD_VERSION } from '../core/record.ts'
+import { REQUEST_ID, typicalRecord } from './fixtures/records.ts'
 import { get, login } from './helpers/http.ts'
 import { repoRoot, startStack } from './helpers/processes.ts'
 
@@ -45,6 +47,40 @@ test('a record of another version, or not a record at all, is refused with ST_RE
   for (const stored of ['{"v":3}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
     assert.throws(() => decodeRecord(stored), (err: unknown) => err instanceof RecordFormatError && err.code === 'ST_RECORD_FORMAT', stored)
   }
+})
+
+/** Records of the right version whose rendered fields have the wrong type: each once crashed the page, so the proxy. */
+const MALFORMED: ReadonlyArray<readonly [string, (r: Record<string, any>) => void]> = [
+  ['a frame\'s source context that is no list', (r) => { r.exceptions[0].frames[0].context = 'x' }],
+  ['a frame\'s locals that are no list', (r) => { r.exceptions[0].frames[0].locals = 'x' }],
+  ['a span event that is null', (r) => { r.spans[0].events = [null] }],
+  ['a request body that is a number', (r) => { r.request.body = 5 }],
+  ['a service version that is an object', (r) => { r.service.version = {} }],
+  ['a route that is a number', (r) => { r.request.route = 5 }],
+  ['a span status code that is a number', (r) => { r.spans[0].status = { code: 5 } }],
+]
+
+function malformed (mutate: (r: Record<string, any>) => void): string {
+  const record = JSON.parse(encodeRecord(typicalRecord())) as Record<string, any>
+  mutate(record)
+  return JSON.stringify(record)
+}
+
+test('a record whose rendered fields have the wrong type is refused with ST_RECORD_FORMAT, not rendered', () => {
+  for (const [name, mutate] of MALFORMED) {
+    assert.throws(() => decodeRecord(malformed(mutate)), (err: unknown) => err instanceof RecordFormatError, name)
+  }
+})
+
+test('a superuser who opens a malformed stored record is told it could not be read, and the proxy keeps serving', async (t) => {
+  const { proxy, redis } = await startStack(t)
+  const cookie = await login(proxy.url, 'admin')
+  for (const [name, mutate] of MALFORMED) {
+    await redis.client.set(recordKey(REQUEST_ID), malformed(mutate))
+    const page = await get(`${proxy.url}/_supertrace/requests/${REQUEST_ID}`, { cookie, accept: 'text/plain' })
+    assert.match(page.text, /The stored record could not be read/, name)
+  }
+  assert.equal((await get(`${proxy.url}/hello`)).status, 200)
 })
 
 test('docs/errors.md lists every error code', () => {

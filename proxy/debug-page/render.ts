@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Logger } from '../../core/log.ts'
 import { renderHtml } from './html.ts'
 import { renderJson } from './json.ts'
 import { renderMarkdown } from './markdown.ts'
@@ -51,4 +52,15 @@ export function pageHeaders (format: PageFormat, length: number, nonce: string):
 export function sendPage (res: ServerResponse, status: number, page: { readonly headers: OutgoingHttpHeaders, readonly body: Buffer }, method: string | undefined, requestId: string): void {
   res.writeHead(status, { ...page.headers, 'x-request-id': requestId })
   res.end(method === 'HEAD' ? undefined : page.body)
+}
+
+/**
+ * A superuser's page could not be made (a bug, since records are checked when read):
+ * logged once, and the superuser is told so. Only ever called after the superuser check.
+ */
+export function sendPageFailure (res: ServerResponse, err: unknown, logger: Logger, requestId: string): void {
+  logger.error('a superuser page could not be made', err, requestId)
+  if (res.destroyed || res.writableEnded) return
+  if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store, private', 'x-request-id': requestId })
+  res.end('The page could not be made; see the proxy\'s log.\n')
 }
