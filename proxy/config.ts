@@ -98,7 +98,12 @@ export type ProxyConfig = SettingsOf<typeof proxySettings> & {
 }
 
 export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyConfig {
-  const { values, problems } = loadSettings(proxySettings, env)
+  return loadWithLookup(proxySettings, env)
+}
+
+/** Reads `table` and the lookup plan its values choose; throws one ConfigError naming every problem of both. */
+function loadWithLookup<T extends SettingsTable & typeof lookupSettings> (table: T, env: NodeJS.ProcessEnv): Readonly<SettingsOf<T> & { lookup: LookupPlan }> {
+  const { values, problems } = loadSettings(table, env)
   const { plan, problems: lookupProblems } = buildLookupPlan(values, env)
   if (problems.length > 0 || plan === null) throw new ConfigError([...problems, ...lookupProblems])
   return Object.freeze({ ...values, lookup: plan })
@@ -114,8 +119,5 @@ export const lookupToolSettings = {
 export type LookupToolConfig = SettingsOf<typeof lookupToolSettings> & { readonly lookup: LookupPlan }
 
 export function loadLookupToolConfig (env: NodeJS.ProcessEnv = process.env): LookupToolConfig {
-  const { values, problems } = loadSettings(lookupToolSettings, env)
-  const { plan, problems: lookupProblems } = buildLookupPlan(values, env)
-  if (problems.length > 0 || plan === null) throw new ConfigError([...problems, ...lookupProblems])
-  return Object.freeze({ ...values, lookup: plan })
+  return loadWithLookup(lookupToolSettings, env)
 }

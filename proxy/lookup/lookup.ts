@@ -215,7 +215,7 @@ function answer (isSuperuser: boolean, steps: Step[] | null, reason: string, pro
 }
 
 function redisFailed (cause: unknown, steps: Step[]): Decision {
-  return { isSuperuser: false, steps, reason: `Redis failed: ${(cause as Error).message}`, problem: new RedisError('Redis could not answer', { cause }) }
+  return { isSuperuser: false, steps, reason: `Redis failed: ${cause instanceof Error ? cause.message : String(cause)}`, problem: new RedisError('Redis could not answer', { cause }) }
 }
 
 const NO_STEPS: readonly Step[] = []

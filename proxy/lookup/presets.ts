@@ -106,7 +106,8 @@ export function buildLookupPlan (s: LookupSettings, env: NodeJS.ProcessEnv): { p
         plan: {
           mode,
           cookieName,
-          secrets: mode === 'express-session' ? s.sessionSecret : null,
+          // Never null in express-session mode: with no secret, every cookie counts as forged (fail closed).
+          secrets: mode === 'express-session' ? s.sessionSecret ?? [] : null,
           key: s.sessionKey ?? new KeyTemplate(isDjango ? DJANGO_SESSION_KEY : 'sess:{id}'),
           decoding: isDjango ? 'pickle' : mode === 'express-session' ? 'json' : 'json-or-string',
           field: s.superuserField ?? (isDjango ? new FieldPath('_auth_user_id') : null),
