@@ -203,6 +203,16 @@ const isString: Check = (v) => typeof v === 'string'
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v)
 const isArrayOf = (check: Check): Check => (v) => Array.isArray(v) && v.every(check)
 const optional = (check: Check): Check => (v) => v === undefined || check(v)
+const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v)
+const isSpanId: Check = (v) => typeof v === 'string' && /^[0-9a-f]{16}$/.test(v)
+const isScalar: Check = (v) => typeof v === 'string' || typeof v === 'boolean' || isNumber(v)
+/** OpenTelemetry's attribute values: a scalar, or a list of scalars and nulls. Anything else could slip past the page's limits and redaction. */
+const isAttributes: Check = (v) => isObject(v) && Object.values(v).every((a) => isScalar(a) || isArrayOf((i) => i === null || isScalar(i))(a))
+/** Far more than the instrumentation writes (a cause chain of 5, AggregateError members one level down). */
+const MAX_EXCEPTION_NESTING = 32
+const FRAME_ORIGINS: readonly FrameOrigin[] = ['app', 'library', 'node']
+const SPAN_KINDS: readonly SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer']
+const SPAN_STATUSES: readonly SpanStatusName[] = ['unset', 'ok', 'error']
 
 function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -220,20 +230,22 @@ function firstProblem (r: Record<string, unknown>): string | undefined {
   if (!isPairs(r.request.query) || !isPairs(r.request.headers) || !isPairs(r.request.cookies)) return 'request pairs'
   if (!isObject(r.process) || !isString(r.process.node) || !isString(r.process.hostname) || !isNumber(r.process.pid) ||
     !isString(r.process.cwd) || !optional(isString)(r.process.commit)) return 'process'
-  if (!isObject(r.resource) || !isPairs(r.environment)) return 'resource or environment'
+  if (!isAttributes(r.resource) || !isPairs(r.environment)) return 'resource or environment'
   if (!isArrayOf(isString)(r.truncated) || !isNumber(r.droppedSpans)) return 'truncated or droppedSpans'
   if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
   const isSourceLine: Check = (l) => isObject(l) && isNumber(l.line) && isString(l.text)
   const isLocal: Check = (l) => isObject(l) && isString(l.name) && isString(l.value)
   const isFrame: Check = (f) => isObject(f) && optional(isString)(f.function) && isString(f.file) && isNumber(f.line) && isNumber(f.column) &&
-    isString(f.origin) && optional((a) => typeof a === 'boolean')(f.async) && optional(isArrayOf(isSourceLine))(f.context) && optional(isArrayOf(isLocal))(f.locals)
-  const isException: Check = (e) => isObject(e) && isString(e.type) && isString(e.message) && isString(e.stack) && isArrayOf(isFrame)(e.frames) &&
-    optional(isString)(e.spanId) && optional(isException)(e.cause) && optional(isArrayOf(isException))(e.errors)
-  if (!isArrayOf(isException)(r.exceptions)) return 'exceptions'
-  const isEvent: Check = (e) => isObject(e) && isString(e.name) && isNumber(e.time) && isObject(e.attributes)
-  const isSpan: Check = (s) => isObject(s) && isString(s.spanId) && optional(isString)(s.parentSpanId) && isString(s.name) && isString(s.kind) && isNumber(s.start) &&
-    (s.duration === null || isNumber(s.duration)) && isObject(s.status) && isString(s.status.code) && optional(isString)(s.status.message) &&
-    isObject(s.attributes) && isArrayOf(isEvent)(s.events)
+    oneOf(FRAME_ORIGINS)(f.origin) && optional((a) => typeof a === 'boolean')(f.async) && optional(isArrayOf(isSourceLine))(f.context) && optional(isArrayOf(isLocal))(f.locals)
+  // Nesting is bounded here, so a record nested thousands deep is refused instead of overflowing the stack.
+  const isExceptionAt = (depth: number): Check => (e) => depth <= MAX_EXCEPTION_NESTING && isObject(e) && isString(e.type) && isString(e.message) &&
+    isString(e.stack) && isArrayOf(isFrame)(e.frames) && optional(isSpanId)(e.spanId) &&
+    optional(isExceptionAt(depth + 1))(e.cause) && optional(isArrayOf(isExceptionAt(depth + 1)))(e.errors)
+  if (!isArrayOf(isExceptionAt(0))(r.exceptions)) return 'exceptions'
+  const isEvent: Check = (e) => isObject(e) && isString(e.name) && isNumber(e.time) && isAttributes(e.attributes)
+  const isSpan: Check = (s) => isObject(s) && isSpanId(s.spanId) && optional(isSpanId)(s.parentSpanId) && isString(s.name) && oneOf(SPAN_KINDS)(s.kind) && isNumber(s.start) &&
+    (s.duration === null || isNumber(s.duration)) && isObject(s.status) && oneOf(SPAN_STATUSES)(s.status.code) && optional(isString)(s.status.message) &&
+    isAttributes(s.attributes) && isArrayOf(isEvent)(s.events)
   if (!isArrayOf(isSpan)(r.spans)) return 'spans'
   return undefined
 }

@@ -20,12 +20,14 @@ export type FailingResponseHandler = (response: ServerResponse, request: Request
 
 const kState = Symbol('supertrace.response')
 const kInstalled = Symbol('supertrace.installed')
+/** The end() being held; any later end() call queues behind it. */
+const kHeld = Symbol('supertrace.held')
 /** No request is known for this response: let it go untouched. */
 const UNTRACKED = 0
 /** The record is being written; the response's end is on its way. */
 const ENDING = 1
 type ResponseState = RequestSpans | typeof UNTRACKED | typeof ENDING
-type TrackedResponse = ServerResponse & { [kState]?: ResponseState }
+type TrackedResponse = ServerResponse & { [kState]?: ResponseState, [kHeld]?: Promise<void> }
 type End = ServerResponse['end']
 type WriteHead = (this: ServerResponse, statusCode: number, ...rest: unknown[]) => ServerResponse
 
@@ -47,8 +49,22 @@ export function holdFailingResponses (onFailingResponse: FailingResponseHandler,
   } as ServerResponse['writeHead']
 
   const end = proto.end
+  /** A held end() runs outside the app's call: what it throws (bad arguments) destroys the response instead of becoming an unhandled rejection. */
+  const endNow = (response: TrackedResponse, args: unknown[]): void => {
+    try {
+      end.apply(response, args as Parameters<End>)
+    } catch (err) {
+      response.destroy(err as Error)
+    }
+  }
   proto.end = function (this: TrackedResponse, ...args: unknown[]) {
     if (this.statusCode < 500) return end.apply(this, args as Parameters<End>)
+    const held = this[kHeld]
+    if (held !== undefined) {
+      // A later end() waits its turn behind the held one, as it would have come after it.
+      void held.then(() => endNow(this, args))
+      return this
+    }
     const state = this[kState] ?? announce(this)
     if (state === UNTRACKED || state === ENDING || handler === undefined) return end.apply(this, args as Parameters<End>)
     this[kState] = ENDING
@@ -56,9 +72,9 @@ export function holdFailingResponses (onFailingResponse: FailingResponseHandler,
     if (holdMs === 0) return end.apply(this, args as Parameters<End>)
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, holdMs) })
-    void Promise.race([written, timeout]).then(() => {
+    this[kHeld] = Promise.race([written, timeout]).then(() => {
       clearTimeout(timer)
-      end.apply(this, args as Parameters<End>)
+      endNow(this, args)
     })
     return this
   } as End

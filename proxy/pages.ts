@@ -50,8 +50,9 @@ export function servePages (context: ProxyContext, req: IncomingMessage, res: Se
       forward(context, req, res)
       return
     }
-    return (route.kind === 'list' ? sendList(context, req, res, requestId) : sendRecord(context, req, res, requestId, route.requestId))
-  }).catch((err: unknown) => { sendPageFailure(res, err, context.logger, requestId) })
+    const sent = route.kind === 'list' ? sendList(context, req, res, requestId) : sendRecord(context, req, res, requestId, route.requestId)
+    return sent.catch((err: unknown) => { sendPageFailure(res, err, context.logger, requestId) })
+  })
 }
 
 async function sendList (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {

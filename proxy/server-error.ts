@@ -51,9 +51,11 @@ export class ServerErrorInterception {
     this.#isRecordAnnounced = isRecordAnnounced
     // Fail closed: the lookup answers true only for a clear yes, and logs whatever kept it from one.
     void exchange.context.superusers.isSuperuser(exchange.req.headers.cookie, exchange.requestId)
-      .then((isSuperuser) => (isSuperuser ? this.#showDebugPage() : this.#sendOriginal()))
-      // Never an unhandled rejection: that would end the proxy for everyone.
-      .catch((err: unknown) => { sendPageFailure(exchange.res, err, exchange.context.logger, exchange.requestId) })
+      .then((isSuperuser) => {
+        if (!isSuperuser) return this.#sendOriginal()
+        // Never an unhandled rejection: that would end the proxy for everyone.
+        return this.#showDebugPage().catch((err: unknown) => { sendPageFailure(exchange.res, err, exchange.context.logger, exchange.requestId) })
+      })
   }
 
   onData (chunk: Buffer): void {

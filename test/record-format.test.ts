@@ -58,6 +58,13 @@ const MALFORMED: ReadonlyArray<readonly [string, (r: Record<string, any>) => voi
   ['a service version that is an object', (r) => { r.service.version = {} }],
   ['a route that is a number', (r) => { r.request.route = 5 }],
   ['a span status code that is a number', (r) => { r.spans[0].status = { code: 5 } }],
+  ['an attribute value that is an object, which would pass the page\'s limits and redaction', (r) => { r.spans[0].attributes = { 'db.options': { password: 'hunter2' } } }],
+  ['an attribute list holding an object', (r) => { r.resource = { 'process.command_args': [{ api_key: 'k' }] } }],
+  ['a span kind that is none of OpenTelemetry\'s', (r) => { r.spans[0].kind = 'x'.repeat(100_000) }],
+  ['a cause chain nested thousands deep', (r) => {
+    let exception = r.exceptions[0]
+    for (let i = 0; i < 10_000; i++) exception = exception.cause = { type: 'Error', message: '', stack: '', frames: [] }
+  }],
 ]
 
 function malformed (mutate: (r: Record<string, any>) => void): string {

@@ -24,6 +24,20 @@ const server = createServer((req, res) => {
       heldStreams.get(url.searchParams.get('id'))?.end('second\n')
       res.end('released\n')
       return
+    case '/end-twice':
+      // Allowed by Node: the second end() does nothing, and the body is the first one's.
+      res.statusCode = 500
+      res.end('the first end\n')
+      res.end()
+      return
+    case '/end-with-bad-arguments':
+      res.statusCode = 500
+      try {
+        res.end(123)
+      } catch {
+        res.end('caught\n')
+      }
+      return
     case '/late-record': {
       const requestId = req.headers['x-request-id']
       res.writeHead(500, { 'content-type': 'text/plain', [RECORD_HEADER]: '1' })
