@@ -148,7 +148,7 @@ function decodeQueryComponent (value: string): string {
 }
 
 /** The Luhn checksum every payment card number satisfies (ISO/IEC 7812). */
-export function isCardNumber (candidate: string): boolean {
+function isCardNumber (candidate: string): boolean {
   const digits = candidate.replace(/[ -]/g, '')
   if (!/^[2-6]\d{12,18}$/.test(digits)) return false
   let sum = 0

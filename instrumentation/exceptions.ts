@@ -33,10 +33,10 @@ function recordValue (value: unknown, spanId: string | undefined, context: Excep
     frames: framesAt === -1 ? [] : recordFrames(described.stack.slice(framesAt), redactor, truncation, path, localsOf(value)),
     ...(spanId === undefined ? {} : { spanId }),
   }
-  if (!(value instanceof Error)) return recorded
+  if (!isInstance(value, Error)) return recorded
 
   const cause = safeGet(value, 'cause')
-  const members = value instanceof AggregateError && Array.isArray(value.errors) ? value.errors as unknown[] : []
+  const members = isInstance(value, AggregateError) && Array.isArray(value.errors) ? value.errors as unknown[] : []
   if (depth >= LIMITS.causeDepth) {
     if (cause !== undefined || members.length > 0) truncation.mark(`${path}.cause`)
     return recorded
@@ -60,7 +60,7 @@ interface Described {
 
 /** Never throws: a getter on a hostile object, or a `toString` that throws, becomes a placeholder. */
 function describe (value: unknown, redactor: Redactor): Described {
-  if (value instanceof Error) {
+  if (isInstance(value, Error)) {
     const name = safeString(safeGet(value, 'name')) ?? 'Error'
     const message = safeString(safeGet(value, 'message')) ?? ''
     const stack = safeString(safeGet(value, 'stack'))
@@ -94,5 +94,14 @@ function safeString (value: unknown): string | undefined {
     return String(value)
   } catch {
     return undefined
+  }
+}
+
+/** `instanceof` that never throws: a Proxy's getPrototypeOf trap may. */
+function isInstance<T> (value: unknown, type: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof type
+  } catch {
+    return false
   }
 }

@@ -36,10 +36,19 @@ export class NestErrorsInstrumentation extends InstrumentationBase {
 
 function keepServerErrors (next: Next): Next {
   const wrapped: Next = function (this: unknown, exception, host) {
-    const status = (exception as { getStatus?: () => unknown } | null)?.getStatus?.()
-    if (typeof status !== 'number' || status >= 500) captureActiveException(exception)
+    if (!isClientError(exception)) captureActiveException(exception)
     return next.call(this, exception, host)
   }
   originals.set(wrapped, next)
   return wrapped
+}
+
+/** A 4xx HttpException is not a failure worth a record. Never throws into Nest: a hostile `getStatus` counts as a 5xx. */
+function isClientError (exception: unknown): boolean {
+  try {
+    const status = (exception as { getStatus?: () => unknown } | null)?.getStatus?.()
+    return typeof status === 'number' && status < 500
+  } catch {
+    return false
+  }
 }

@@ -90,6 +90,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
   }
 
   #write (request: RequestSpans, complete: boolean): Promise<unknown> {
+    // After shutdown the hooks are still installed, but the writer's connection is closed for good.
+    if (this.#isShutdown) return Promise.resolve(false)
     let written: Promise<unknown>
     try {
       written = this.#writer.write(buildRecord(request, request.failedResponse, complete, this.#sources))

@@ -7,7 +7,6 @@
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
 import {
-  encodeRecord,
   RECORD_VERSION,
   type AttributeValue,
   type Attributes,

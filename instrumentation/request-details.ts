@@ -51,7 +51,7 @@ export function recordRequestFromSpan (method: string, url: string, route: strin
   }
 }
 
-export function boundPairs (pairs: Pairs, truncation: Truncation, path: string): Pairs {
+function boundPairs (pairs: Pairs, truncation: Truncation, path: string): Pairs {
   return truncation.list(pairs, LIMITS.pairsPerPart, path).map(([name, value]) => [
     truncation.text(name, LIMITS.pairValueChars, path),
     truncation.text(value, LIMITS.pairValueChars, path),

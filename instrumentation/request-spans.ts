@@ -17,7 +17,7 @@ type TrackedSpan = Span & { [kRequest]?: RequestSpans }
 
 /** Bounds on what one request may hold, so a runaway request cannot grow the app's memory. */
 export const MAX_SPANS_PER_REQUEST = 1000
-export const MAX_EXCEPTIONS_PER_REQUEST = 20
+const MAX_EXCEPTIONS_PER_REQUEST = 20
 
 export interface CapturedException {
   /** What was thrown or recorded: usually an Error, kept as the object for its cause chain and identity. */

@@ -31,6 +31,9 @@ test('a hostile thrown value (throwing getters, a cyclic object, a cause that lo
   const recorded = record(a)
   assert.equal(recorded.cause?.message, 'b')
   assert.equal(recorded.cause.cause, undefined, 'the loop ends where it started')
+
+  const trapped = new Proxy({}, { getPrototypeOf () { throw new Error('no prototype for you') } })
+  assert.equal(record(trapped).type, 'object', 'a Proxy whose getPrototypeOf trap throws is still recorded')
 })
 
 test('a cause chain deeper than five links is cut, and the cut is listed', () => {

@@ -62,7 +62,7 @@ export function code (text: string): string {
 }
 
 /** A fenced block that holds any text: the fence is longer than any backtick run inside. */
-export function fence (text: string, info: string): string {
+function fence (text: string, info: string): string {
   const ticks = '`'.repeat(Math.max(2, longestBacktickRun(text)) + 1)
   return `${ticks}${info}\n${text}\n${ticks}`
 }

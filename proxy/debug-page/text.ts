@@ -28,7 +28,7 @@ export function renderText (report: DebugReport): string {
   return visibleControls(out.join('\n')) + '\n'
 }
 
-export function summaryLines (report: DebugReport): string[] {
+function summaryLines (report: DebugReport): string[] {
   const s = report.summary
   const rows: Array<[string, string | undefined]> = [
     ['Exception', s.type === undefined ? undefined : `${s.type}: ${s.message ?? ''}`],
@@ -47,7 +47,7 @@ export function summaryLines (report: DebugReport): string[] {
 }
 
 /** The exceptions as V8-style tracebacks; `frames` picks every frame or only the app's. */
-export function tracebackLines (report: DebugReport, frames: 'all' | 'app'): string[] {
+function tracebackLines (report: DebugReport, frames: 'all' | 'app'): string[] {
   if (report.exceptions.length === 0) return report.record === null ? [] : ['No exception was captured: the app answered 500 without throwing.']
   const out: string[] = []
   for (const item of chain(report.exceptions)) {
