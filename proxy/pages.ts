@@ -6,13 +6,13 @@
  * paths reveal nothing. Read-only: GET and HEAD, no action of any kind.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { RecordFormatError } from '../core/errors.ts'
 import { isRequestId } from '../core/protocol.ts'
 import type { TraceRecord } from '../core/record.ts'
 import type { ProxyContext } from './context.ts'
 import { negotiateFormat } from './debug-page/negotiate.ts'
 import { recentFailure, renderRecent } from './debug-page/recent.ts'
 import { newNonce, renderDebugPage, sendPage, sendPageFailure } from './debug-page/render.ts'
+import { unreadableRecordNote } from './record-source.ts'
 import { newTraceContext } from './request-id.ts'
 
 /** How many recent failures the list shows (each is a whole record to read). */
@@ -68,8 +68,8 @@ async function sendRecord (context: ProxyContext, req: IncomingMessage, res: Ser
     record = await context.records.read(wanted)
     if (record === undefined) missingRecord = 'No record is stored under this request ID: it has expired (the app\'s SUPERTRACE_TTL_SECONDS) or never existed.'
   } catch (err) {
-    if (!(err instanceof RecordFormatError)) throw err
-    missingRecord = `The stored record could not be read: ${err.message}. Are the app's and the proxy's supertrace versions compatible?`
+    context.logger.error('the record could not be read', err, requestId)
+    missingRecord = unreadableRecordNote(err)
   }
   const status = record?.response.status ?? 404
   const page = renderDebugPage({

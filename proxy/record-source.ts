@@ -4,7 +4,7 @@
  * stored request ID on one channel, subscribed to once at start-up), never a poll.
  */
 import type { Redis } from 'ioredis'
-import { RedisError } from '../core/errors.ts'
+import { RecordFormatError, RedisError } from '../core/errors.ts'
 import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
 
@@ -92,4 +92,11 @@ export class RecordSource {
     }
     return json === null ? undefined : decodeRecord(json)
   }
+}
+
+/** What a page says when reading its record failed: a record this proxy cannot read, or Redis itself. */
+export function unreadableRecordNote (err: unknown): string {
+  return err instanceof RecordFormatError
+    ? `The stored record could not be read: ${err.message}. Are the app's and the proxy's supertrace versions compatible?`
+    : 'Redis failed while the record was being read; see the proxy\'s log.'
 }

@@ -9,12 +9,12 @@
  *             for one the app announced) and the debug page replaces the 500.
  */
 import type { OutgoingHttpHeaders } from 'node:http'
-import { RecordFormatError } from '../core/errors.ts'
 import type { TraceRecord } from '../core/record.ts'
 import { LIMITS } from './debug-page/limits.ts'
 import { renderDebugPage, sendPage, sendPageFailure } from './debug-page/render.ts'
 import { headerPairs } from './debug-page/report.ts'
 import type { Exchange } from './exchange.ts'
+import { unreadableRecordNote } from './record-source.ts'
 
 export interface HeldResponse {
   readonly statusCode: number
@@ -141,9 +141,7 @@ export class ServerErrorInterception {
       }
     } catch (err) {
       context.logger.error('the record could not be read', err, requestId)
-      missingRecord = err instanceof RecordFormatError
-        ? `The stored record could not be read: ${err.message}. Are the app's and the proxy's supertrace versions compatible?`
-        : 'Redis failed while the record was being read; see the proxy\'s log.'
+      missingRecord = unreadableRecordNote(err)
     }
     if (this.#exchange.isClientGone) return
     const original = this.#response
