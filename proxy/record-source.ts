@@ -3,12 +3,12 @@
  * still being written. The wait ends on a notification (the writer publishes each
  * stored request ID on one channel, subscribed to once at start-up), never a poll.
  */
-import type { Redis } from 'ioredis'
 import { RecordFormatError, RedisError } from '../core/errors.ts'
 import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
+import type { RedisClient } from '../core/redis.ts'
 
-/** Records per MGET when listing recent failures. */
+/** Records read at once when listing recent failures. */
 const RECENT_BATCH = 10
 
 /** A record this proxy cannot read is left out of the list; its own page says why. */
@@ -21,12 +21,12 @@ function readable (json: string): TraceRecord | undefined {
 }
 
 export class RecordSource {
-  readonly #redis: Redis
-  readonly #subscriber: Redis
+  readonly #redis: RedisClient
+  readonly #subscriber: RedisClient
   readonly #waiters = new Map<string, () => void>()
 
   /** `subscriber` is a connection of its own: a subscribed connection can run no other commands. */
-  constructor (redis: Redis, subscriber: Redis) {
+  constructor (redis: RedisClient, subscriber: RedisClient) {
     this.#redis = redis
     this.#subscriber = subscriber
     subscriber.on('message', (_channel: string, requestId: string) => this.#waiters.get(requestId)?.())
@@ -64,15 +64,18 @@ export class RecordSource {
 
   /**
    * The newest `limit` failures whose records still live, newest first: one ZREVRANGE
-   * of the recent-failures index, then MGETs of their records, a few at a time so that
-   * no one command carries many large records. Expired and unreadable records are skipped.
+   * of the recent-failures index, then a GET per record, RECENT_BATCH at a time so that
+   * few large records are in flight at once. Not MGET: on a Redis Cluster the records'
+   * keys lie in different slots, and one command may only name keys of one slot.
+   * Expired and unreadable records are skipped.
    */
   async recent (limit: number): Promise<TraceRecord[]> {
     const records: TraceRecord[] = []
     try {
       const ids = (await this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1)).filter(isRequestId)
       for (let i = 0; i < ids.length; i += RECENT_BATCH) {
-        for (const json of await this.#redis.mget(ids.slice(i, i + RECENT_BATCH).map(recordKey))) {
+        const batch = ids.slice(i, i + RECENT_BATCH)
+        for (const json of await Promise.all(batch.map((id) => this.#redis.get(recordKey(id))))) {
           const record = json === null ? undefined : readable(json)
           if (record !== undefined) records.push(record)
         }

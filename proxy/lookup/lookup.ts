@@ -11,9 +11,10 @@
  */
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { ReplyError, type Redis } from 'ioredis'
+import { ReplyError } from 'ioredis'
 import { ConfigError, RedisError, SessionError, type SupertraceError } from '../../core/errors.ts'
 import type { Logger } from '../../core/log.ts'
+import type { RedisClient } from '../../core/redis.ts'
 import { findCookie, hasCookie, mask } from './cookie.ts'
 import { verifyExpressSession } from './express-signature.ts'
 import { decodePickle, isDict, PickleRefusal } from './pickle.ts'
@@ -41,12 +42,12 @@ const MAX_SESSION_BYTES = 1024 * 1024
 
 export class SuperuserLookup {
   readonly plan: LookupPlan
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #logger: Logger
   /** lua mode: the script's SHA1, under which EVALSHA runs it. */
   readonly #scriptSha: string | null
 
-  constructor (plan: LookupPlan, redis: Redis, logger: Logger) {
+  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger) {
     this.plan = plan
     this.#redis = redis
     this.#logger = logger
