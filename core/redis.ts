@@ -88,9 +88,12 @@ function createClient (options: RedisConnectionOptions): RedisClient {
       // No sentinel answering: the same back-off as a lost connection (on demand: give up until the next record).
       sentinelRetryStrategy: options.onDemand ? () => null : retryDelay,
       sentinelCommandTimeout: 1000,
-      // The proxy's long-lived connections also hear +switch-master from the sentinels and reconnect at once,
-      // rather than when the old master's socket finally fails. The app's on-demand connection keeps no such watch.
-      failoverDetector: !options.onDemand,
+      // Hear +switch-master from the sentinels and reconnect at once. Without it a connection stays on a
+      // master an operator moved away from (SENTINEL FAILOVER): it accepts writes until the sentinels
+      // demote it, about 10 s later, and then discards them (test/redis-sentinel-failover-during-traffic.test.ts).
+      // The cost, on the app's side too: once connected, one subscribed connection per sentinel stays open.
+      failoverDetector: true,
+      sentinelReconnectStrategy: options.onDemand ? () => null : retryDelay,
       // A demoted master answers writes with READONLY: reconnect, and the sentinels name the new master.
       reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     })

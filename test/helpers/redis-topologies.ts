@@ -21,11 +21,11 @@ export interface RedisNode {
   readonly client: Redis
 }
 
-/** Polls `check` every 50 ms until it holds; throws `what` after `ms`. */
+/** Polls `check` every 50 ms until it holds; throws `what` after `ms`, and at once what `check` throws. */
 export async function until (what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms
   for (;;) {
-    if (await check().catch(() => false)) return
+    if (await check()) return
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
@@ -96,9 +96,10 @@ export interface RunningSentinels {
 export async function startRedisSentinels (t: TestContext): Promise<RunningSentinels> {
   const masterName = 'supertrace-test'
   const [masterPort, replicaPort] = [await freePort(), await freePort()]
-  const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-  const master = await startServer(t, ['--port', String(masterPort), ...common], masterPort)
-  const replica = await startServer(t, ['--port', String(replicaPort), ...common, '--replicaof', '127.0.0.1', String(masterPort)], replicaPort, 'MASTER <-> REPLICA sync: Finished with success')
+  // Each in a directory of its own: a full resynchronisation writes an RDB file there.
+  const common = async (name: string): Promise<string[]> => ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', await tempDir(t, name)]
+  const master = await startServer(t, ['--port', String(masterPort), ...await common('master')], masterPort)
+  const replica = await startServer(t, ['--port', String(replicaPort), ...await common('replica'), '--replicaof', '127.0.0.1', String(masterPort)], replicaPort, 'MASTER <-> REPLICA sync: Finished with success')
   const sentinels = await Promise.all([0, 1, 2].map(async (i) => {
     const [port, dir] = await Promise.all([freePort(), tempDir(t, `sentinel-${i}`)])
     const config = join(dir, 'sentinel.conf')
