@@ -10,9 +10,13 @@
  * can still exit on its own while Redis is unreachable.
  *
  * The same holds behind Redis Sentinel (the master is asked of the sentinels at each
- * (re)connection, and the proxy's connections also watch for failovers) and on a
- * Redis Cluster (every node connection gets the same timeouts; the cluster as a
- * whole has no offline queue either). See core/redis-topology.ts.
+ * (re)connection, and every connection watches them for failovers) and on a Redis
+ * Cluster (every node connection gets the same timeouts; the cluster as a whole has
+ * no offline queue either). Two exceptions: once the app has connected behind
+ * Sentinel, its watch on the sentinels stays open (it cannot be unref'd); and on a
+ * Cluster ioredis retries a command whose node connection closed (a master failing
+ * over) every 100 ms, up to 16 times, refreshing the slot map, before it fails.
+ * See core/redis-topology.ts for the settings.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Logger } from './log.ts'

@@ -38,7 +38,7 @@ export class SupertraceSpanProcessor implements SpanProcessor {
 
   constructor (options: SupertraceSpanProcessorOptions = {}) {
     const config = options.config ?? loadInstrumentationConfig()
-    this.#writer = new RecordWriter({ redis: config.redis, ttlSeconds: config.ttlSeconds, logger: this.#logger })
+    this.#writer = new RecordWriter({ redisUrl: config.redis.url, topology: config.redis.topology, ttlSeconds: config.ttlSeconds, logger: this.#logger })
     const redactor = new Redactor(config.redact)
     this.#sources = { redactor, process: processFacts(config.commit), env: process.env }
     // V8 keeps 10 frames by default, often all inside the framework; the record keeps up to this many.

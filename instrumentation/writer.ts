@@ -11,7 +11,7 @@ import { Logger } from '../core/log.ts'
 import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { encodeRecord, type TraceRecord } from '../core/record.ts'
 import { connectOnDemand, connectRedis, type RedisClient } from '../core/redis.ts'
-import type { RedisTarget } from '../core/redis-topology.ts'
+import type { RedisTopology } from '../core/redis-topology.ts'
 
 /** A write Redis has not acknowledged by then has failed; the app is never held this long (see SUPERTRACE_HOLD_MS). */
 const WRITE_TIMEOUT_MS = 2000
@@ -19,7 +19,10 @@ const WRITE_TIMEOUT_MS = 2000
 const MAX_IN_FLIGHT = 64
 
 export interface RecordWriterOptions {
-  readonly redis: RedisTarget
+  /** The Redis, or for Sentinel and Cluster the password, TLS and database (see `topology`). */
+  readonly redisUrl: URL
+  /** Sentinel or Cluster (SUPERTRACE_REDIS_SENTINELS, SUPERTRACE_REDIS_CLUSTER_NODES); default: one Redis at `redisUrl`. */
+  readonly topology?: RedisTopology
   readonly ttlSeconds: number
   readonly logger?: Logger
 }
@@ -35,7 +38,8 @@ export class RecordWriter {
     this.#ttlSeconds = options.ttlSeconds
     this.#logger = options.logger ?? new Logger('instrumentation')
     this.#redis = connectRedis({
-      ...options.redis,
+      url: options.redisUrl,
+      topology: options.topology ?? { kind: 'single' },
       commandTimeoutMs: WRITE_TIMEOUT_MS,
       purpose: 'writing records',
       logger: this.#logger,

@@ -139,7 +139,7 @@ test('compiled TypeScript: frames point at the .ts file and line, and the contex
 
 test('the list of recent failures keeps the newest 200, newest scored highest', async (t) => {
   const redis = await startRedis(t)
-  const writer = new RecordWriter({ redis: { url: new URL(redis.url), topology: { kind: 'single' } }, ttlSeconds: 60 })
+  const writer = new RecordWriter({ redisUrl: new URL(redis.url), ttlSeconds: 60 })
   t.after(() => writer.close())
   const base = decodeRecord(JSON.stringify({ v: 1, requestId: '1'.repeat(32), complete: true, service: { name: 's' }, time: 0, request: { method: 'GET', url: '/' }, response: { status: 500 }, exceptions: [], spans: [], droppedSpans: 0 }))
   const ids = Array.from({ length: RECENT_FAILURES_LIMIT + 5 }, (_, i) => (i + 1).toString(16).padStart(32, '0'))

@@ -25,8 +25,7 @@ import { RecordWriter } from '../../instrumentation/writer.ts'
 import { percentile, spread } from '../lib/stats.ts'
 
 const redisUrl = new URL(process.argv[2] ?? 'redis://127.0.0.1:6379')
-const redis = { url: redisUrl, topology: { kind: 'single' } } as const
-const config = { ...loadInstrumentationConfig({}), redisUrl, redis, ttlSeconds: 60, holdMs: 50 }
+const config = { ...loadInstrumentationConfig({}), redisUrl, redis: { url: redisUrl, topology: { kind: 'single' } } as const, ttlSeconds: 60, holdMs: 50 }
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
 function tracerWith (processor: SpanProcessor): Tracer {
@@ -97,7 +96,7 @@ const response = { status: 500, request: incoming, route: '/hello' }
 const sources = { redactor: new Redactor(), process: processFacts(''), env: process.env }
 const build = measure(2000, () => encodeRecord(buildRecord(spans, response, false, sources)))
 const json = encodeRecord(buildRecord(spans, response, false, sources))
-const writer = new RecordWriter({ redis, ttlSeconds: 60 })
+const writer = new RecordWriter({ redisUrl, ttlSeconds: 60 })
 const record = buildRecord(spans, response, false, sources)
 await writer.write(record) // opens the connection
 const writes: number[] = []
