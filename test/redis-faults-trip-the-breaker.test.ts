@@ -28,6 +28,7 @@ test('with Redis hanging, once the breaker opens, superusers\' 500s are answered
   })
   const cookie = await login(proxy.url, 'admin')
   const direct = await get(`${app.url}/maintenance`, { cookie })
+  assert.match((await get(`${proxy.url}/orders/42`, { cookie })).text, /TypeError at/, 'the proxy\'s Redis connection is ready')
   await redis.client.config('RESETSTAT')
   redis.child.kill('SIGSTOP')
   t.after(() => { redis.child.kill('SIGCONT') })
@@ -50,6 +51,7 @@ test('after a hang, the breaker lets one lookup through when its cooldown ends, 
     proxyEnv: { SUPERTRACE_REDIS_TIMEOUT_MS: '100', SUPERTRACE_BREAKER_FAILURES: '2', SUPERTRACE_BREAKER_COOLDOWN_MS: '300' },
   })
   const cookie = await login(proxy.url, 'admin')
+  assert.match((await get(`${proxy.url}/orders/42`, { cookie })).text, /TypeError at/, 'the proxy\'s Redis connection is ready')
   redis.child.kill('SIGSTOP')
   t.after(() => { redis.child.kill('SIGCONT') })
   for (let i = 0; i < 2; i++) assert.equal((await get(`${proxy.url}/orders/42`, { cookie })).status, 500)
