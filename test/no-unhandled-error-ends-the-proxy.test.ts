@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { request } from 'node:http'
+import { connect } from 'node:net'
+import { test } from 'node:test'
+import { get } from './helpers/http.ts'
+import { repoRoot, startApp, startProxy, startRedis } from './helpers/processes.ts'
+
+const bounded = { timeout: 30_000 }
+const drainApp = `${repoRoot}test/apps/drain-app.js`
+/** Raises a fault outside every handler of the proxy on SIGUSR2 (see the file). */
+const injectFault = (fault: string): NodeJS.ProcessEnv => ({ NODE_OPTIONS: `--import=${repoRoot}test/apps/inject-fault.js`, SUPERTRACE_TEST_FAULT: fault })
+
+test('an unhandled error that concerns one connection (a reset socket) is logged as ST_UNHANDLED with its stack, and the proxy goes on serving', bounded, async (t) => {
+  const redis = await startRedis(t)
+  const app = await startApp(t, redis, drainApp, {}, [])
+  const proxy = await startProxy(t, app, redis, injectFault('reset-socket'))
+
+  proxy.child.kill('SIGUSR2')
+  await proxy.waitFor('ST_UNHANDLED')
+
+  assert.equal((await get(`${proxy.url}/hello`)).text, 'hello\n')
+  assert.match(proxy.output, /error ST_UNHANDLED an error nobody handled reached the process \(an uncaught exception\); it concerns one connection, so the proxy goes on serving: Error: read ECONNRESET at /)
+  assert.equal(proxy.child.exitCode, null)
+})
+
+test('any other unhandled error (a bug) stops the proxy as SIGTERM would: the request in flight completes, and the exit code is 70 for the supervisor to restart it', bounded, async (t) => {
+  const redis = await startRedis(t)
+  const app = await startApp(t, redis, drainApp, {}, [])
+  const proxy = await startProxy(t, app, redis, injectFault('bug'))
+  const body = new Promise<string>((resolve, reject) => {
+    request(`${proxy.url}/stream?id=in-flight`, { agent: false }, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      res.on('end', () => resolve(text))
+    }).on('error', reject).end()
+  })
+  await app.waitFor('received /stream?id=in-flight')
+  const exited = once(proxy.child, 'exit')
+
+  proxy.child.kill('SIGUSR2')
+  await proxy.waitFor('an unexpected error: stopping')
+  const refused = await new Promise<string>((resolve) => {
+    connect(proxy.port, '127.0.0.1').on('connect', function () { this.destroy(); resolve('accepted') }).on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? ''))
+  })
+  await get(`${app.url}/release?id=in-flight`)
+
+  assert.equal(await body, 'first\nsecond\n')
+  assert.equal(refused, 'ECONNREFUSED')
+  assert.deepEqual(await exited, [70, null])
+  assert.match(proxy.output, /error ST_UNHANDLED an error nobody handled reached the process \(an unhandled rejection\); the proxy stops gracefully and exits 70 .*TypeError: Cannot read properties of undefined/)
+})
