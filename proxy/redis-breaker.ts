@@ -14,6 +14,7 @@
  * success: Redis answered. Without closures per command: a caller asks `admit()`
  * before sending and hands the reply's promise to `watch()`.
  */
+import { EventEmitter } from 'node:events'
 import { ReplyError } from 'ioredis'
 import { RedisBreakerOpenError } from '../core/errors.ts'
 import type { Logger } from '../core/log.ts'
@@ -26,11 +27,10 @@ export interface RedisBreakerOptions {
   /** How long it stays open before one probe is let through. */
   readonly cooldownMs: number
   readonly logger: Logger
-  /** Called on every change of state, e.g. to export it as a gauge. */
-  readonly onChange?: (state: BreakerState) => void
 }
 
-export class RedisBreaker {
+/** Emits 'change' with the new state on every transition, e.g. for a metrics gauge. */
+export class RedisBreaker extends EventEmitter<{ change: [BreakerState] }> {
   readonly #options: RedisBreakerOptions
   #state: BreakerState = 'closed'
   #failuresInARow = 0
@@ -40,6 +40,7 @@ export class RedisBreaker {
   #cooldown: NodeJS.Timeout | undefined
 
   constructor (options: RedisBreakerOptions) {
+    super()
     this.#options = options
   }
 
@@ -113,7 +114,7 @@ export class RedisBreaker {
     if (state === 'open') {
       this.#cooldown = setTimeout(this.#halfOpen, this.#options.cooldownMs).unref()
     }
-    this.#options.onChange?.(state)
+    this.emit('change', state)
   }
 
   readonly #halfOpen = (): void => {

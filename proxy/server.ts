@@ -55,6 +55,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
     superusers,
     records: new RecordSource(redis, subscriber, redisBreaker),
+    redisBreaker,
     logger,
     pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }

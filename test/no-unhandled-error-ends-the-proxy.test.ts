@@ -41,7 +41,9 @@ test('any other unhandled error (a bug) stops the proxy as SIGTERM would: the re
   proxy.child.kill('SIGUSR2')
   await proxy.waitFor('an unexpected error: stopping')
   const refused = await new Promise<string>((resolve) => {
-    connect(proxy.port, '127.0.0.1').on('connect', function () { this.destroy(); resolve('accepted') }).on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? ''))
+    const socket = connect(proxy.port, '127.0.0.1')
+    socket.on('connect', () => { socket.destroy(); resolve('accepted') })
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? ''))
   })
   await get(`${app.url}/release?id=in-flight`)
 
