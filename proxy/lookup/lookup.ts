@@ -98,15 +98,16 @@ export class SuperuserLookup {
       return
     }
     try {
-      await this.#loadScript()
+      await this.#loadScript(null)
     } catch (err) {
       if (err instanceof ConfigError) throw err
       this.#logger.warn(`the lookup script could not be loaded yet (${(err as Error).message}); it is loaded when Redis is ready again`)
     }
   }
 
+  /** Not through the breaker: a connection that just became ready is Redis answering. */
   readonly #loadWhenReady = (): void => {
-    this.#loadScript().catch((err: unknown) => {
+    this.#loadScript(null).catch((err: unknown) => {
       this.#logger.error('the lookup script could not be loaded, so lookups fail closed', err)
     })
   }
@@ -224,18 +225,19 @@ export class SuperuserLookup {
     } catch (err) {
       // Redis forgets scripts when it restarts or on SCRIPT FLUSH: its NOSCRIPT reply says so, and the script is loaded again once.
       if (!(err instanceof ReplyError) || !(err as Error).message.startsWith('NOSCRIPT')) throw err
-      await this.#loadScript()
+      await this.#loadScript(this.#breaker)
       this.#breaker?.admit()
       return await this.#watch(this.#redis.evalsha(sha, 0, sessionId))
     }
   }
 
-  /** SCRIPT LOAD; a script Redis refuses to compile is a ConfigError, whenever Redis says so. */
-  async #loadScript (): Promise<void> {
+  /** SCRIPT LOAD, through `breaker` if given; a script Redis refuses to compile is a ConfigError, whenever Redis says so. */
+  async #loadScript (breaker: RedisBreaker | null): Promise<void> {
     if (this.plan.mode !== 'lua') return
     try {
-      this.#breaker?.admit()
-      await this.#watch(this.#redis.script('LOAD', this.plan.script.source))
+      breaker?.admit()
+      const reply = this.#redis.script('LOAD', this.plan.script.source)
+      await (breaker === null ? reply : breaker.watch(reply))
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err
       const origin = this.plan.script.origin === 'SUPERTRACE_LOOKUP_SCRIPT' ? '' : ` (${this.plan.script.origin})`
