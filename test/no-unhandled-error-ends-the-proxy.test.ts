@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { request } from 'node:http'
 import { connect } from 'node:net'
@@ -51,4 +52,27 @@ test('any other unhandled error (a bug) stops the proxy as SIGTERM would: the re
   assert.equal(refused, 'ECONNREFUSED')
   assert.deepEqual(await exited, [70, null])
   assert.match(proxy.output, /error ST_UNHANDLED an error nobody handled reached the process \(an unhandled rejection\); the proxy stops gracefully and exits 70 .*TypeError: Cannot read properties of undefined/)
+})
+
+test('with its file descriptors exhausted, the proxy answers what it can, 502s or drops the rest, never dies, and serves again once they are free', bounded, async (t) => {
+  const redis = await startRedis(t)
+  const app = await startApp(t, redis, drainApp, {}, [])
+  const proxy = await startProxy(t, app, redis)
+  // A few descriptors above what it holds now: 200 requests at once need one each, plus one upstream each.
+  const limited = spawnSync('prlimit', ['--pid', String(proxy.child.pid), '--nofile=45:45'], { encoding: 'utf8' })
+  assert.equal(limited.status, 0, limited.stderr)
+
+  const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => new Promise<string>((resolve) => {
+    request(`${proxy.url}/${i % 2 === 0 ? 'hello' : 'fail'}`, { agent: false, headers: { cookie: 'sessionid=someone' } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(String(res.statusCode)))
+      res.on('error', () => resolve('cut'))
+    }).on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error')).end()
+  })))
+
+  assert.ok(outcomes.every((outcome) => ['200', '500', '502', 'ECONNRESET', 'EPIPE', 'cut'].includes(outcome)), outcomes.join(' '))
+  assert.ok(outcomes.some((outcome) => outcome !== '200' && outcome !== '500'), 'the limit was reached')
+  assert.equal((await get(`${proxy.url}/hello`)).text, 'hello\n')
+  assert.equal(proxy.child.exitCode, null, 'the proxy is still running')
+  assert.doesNotMatch(proxy.output, /ST_UNHANDLED/)
 })
