@@ -22,7 +22,7 @@ async function debugPageOnceRedisAnswers (proxy: RunningHttp, cookie: string): P
   return page.text
 }
 
-test('with Redis hanging, once the breaker opens, superusers\' 500s are answered with the original 500 without one more command reaching Redis', bounded, async (t) => {
+test('with Redis hanging, once the breaker opens, superusers\' 500s and pages are answered as for anyone else without one more command reaching Redis', bounded, async (t) => {
   const { redis, app, proxy } = await startStack(t, {
     proxyEnv: { SUPERTRACE_REDIS_TIMEOUT_MS: '250', SUPERTRACE_BREAKER_FAILURES: '3', SUPERTRACE_BREAKER_COOLDOWN_MS: '600000' },
   })
@@ -39,6 +39,8 @@ test('with Redis hanging, once the breaker opens, superusers\' 500s are answered
   assert.match(proxy.output, /the circuit breaker is open after 3 Redis failure\(s\) in a row/)
   // Five more: each the original 500, and none of them sends Redis a command.
   for (let i = 0; i < 5; i++) assert.deepEqual(visible(await get(`${proxy.url}/maintenance`, { cookie })), visible(direct))
+  // The later-lookup pages too: not a superuser as far as the proxy can tell, so the path goes to the app.
+  assert.equal((await get(`${proxy.url}/_supertrace/`, { cookie })).status, (await get(`${app.url}/_supertrace/`, { cookie })).status)
 
   redis.child.kill('SIGCONT')
   await redis.client.ping() // Redis has run its queued commands by the time it answers a later one
