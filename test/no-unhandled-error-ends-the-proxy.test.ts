@@ -21,7 +21,8 @@ test('an unhandled error that concerns one connection (a reset socket) is logged
   await proxy.waitFor('ST_UNHANDLED')
 
   assert.equal((await get(`${proxy.url}/hello`)).text, 'hello\n')
-  assert.match(proxy.output, /error ST_UNHANDLED an error nobody handled reached the process \(an uncaught exception\); it concerns one connection, so the proxy goes on serving: Error: read ECONNRESET at /)
+  assert.match(proxy.output, /an error nobody handled reached the process \(an uncaught exception\); it concerns one connection, so the proxy goes on serving/)
+  assert.match(proxy.output, /Error: read ECONNRESET at /, 'with its stack')
   assert.equal(proxy.child.exitCode, null)
 })
 
@@ -51,7 +52,9 @@ test('any other unhandled error (a bug) stops the proxy as SIGTERM would: the re
   assert.equal(await body, 'first\nsecond\n')
   assert.equal(refused, 'ECONNREFUSED')
   assert.deepEqual(await exited, [70, null])
-  assert.match(proxy.output, /error ST_UNHANDLED an error nobody handled reached the process \(an unhandled rejection\); the proxy stops gracefully and exits 70 .*TypeError: Cannot read properties of undefined/)
+  assert.match(proxy.output, /ST_UNHANDLED/)
+  assert.match(proxy.output, /an error nobody handled reached the process \(an unhandled rejection\); the proxy stops gracefully and exits 70/)
+  assert.match(proxy.output, /TypeError: Cannot read properties of undefined/)
 })
 
 test('with its file descriptors exhausted, the proxy answers what it can, 502s or drops the rest, never dies, and serves again once they are free', bounded, async (t) => {

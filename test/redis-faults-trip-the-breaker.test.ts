@@ -114,7 +114,8 @@ test('lua lookup: a script Redis refuses, found out only once Redis comes up aft
   await proxy.waitFor('SUPERTRACE_LOOKUP_SCRIPT was refused by Redis')
   const proxied = await get(`${proxy.url}/maintenance`, { cookie: 'sessionid=boss' })
 
-  assert.match(proxy.output, /ST_CONFIG .*the lookup script could not be loaded, so lookups fail closed: SUPERTRACE_LOOKUP_SCRIPT was refused by Redis/)
+  assert.match(proxy.output, /ST_CONFIG/)
+  assert.match(proxy.output, /the lookup script could not be loaded, so lookups fail closed/)
   assert.deepEqual(visible(proxied), visible(await get(`${app.url}/maintenance`, { cookie: 'sessionid=boss' })))
   assert.equal(proxy.child.exitCode, null, 'the proxy is still running')
 })
