@@ -14,6 +14,10 @@ export const ErrorCodes = {
   UPSTREAM: 'ST_UPSTREAM',
   /** A session cookie or the session it names could not be used to decide: forged, missing, unreadable or of the wrong type. */
   SESSION: 'ST_SESSION',
+  /** The proxy's listener could not accept a connection, usually for lack of file descriptors (EMFILE). */
+  ACCEPT: 'ST_ACCEPT',
+  /** An error no code of the proxy handled: an 'error' event without a listener or a rejected promise nobody awaited. */
+  UNHANDLED: 'ST_UNHANDLED',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -62,11 +66,40 @@ export class UpstreamError extends SupertraceError {
   }
 }
 
+/**
+ * A Redis command the proxy did not send because its circuit breaker is open
+ * (proxy/redis-breaker.ts): ST_REDIS, but expected, so not logged per request.
+ */
+export class RedisBreakerOpenError extends SupertraceError {
+  override readonly name = 'RedisBreakerOpenError'
+
+  constructor () {
+    super(ErrorCodes.REDIS, 'Redis was not asked: the circuit breaker is open after repeated Redis failures')
+  }
+}
+
 /** The superuser lookup could not use a session (it is then not a superuser's). The message never holds the cookie's value. */
 export class SessionError extends SupertraceError {
   override readonly name = 'SessionError'
 
   constructor (message: string, options?: ErrorOptions) {
     super(ErrorCodes.SESSION, message, options)
+  }
+}
+
+export class AcceptError extends SupertraceError {
+  override readonly name = 'AcceptError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super(ErrorCodes.ACCEPT, message, options)
+  }
+}
+
+/** Wraps what reached process-level 'uncaughtException' or 'unhandledRejection'; the original is its cause. */
+export class UnhandledError extends SupertraceError {
+  override readonly name = 'UnhandledError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super(ErrorCodes.UNHANDLED, message, options)
   }
 }

@@ -11,6 +11,7 @@ import { describeSettings } from '../core/settings.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
 import { startProxy } from './server.ts'
+import { handleUnhandledErrors } from './unhandled-errors.ts'
 
 const USAGE = `Usage: supertrace <command> [--help]
 
@@ -103,14 +104,28 @@ async function runProxy (): Promise<number> {
     return 78 // EX_CONFIG
   }
   logger.info(`listening on ${proxy.url}, forwarding to ${config.upstream.origin}`)
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+  const graceMs = config.shutdownGraceMs
+  const exitCode = await new Promise<number>((resolve) => {
+    let isStopping = false
+    const stop = (code: number, why: string): void => {
+      if (isStopping) {
+        logger.info(`${why}: already stopping, within ${graceMs} ms (SUPERTRACE_SHUTDOWN_GRACE_MS)`)
+        return
+      }
+      isStopping = true
+      logger.info(`${why}: stopping; requests in flight have up to ${graceMs} ms (SUPERTRACE_SHUTDOWN_GRACE_MS)`)
+      proxy.close(graceMs).then(() => resolve(code), (err: unknown) => {
+        logger.error('stopping failed', err)
+        resolve(1)
+      })
+    }
+    // The listeners stay: a second signal is logged, where Node's default would kill the process mid-drain.
+    process.on('SIGTERM', () => stop(0, 'SIGTERM'))
+    process.on('SIGINT', () => stop(0, 'SIGINT'))
+    handleUnhandledErrors(logger, (code) => stop(code, 'an unexpected error'))
   })
-  logger.info('stopping')
-  await proxy.close()
-  return 0
+  logger.info('stopped')
+  return exitCode
 }
 
 /** Connects to the proxy's port on loopback; answers within 2 s. */

@@ -57,6 +57,20 @@ export const proxySettings = {
     example: '250',
     parse: integer(1, 60_000),
   },
+  breakerFailures: {
+    env: 'SUPERTRACE_BREAKER_FAILURES',
+    description: 'Redis failures or timeouts in a row after which the circuit breaker opens: lookups and record reads then fail closed at once, without asking Redis.',
+    default: 5,
+    example: '5',
+    parse: integer(1, 1000),
+  },
+  breakerCooldownMs: {
+    env: 'SUPERTRACE_BREAKER_COOLDOWN_MS',
+    description: 'How long the open circuit breaker keeps requests away from Redis before it lets one through to see whether Redis is back.',
+    default: 2000,
+    example: '2000',
+    parse: integer(1, 600_000),
+  },
   maxBufferBytes: {
     env: 'SUPERTRACE_MAX_BUFFER_BYTES',
     description: 'How much of a 500\'s body is held while the superuser lookup runs; the upstream is paused past it.',
@@ -77,6 +91,13 @@ export const proxySettings = {
     default: '/_supertrace',
     example: '/_supertrace',
     parse: pathPrefix,
+  },
+  shutdownGraceMs: {
+    env: 'SUPERTRACE_SHUTDOWN_GRACE_MS',
+    description: 'On SIGTERM or SIGINT, how long requests in flight may take to finish; the connections still open after it are closed.',
+    default: 10_000,
+    example: '10000',
+    parse: integer(0, 3_600_000),
   },
 } satisfies SettingsTable
 

@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.ts'
 import type { ProxyConfig } from './config.ts'
 import type { PageOptions } from './debug-page/report.ts'
 import type { RecordSource } from './record-source.ts'
+import type { RedisBreaker } from './redis-breaker.ts'
 import type { SuperuserLookup } from './lookup/lookup.ts'
 
 export interface ProxyContext {
@@ -11,6 +12,8 @@ export interface ProxyContext {
   readonly upstream: Pool
   readonly superusers: SuperuserLookup
   readonly records: RecordSource
+  /** Guards the Redis commands of requests (lookups, record reads); its state is for the metrics. */
+  readonly redisBreaker: RedisBreaker
   readonly logger: Logger
   /** How debug pages are made: the source-link template and the redaction rules, fixed at start-up. */
   readonly pageOptions: PageOptions

@@ -2,11 +2,14 @@
  * Finds the record of a request in Redis, waiting a bounded time for one that is
  * still being written. The wait ends on a notification (the writer publishes each
  * stored request ID on one channel, subscribed to once at start-up), never a poll.
+ * Every read goes through the circuit breaker, and each wait is bounded by its
+ * `waitMs` whatever Redis does: the subscriber only ever shortens it.
  */
 import { RecordFormatError, RedisError } from '../core/errors.ts'
 import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
 import type { RedisClient } from '../core/redis.ts'
+import type { RedisBreaker } from './redis-breaker.ts'
 
 /** Records read at once when listing recent failures. */
 const RECENT_BATCH = 10
@@ -23,12 +26,14 @@ function readable (json: string): TraceRecord | undefined {
 export class RecordSource {
   readonly #redis: RedisClient
   readonly #subscriber: RedisClient
+  readonly #breaker: RedisBreaker
   readonly #waiters = new Map<string, () => void>()
 
   /** `subscriber` is a connection of its own: a subscribed connection can run no other commands. */
-  constructor (redis: RedisClient, subscriber: RedisClient) {
+  constructor (redis: RedisClient, subscriber: RedisClient, breaker: RedisBreaker) {
     this.#redis = redis
     this.#subscriber = subscriber
+    this.#breaker = breaker
     subscriber.on('message', (_channel: string, requestId: string) => this.#waiters.get(requestId)?.())
     // Queued until connected, and renewed by ioredis after every reconnect.
     subscriber.subscribe(RECORD_CHANNEL).catch(() => {})
@@ -71,11 +76,13 @@ export class RecordSource {
    */
   async recent (limit: number): Promise<TraceRecord[]> {
     const records: TraceRecord[] = []
+    this.#breaker.admit()
     try {
-      const ids = (await this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1)).filter(isRequestId)
+      const ids = (await this.#breaker.watch(this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1))).filter(isRequestId)
       for (let i = 0; i < ids.length; i += RECENT_BATCH) {
         const batch = ids.slice(i, i + RECENT_BATCH)
-        for (const json of await Promise.all(batch.map((id) => this.#redis.get(recordKey(id))))) {
+        this.#breaker.admit()
+        for (const json of await this.#breaker.watch(Promise.all(batch.map((id) => this.#redis.get(recordKey(id)))))) {
           const record = json === null ? undefined : readable(json)
           if (record !== undefined) records.push(record)
         }
@@ -88,8 +95,9 @@ export class RecordSource {
 
   async #read (requestId: string): Promise<TraceRecord | undefined> {
     let json: string | null
+    this.#breaker.admit()
     try {
-      json = await this.#redis.get(recordKey(requestId))
+      json = await this.#breaker.watch(this.#redis.get(recordKey(requestId)))
     } catch (cause) {
       throw new RedisError('reading the record failed', { cause })
     }

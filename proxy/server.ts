@@ -11,7 +11,7 @@ import { createProxyServer } from 'http-proxy-3'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
-import { UpstreamError } from '../core/errors.ts'
+import { AcceptError, UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
 import { PROXY_TRACESTATE, REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
@@ -23,13 +23,21 @@ import { isPagesUrl, servePages } from './pages.ts'
 import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
 import { RecordSource } from './record-source.ts'
+import { RedisBreaker } from './redis-breaker.ts'
 import { newTraceContext } from './request-id.ts'
+import { drainServer, UpgradedSockets } from './shutdown.ts'
 
 export interface RunningProxy {
   readonly server: Server
   /** Where it listens, e.g. `http://127.0.0.1:8080`. */
   readonly url: string
-  close (): Promise<void>
+  /** Guards the Redis commands of requests; its `state` and changes are for the metrics. */
+  readonly redisBreaker: RedisBreaker
+  /**
+   * Stops accepting, lets the requests in flight finish for up to `graceMs` (0: cuts them
+   * at once), then closes the upstream pool and Redis. Calling it again returns the same promise.
+   */
+  close (graceMs?: number): Promise<void>
 }
 
 /** Upstream keep-alive connections: enough for 2 cores under load (proxy-engines notes §1). */
@@ -38,14 +46,16 @@ const UPSTREAM_CONNECTIONS = 64
 export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
   const redisOptions = { ...config.redis, logger, onDemand: false }
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
-  const superusers = new SuperuserLookup(config.lookup, redis, logger)
+  const redisBreaker = new RedisBreaker({ failures: config.breakerFailures, cooldownMs: config.breakerCooldownMs, logger })
+  const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker)
   await superusers.prepare().catch((err: unknown) => { redis.disconnect(); throw err })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
     upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
     superusers,
-    records: new RecordSource(redis, subscriber),
+    records: new RecordSource(redis, subscriber, redisBreaker),
+    redisBreaker,
     logger,
     pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }
@@ -57,8 +67,10 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
 
   // optimizeEmptyRequests: a request without a body skips its stream's data/end/close events (bench: docs/benchmarks.md).
   const server = createServer({ optimizeEmptyRequests: true }, (req, res) => handleRequest(context, req, res))
+  const upgraded = new UpgradedSockets()
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy())
+    upgraded.add(socket)
     const trace = newTraceContext()
     req.headers[REQUEST_ID_HEADER] = trace.requestId
     req.headers.traceparent = trace.traceparent
@@ -74,19 +86,43 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())
   })
+  // Past start-up the listener can still fail to accept (EMFILE): Node emits 'error', which unheard would end the proxy.
+  server.on('error', acceptErrorLog(logger))
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  let closing: Promise<void> | null = null
   return {
     server,
     url: `http://${host}:${address.port}`,
-    async close () {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      websockets.close()
-      await context.upstream.destroy()
-      redis.disconnect()
-      subscriber.disconnect()
+    redisBreaker,
+    close (graceMs = 0) {
+      closing ??= (async () => {
+        await drainServer(server, upgraded, graceMs, logger)
+        websockets.close()
+        await context.upstream.destroy()
+        redisBreaker.close()
+        redis.disconnect()
+        subscriber.disconnect()
+      })()
+      return closing
     },
+  }
+}
+
+/** Logs accept failures at most once a second (they come in bursts), with how many were not logged. */
+function acceptErrorLog (logger: Logger): (err: Error) => void {
+  let lastLoggedAt = 0
+  let unlogged = 0
+  return (err) => {
+    const now = Date.now()
+    if (now - lastLoggedAt < 1000) {
+      unlogged++
+      return
+    }
+    const more = unlogged === 0 ? '' : ` (and ${unlogged} more since the last line)`
+    lastLoggedAt = now
+    unlogged = 0
+    logger.error(`a connection could not be accepted, so it was dropped${more}; the proxy goes on serving`, new AcceptError('accepting a connection failed', { cause: err }))
   }
 }
 

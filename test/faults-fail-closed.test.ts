@@ -111,3 +111,23 @@ test('a process with the instrumentation still exits on its own when Redis is un
   assert.match(output, /status 500/)
   assert.match(output, /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable for writing records/)
 })
+
+test('with Redis hanging while a superuser\'s page waits for a late record, the wait still ends at SUPERTRACE_TRACE_WAIT_MS and the page says Redis failed', bounded, async (t) => {
+  // The plain app announces a record on its 500 but stores it only after 60 s: the proxy reads, finds none, and waits.
+  const { redis, proxy } = await startStack(t, { appFile: `${repoRoot}test/apps/plain-app.js`, nodeFlags: [], proxyEnv: { SUPERTRACE_TRACE_WAIT_MS: '1000' } })
+  await redis.client.sadd('supertrace:superusers', 'boss')
+  const monitor = await redis.client.monitor()
+  t.after(() => monitor.disconnect())
+  // Redis hangs as soon as it has answered the first read of the record: the wait then hears nothing from it.
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'get' && /[0-9a-f]{32}/.test(args[1] ?? '')) redis.child.kill('SIGSTOP')
+  })
+  t.after(() => { redis.child.kill('SIGCONT') })
+
+  const page = await get(`${proxy.url}/late-record?delay=60000`, { cookie: 'sessionid=boss' })
+
+  assert.equal(page.status, 500)
+  assert.match(page.text, /Redis failed while the record was being read/)
+  assert.match(proxy.output, /ST_REDIS/)
+  assert.match(proxy.output, /the record could not be read/)
+})

@@ -7,14 +7,16 @@
  * unreadable value, a wrong type, a Redis error or timeout) is "no". It keeps no
  * cache, so a session that is gone stops counting at once. Redis only ever gets
  * single-key reads (GET, SISMEMBER, EVALSHA) with the cookie's data as an
- * argument; every command is bounded by SUPERTRACE_REDIS_TIMEOUT_MS.
+ * argument; every command is bounded by SUPERTRACE_REDIS_TIMEOUT_MS, and in the
+ * proxy goes through the circuit breaker (redis-breaker.ts).
  */
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { ReplyError } from 'ioredis'
-import { ConfigError, RedisError, SessionError, type SupertraceError } from '../../core/errors.ts'
+import { ConfigError, RedisBreakerOpenError, RedisError, SessionError, SupertraceError } from '../../core/errors.ts'
 import type { Logger } from '../../core/log.ts'
 import type { RedisClient } from '../../core/redis.ts'
+import type { RedisBreaker } from '../redis-breaker.ts'
 import { findCookie, hasCookie, mask } from './cookie.ts'
 import { verifyExpressSession } from './express-signature.ts'
 import { decodePickle, isDict, PickleRefusal } from './pickle.ts'
@@ -44,13 +46,16 @@ export class SuperuserLookup {
   readonly plan: LookupPlan
   readonly #redis: RedisClient
   readonly #logger: Logger
+  /** The proxy's breaker; null for the one-off tools (check-session). */
+  readonly #breaker: RedisBreaker | null
   /** lua mode: the script's SHA1, under which EVALSHA runs it. */
   readonly #scriptSha: string | null
 
-  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger) {
+  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger, breaker: RedisBreaker | null = null) {
     this.plan = plan
     this.#redis = redis
     this.#logger = logger
+    this.#breaker = breaker
     this.#scriptSha = plan.mode === 'lua' ? createHash('sha1').update(plan.script.source).digest('hex') : null
   }
 
@@ -65,6 +70,8 @@ export class SuperuserLookup {
     try {
       decision = await this.#run(cookieHeader, null)
     } catch (cause) {
+      // The open breaker said so once when it opened; a line per request would only flood the log.
+      if (cause instanceof RedisBreakerOpenError) return false
       decision = redisFailed(cause, [])
     }
     if (decision.problem !== null) this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
@@ -73,23 +80,37 @@ export class SuperuserLookup {
 
   /**
    * lua mode: loads the script at start-up, so that the first 500 costs one round trip
-   * and a script that does not compile stops the proxy. If Redis is not reachable
-   * yet, the script is loaded by the first lookup instead.
+   * and a script that does not compile stops the proxy (a ConfigError). If Redis is not
+   * reachable yet, start-up goes on: the script is loaded whenever a connection becomes
+   * ready (Redis forgets scripts when it restarts), and a refusal then is logged.
    */
   async prepare (): Promise<void> {
     if (this.plan.mode !== 'lua') return
-    if (this.#redis.status !== 'ready') {
+    let isReady = this.#redis.status === 'ready'
+    if (!isReady) {
+      // Over at the first connection error (once() rejects on 'error'), or after 2 s of a connection that hangs.
       const ready = once(this.#redis, 'ready').then(() => true, () => false)
       const waited = new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref())
-      if (!await Promise.race([ready, waited])) return
+      isReady = await Promise.race([ready, waited])
+    }
+    this.#redis.on('ready', this.#loadWhenReady)
+    if (!isReady) {
+      this.#logger.warn('Redis is not reachable yet: the lookup script (SUPERTRACE_LOOKUP_SCRIPT) is loaded when it is, and superusers get the original 500 until then')
+      return
     }
     try {
-      await this.#loadScript()
+      await this.#loadScript(null)
     } catch (err) {
-      const origin = this.plan.script.origin === 'SUPERTRACE_LOOKUP_SCRIPT' ? '' : ` (${this.plan.script.origin})`
-      if (err instanceof ReplyError) throw new ConfigError([`SUPERTRACE_LOOKUP_SCRIPT${origin} was refused by Redis: ${(err as Error).message}; for example SUPERTRACE_LOOKUP_SCRIPT='return redis.call("SISMEMBER", "supertrace:superusers", ARGV[1])'`])
-      this.#logger.warn(`the lookup script could not be loaded yet (${(err as Error).message}); the first lookup loads it`)
+      if (err instanceof ConfigError) throw err
+      this.#logger.warn(`the lookup script could not be loaded yet (${(err as Error).message}); it is loaded when Redis is ready again`)
     }
+  }
+
+  /** Not through the breaker: a connection that just became ready is Redis answering. */
+  readonly #loadWhenReady = (): void => {
+    this.#loadScript(null).catch((err: unknown) => {
+      this.#logger.error('the lookup script could not be loaded, so lookups fail closed', err)
+    })
   }
 
   /** The whole pipeline, each step recorded. */
@@ -120,7 +141,8 @@ export class SuperuserLookup {
     }
 
     if (plan.mode === 'set') {
-      const isMember = await this.#redis.sismember(plan.superusersKey, cookie.value) === 1
+      this.#breaker?.admit()
+      const isMember = await this.#watch(this.#redis.sismember(plan.superusersKey, cookie.value)) === 1
       steps?.push({ name: 'decide', text: `SISMEMBER ${plan.superusersKey} <the cookie's value>: ${isMember ? 'a member' : 'not a member'}` })
       return isMember ? answer(true, steps, `the session ID is in the set ${plan.superusersKey}`) : answer(false, steps, `the session ID is not in the set ${plan.superusersKey} (SUPERTRACE_SUPERUSERS_KEY); add it with: supertrace grant <session id>`)
     }
@@ -147,7 +169,8 @@ export class SuperuserLookup {
 
     // key, read
     steps?.push({ name: 'key', text: `${plan.key.describe(mask(sessionId))} (SUPERTRACE_SESSION_KEY ${plan.key.template})` })
-    const raw = await this.#redis.getBuffer(plan.key.keyFor(sessionId))
+    this.#breaker?.admit()
+    const raw = await this.#watch(this.#redis.getBuffer(plan.key.keyFor(sessionId)))
     if (raw === null) {
       steps?.push({ name: 'read', text: 'no such key' })
       return answer(false, steps, 'no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app\'s store', 'no session is stored under SUPERTRACE_SESSION_KEY for this cookie')
@@ -189,7 +212,8 @@ export class SuperuserLookup {
       steps?.push({ name: 'decide', text: `${describeValue(value)} is not a string or an integer, so it is not looked up in ${verdict.setKey}` })
       return answer(false, steps, 'the field is not a user ID (a string or an integer)', 'the session\'s superuser field is not a string or an integer')
     }
-    const isMember = await this.#redis.sismember(verdict.setKey, member) === 1
+    this.#breaker?.admit()
+    const isMember = await this.#watch(this.#redis.sismember(verdict.setKey, member)) === 1
     steps?.push({ name: 'decide', text: `SISMEMBER ${verdict.setKey} ${JSON.stringify(member)}: ${isMember ? 'a member' : 'not a member'} (SUPERTRACE_SUPERUSER_IDS_KEY)` })
     return isMember ? answer(true, steps, `${JSON.stringify(member)} is in the set ${verdict.setKey}`) : answer(false, steps, `${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: redis-cli SADD ${verdict.setKey} ${JSON.stringify(member)}`)
   }
@@ -197,17 +221,34 @@ export class SuperuserLookup {
   async #runScript (sessionId: string): Promise<unknown> {
     const sha = this.#scriptSha ?? ''
     try {
-      return await this.#redis.evalsha(sha, 0, sessionId)
+      this.#breaker?.admit()
+      return await this.#watch(this.#redis.evalsha(sha, 0, sessionId))
     } catch (err) {
       // Redis forgets scripts when it restarts or on SCRIPT FLUSH: its NOSCRIPT reply says so, and the script is loaded again once.
       if (!(err instanceof ReplyError) || !(err as Error).message.startsWith('NOSCRIPT')) throw err
-      await this.#loadScript()
-      return await this.#redis.evalsha(sha, 0, sessionId)
+      await this.#loadScript(this.#breaker)
+      this.#breaker?.admit()
+      return await this.#watch(this.#redis.evalsha(sha, 0, sessionId))
     }
   }
 
-  async #loadScript (): Promise<void> {
-    if (this.plan.mode === 'lua') await this.#redis.script('LOAD', this.plan.script.source)
+  /** SCRIPT LOAD, through `breaker` if given; a script Redis refuses to compile is a ConfigError, whenever Redis says so. */
+  async #loadScript (breaker: RedisBreaker | null): Promise<void> {
+    if (this.plan.mode !== 'lua') return
+    try {
+      breaker?.admit()
+      const reply = this.#redis.script('LOAD', this.plan.script.source)
+      await (breaker === null ? reply : breaker.watch(reply))
+    } catch (err) {
+      if (!(err instanceof ReplyError)) throw err
+      const origin = this.plan.script.origin === 'SUPERTRACE_LOOKUP_SCRIPT' ? '' : ` (${this.plan.script.origin})`
+      throw new ConfigError([`SUPERTRACE_LOOKUP_SCRIPT${origin} was refused by Redis: ${(err as Error).message}; for example SUPERTRACE_LOOKUP_SCRIPT='return redis.call("SISMEMBER", "supertrace:superusers", ARGV[1])'`])
+    }
+  }
+
+  /** A command's reply, through the breaker when there is one. */
+  #watch<T> (reply: Promise<T>): Promise<T> {
+    return this.#breaker === null ? reply : this.#breaker.watch(reply)
   }
 }
 
@@ -216,7 +257,9 @@ function answer (isSuperuser: boolean, steps: Step[] | null, reason: string, pro
 }
 
 function redisFailed (cause: unknown, steps: Step[]): Decision {
-  return { isSuperuser: false, steps, reason: `Redis failed: ${cause instanceof Error ? cause.message : String(cause)}`, problem: new RedisError('Redis could not answer', { cause }) }
+  // Our own errors (a script Redis refused, the open breaker) say what happened; anything else is Redis failing.
+  const problem = cause instanceof SupertraceError ? cause : new RedisError('Redis could not answer', { cause })
+  return { isSuperuser: false, steps, reason: `Redis failed: ${cause instanceof Error ? cause.message : String(cause)}`, problem }
 }
 
 const NO_STEPS: readonly Step[] = []
