@@ -130,8 +130,7 @@ const server = createServer((req, res) => {
         'X-Multi', 'second',
         'Set-Cookie', 'c=3',
         'Content-Type', 'text/plain',
-        'Content-Length', '3',
-      ])
+      ]) // no Content-Length: chunked, since Node allows a Trailer header only then
       res.end('ok\n')
       req.resume()
       return
