@@ -131,12 +131,15 @@ export interface Refusal {
   readonly text: string
 }
 
+const NOT_HTTP_1: Refusal = { status: 505, text: 'Only HTTP/1.0 and HTTP/1.1 are served here.\n' }
 const NOT_A_PATH: Refusal = { status: 400, text: 'The request target must be a path, such as /orders/42.\n' }
 const UNSUPPORTED_CODING: Refusal = { status: 501, text: 'This request\'s Transfer-Encoding is not supported.\n' }
 const SEVERAL_HOSTS: Refusal = { status: 400, text: 'A request has exactly one Host header.\n' }
 
 /**
  * Requests Node accepts but a proxy must refuse (proxy-engines notes §4, §7), or null to forward:
+ * - a version other than 1.x (`GET /` with no version is read as HTTP/0.9, `HTTP/2.0` as text):
+ *   Node requires a Host of HTTP/1.1 only, and the app would be sent HTTP/1.1 regardless;
  * - a target that is not a path (`http://other.example/`, `*`): an origin server never needs one,
  *   and undici would send an absolute URL on to the app;
  * - a Transfer-Encoding other than exactly `chunked`: the body would reach the app re-framed but still coded;
@@ -144,6 +147,7 @@ const SEVERAL_HOSTS: Refusal = { status: 400, text: 'A request has exactly one H
  *   The server joins duplicates (`joinDuplicateHeaders`), and a single Host never holds a comma.
  */
 export function refusal (req: IncomingMessage): Refusal | null {
+  if (req.httpVersionMajor !== 1) return NOT_HTTP_1
   if (req.url?.charCodeAt(0) !== 47 /* / */) return NOT_A_PATH
   const headers = req.headers
   const te = headers['transfer-encoding']
