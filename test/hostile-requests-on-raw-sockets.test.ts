@@ -135,8 +135,15 @@ test('a Connection header that names Host, Content-Length, the request ID, the t
   assert.equal(seen.headers['x-forwarded-host'], 'shop.example')
 })
 
-test('a slowloris client (headers, or a body, dribbled out) gets 408 or a closed socket at the configured timeouts, while other clients are served', async (t) => {
+test('a slowloris client (headers, or a body, dribbled out) gets 408 or a closed socket at the configured timeouts, while other clients are served and a long event stream lives on', async (t) => {
   const { app, proxy } = await stack(t, { SUPERTRACE_HEADERS_TIMEOUT_MS: '400', SUPERTRACE_REQUEST_TIMEOUT_MS: '1200' })
+  // A response may outlast the request timeout: it bounds receiving the request, not answering it.
+  const events = await openSocket(proxy.port)
+  let streamed = ''
+  events.on('data', (chunk: Buffer) => { streamed += chunk.toString() })
+  events.write('GET /events HTTP/1.1\r\nHost: a\r\n\r\n')
+  t.after(() => events.destroy())
+  await waitUntil('the first event', () => streamed.includes('data: event 1'))
 
   // Headers that never end: one more header line every 100 ms.
   const slowHeaders = await openSocket(proxy.port)
@@ -154,6 +161,8 @@ test('a slowloris client (headers, or a body, dribbled out) gets 408 or a closed
   clearInterval(dribble)
   assert.match(statusOf(await bodyReply), /^HTTP\/1\.1 408 |^closed$/)
   await assertStillServes(proxy, 'the slow clients were cut')
+  await get(`${app.url}/next-event?n=2`)
+  await waitUntil('the second event, sent after both timeouts', () => streamed.includes('data: event 2'))
 
   const state = await appState(app)
   assert.ok(!state.requests.some((r) => r.url === '/slow-headers'), 'headers never finished: nothing reached the app')
