@@ -135,7 +135,7 @@ test('a Connection header that names Host, Content-Length, the request ID, the t
   assert.equal(seen.headers['x-forwarded-host'], 'shop.example')
 })
 
-test('a slowloris client (headers, or a body, dribbled out) gets 408 or a closed socket at the configured timeouts, while other clients are served and a long event stream lives on', async (t) => {
+test('a slowloris client (silent, or dribbling its headers or its body) gets 408 or a closed socket at the configured timeouts, while other clients are served and a long event stream lives on', async (t) => {
   const { app, proxy } = await stack(t, { SUPERTRACE_HEADERS_TIMEOUT_MS: '400', SUPERTRACE_REQUEST_TIMEOUT_MS: '1200' })
   // A response may outlast the request timeout: it bounds receiving the request, not answering it.
   const events = await openSocket(proxy.port)
@@ -145,6 +145,9 @@ test('a slowloris client (headers, or a body, dribbled out) gets 408 or a closed
   t.after(() => events.destroy())
   await waitUntil('the first event', () => streamed.includes('data: event 1'))
 
+  // A connection that never sends a byte.
+  const silent = await openSocket(proxy.port)
+  const silentReply = readUntilClosed(silent)
   // Headers that never end: one more header line every 100 ms.
   const slowHeaders = await openSocket(proxy.port)
   const headersReply = readUntilClosed(slowHeaders)
@@ -157,6 +160,7 @@ test('a slowloris client (headers, or a body, dribbled out) gets 408 or a closed
   slowBody.write('POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789')
 
   await assertStillServes(proxy, 'two slow clients connected')
+  assert.match(statusOf(await silentReply), /^HTTP\/1\.1 408 |^closed$/)
   assert.match(statusOf(await headersReply), /^HTTP\/1\.1 408 |^closed$/)
   clearInterval(dribble)
   assert.match(statusOf(await bodyReply), /^HTTP\/1\.1 408 |^closed$/)
