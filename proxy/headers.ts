@@ -29,12 +29,13 @@ const PROTECTED = new Set(['host', 'content-length', ...REPLACED, ...FORWARDING]
 const DROP = 1
 const FORWARDED = 2
 const HOST = 3
+type RequestRule = typeof DROP | typeof FORWARDED | typeof HOST
 /**
  * What happens to a request header, by lowercased name; absent = forwarded as is.
  * One Map lookup per header on the hot path (bench: `npm run bench -- --only proxy`).
  * `Expect` is answered by the proxy itself (Node sends the 100 Continue), and undici refuses to send it.
  */
-const REQUEST_RULES = new Map<string, number>([
+const REQUEST_RULES = new Map<string, RequestRule>([
   ...[...HOP_BY_HOP, ...REPLACED, 'expect'].map((name) => [name, DROP] as const),
   ...FORWARDING.map((name) => [name, FORWARDED] as const),
   ['host', HOST],
