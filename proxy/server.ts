@@ -69,8 +69,6 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     // A quarter of the shortest timeout, so that a slow client is cut at most 25% late.
     connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeout / 4))),
   }, (req, res) => handleRequest(context, req, res))
-  // Node would silently drop every header past the 2000th; the 16 KiB header limit (431) bounds them instead.
-  server.maxHeadersCount = 0
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     const refused = refusal(req)

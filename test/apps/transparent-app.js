@@ -141,9 +141,6 @@ const server = createServer((req, res) => {
   }
 })
 
-// Every header, however many: the proxy's tests count them.
-server.maxHeadersCount = 0
-
 // `/echo` switches protocols and echoes every byte back; anything else is refused with 404.
 server.on('upgrade', (req, socket) => {
   if (req.url !== '/echo') {
