@@ -2,8 +2,9 @@
  * The proxy's settings, read once from the environment. A bad value stops start-up
  * with every problem listed, each naming its variable and showing a valid example.
  */
+import { BlockList, isIP } from 'node:net'
 import { ConfigError } from '../core/errors.ts'
-import { hostname, integer, loadSettings, SettingProblem, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { flag, hostname, integer, loadSettings, SettingProblem, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
 import { lookupSettings } from './lookup/settings.ts'
 
@@ -32,6 +33,35 @@ export const proxySettings = {
     default: 8080,
     example: '8080',
     parse: integer(1, 65535),
+  },
+  trustedProxies: {
+    env: 'SUPERTRACE_TRUSTED_PROXIES',
+    description: 'Peers (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For/-Proto/-Host and Forwarded headers are kept, the peer appended to X-Forwarded-For; from anyone else they are replaced.',
+    default: null,
+    defaultText: 'none (every incoming X-Forwarded-* is replaced)',
+    example: '10.0.0.0/8,127.0.0.1',
+    parse: addressList,
+  },
+  preserveHost: {
+    env: 'SUPERTRACE_PRESERVE_HOST',
+    description: 'Send the client\'s Host header to the app; false sends the upstream\'s own host (X-Forwarded-Host still carries the client\'s).',
+    default: true,
+    example: 'true',
+    parse: flag,
+  },
+  headersTimeoutMs: {
+    env: 'SUPERTRACE_HEADERS_TIMEOUT_MS',
+    description: 'The longest a client may take to send a request\'s headers; past it the proxy answers 408 and closes the connection (slowloris).',
+    default: 10_000,
+    example: '10000',
+    parse: integer(1, 3_600_000),
+  },
+  requestTimeoutMs: {
+    env: 'SUPERTRACE_REQUEST_TIMEOUT_MS',
+    description: 'The longest a client may take to send a whole request, body included; past it the proxy answers 408 (or closes the connection). 0 means no limit. Raise it for large uploads over slow links.',
+    default: 300_000,
+    example: '300000',
+    parse: integer(0, 86_400_000),
   },
   redisUrl: {
     env: 'SUPERTRACE_REDIS_URL',
@@ -105,6 +135,24 @@ function sourceUrlTemplate (raw: string): string | null {
   const filled = raw.replaceAll('{file}', 'src/app.js').replaceAll('{line}', '1').replaceAll('{commit}', '0123abc')
   url(['https:', 'http:'])(filled)
   return raw
+}
+
+/** IP addresses and CIDR ranges (`10.0.0.0/8,::1`), as one BlockList to check peers against. */
+function addressList (raw: string): BlockList {
+  const list = new BlockList()
+  for (const entry of raw.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const prefix = bits === undefined ? undefined : Number(bits)
+    const maxBits = family === 6 ? 128 : 32
+    if (family === 0 || rest.length > 0 || (prefix !== undefined && (!/^\d+$/.test(bits ?? '') || prefix > maxBits))) {
+      throw new SettingProblem('be IP addresses or CIDR ranges separated by commas, such as 10.0.0.0/8,127.0.0.1')
+    }
+    const type = family === 6 ? 'ipv6' : 'ipv4'
+    if (prefix === undefined) list.addAddress(address, type)
+    else list.addSubnet(address, prefix, type)
+  }
+  return list
 }
 
 /** A path such as /_supertrace: a leading slash, no trailing one, URL-safe characters only. */

@@ -4,23 +4,23 @@
  * go through http-proxy-3, which relays a refused upgrade's status where undici
  * would turn it into a 502.
  *
- *   request ─▶ framing check ─▶ new trace context ─▶ upstream headers ─▶ Pool.dispatch(Exchange)
+ *   request ─▶ refusal check (framing, Host, target) ─▶ new trace context ─▶ upstream headers ─▶ Pool.dispatch(Exchange)
  *   response ─▶ Exchange: not a 500 with a session cookie? pipe it : ServerErrorInterception
  */
 import { createProxyServer } from 'http-proxy-3'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
 import { AcceptError, UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
-import { PROXY_TRACESTATE, REQUEST_ID_HEADER } from '../core/protocol.ts'
+import { REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
 import { Redactor } from '../core/redact.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
 import { Exchange, sendPlain } from './exchange.ts'
 import { isPagesUrl, servePages } from './pages.ts'
-import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
+import { hasBody, refusal, upgradeHeaders, upstreamHeaders, type Refusal } from './headers.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
 import { RecordSource } from './record-source.ts'
 import { RedisBreaker } from './redis-breaker.ts'
@@ -59,28 +59,41 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     logger,
     pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }
-  const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
+  // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
+  const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: false })
   websockets.on('error', (err: Error, req: IncomingMessage, client: ServerResponse | Socket) => {
     logger.error('a WebSocket upgrade failed', new UpstreamError(`upgrade of ${req.url}`, { cause: err }), req.headers[REQUEST_ID_HEADER] as string | undefined)
     client.destroy()
   })
 
-  // optimizeEmptyRequests: a request without a body skips its stream's data/end/close events (bench: docs/benchmarks.md).
-  const server = createServer({ optimizeEmptyRequests: true }, (req, res) => handleRequest(context, req, res))
+  // Node refuses a headers timeout longer than the request timeout (0 = no request timeout).
+  const headersTimeout = config.requestTimeoutMs === 0 ? config.headersTimeoutMs : Math.min(config.headersTimeoutMs, config.requestTimeoutMs)
+  const server = createServer({
+    // A request without a body skips its stream's data/end/close events (bench: docs/benchmarks.md).
+    optimizeEmptyRequests: true,
+    // A second Host (or any repeated header) is joined with ", " in req.headers, so refusal() sees it.
+    joinDuplicateHeaders: true,
+    // Slowloris: a client that sends its headers, or its whole request, too slowly gets 408 and is closed.
+    headersTimeout,
+    requestTimeout: config.requestTimeoutMs,
+    // A quarter of the shortest timeout, so that a slow client is cut at most 25% late.
+    connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeout / 4))),
+  }, (req, res) => handleRequest(context, req, res))
   const upgraded = new UpgradedSockets()
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     upgraded.add(socket)
-    const trace = newTraceContext()
-    req.headers[REQUEST_ID_HEADER] = trace.requestId
-    req.headers.traceparent = trace.traceparent
-    req.headers.tracestate = PROXY_TRACESTATE
+    const refused = refusal(req)
+    if (refused !== null) {
+      socket.end(rawResponse(refused))
+      return
+    }
+    req.headers = upgradeHeaders(req, newTraceContext(), config)
     websockets.ws(req, socket, head)
   })
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
-    else socket.destroy()
-  })
+  // No 'clientError' listener: Node's own answers a request its parser refuses with 400, 408
+  // (timeouts), 413 or 431 (headers too large) and closes the socket, or just closes it when
+  // a response is already under way.
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -127,10 +140,10 @@ function acceptErrorLog (logger: Logger): (err: Error) => void {
 }
 
 function handleRequest (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
-  const refusal = rejectedFraming(req)
-  if (refusal !== 0) {
+  const refused = refusal(req)
+  if (refused !== null) {
     res.shouldKeepAlive = false
-    sendPlain(res, refusal, 'This request\'s Transfer-Encoding is not supported.\n')
+    sendPlain(res, refused.status, refused.text)
     return
   }
   if (isPagesUrl(req.url ?? '/', context.config.pagesPrefix)) {
@@ -140,13 +153,18 @@ function handleRequest (context: ProxyContext, req: IncomingMessage, res: Server
   forward(context, req, res)
 }
 
+/** A refusal written on a raw socket (an upgrade request has no ServerResponse). */
+function rawResponse (refused: Refusal): string {
+  return `HTTP/1.1 ${refused.status} ${STATUS_CODES[refused.status]}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(refused.text)}\r\n\r\n${refused.text}`
+}
+
 /** The ordinary path: a fresh trace context, and the request upstream. */
 function forward (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const trace = newTraceContext()
   context.upstream.dispatch({
     path: req.url ?? '/',
     method: req.method ?? 'GET',
-    headers: upstreamHeaders(req, trace),
+    headers: upstreamHeaders(req, trace, context.config),
     body: hasBody(req) ? req : null,
   }, new Exchange(context, req, res, trace.requestId))
 }
