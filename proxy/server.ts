@@ -43,7 +43,13 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
-    upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
+    upstream: new Pool(config.upstream.origin, {
+      connections: UPSTREAM_CONNECTIONS,
+      pipelining: 1,
+      connectTimeout: config.upstreamConnectTimeoutMs,
+      headersTimeout: config.upstreamTimeoutMs,
+      bodyTimeout: config.upstreamBodyTimeoutMs,
+    }),
     superusers,
     records: new RecordSource(redis, subscriber),
     logger,
