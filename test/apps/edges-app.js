@@ -20,8 +20,15 @@ async function writeInPieces (res, body) {
   res.end()
 }
 
+let served = 0 // requests answered so far, for tests that must know the proxy has its response
+
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://app')
+  if (url.pathname === '/served') {
+    res.end(String(served))
+    return
+  }
+  res.on('finish', () => { served++ })
   const q = url.searchParams
   switch (url.pathname) {
     case '/long-500': {
@@ -59,7 +66,8 @@ const server = createServer((req, res) => {
       return
     case '/cut-500':
       // 100 bytes of the body, then the connection is destroyed; ?framing=length promises 1000.
-      res.writeHead(500, { 'content-type': 'text/plain', ...(q.get('framing') === 'length' ? { 'content-length': 1000 } : {}) })
+      // The record it announces never comes, so a superuser's page waits (SUPERTRACE_TRACE_WAIT_MS) past the cut.
+      res.writeHead(500, { 'content-type': 'text/plain', [RECORD_HEADER]: '1', ...(q.get('framing') === 'length' ? { 'content-length': 1000 } : {}) })
       res.write(Buffer.alloc(100, 'c'))
       setTimeout(() => req.socket.destroy(), 50)
       return
