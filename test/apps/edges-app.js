@@ -81,6 +81,10 @@ const server = createServer((req, res) => {
       res.write('the start of a 200\n')
       setTimeout(() => req.socket.destroy(), 50)
       return
+    case '/stalls-mid-200':
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('the start of a 200\n')
+      return // the rest never comes: the proxy's SUPERTRACE_UPSTREAM_BODY_TIMEOUT_MS ends it
     case '/announced-500':
       // Announces a record that never comes: a superuser's request waits SUPERTRACE_TRACE_WAIT_MS for it.
       res.writeHead(500, { 'content-type': 'text/plain', [RECORD_HEADER]: '1' })
