@@ -58,7 +58,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (typeof length === 'string') this.#wholeBodyLength = Number(length)
     // Only an intercepted status (one table read) to someone with a session can become a debug page; only then is the cookie read.
     if (this.context.config.interceptStatuses.includes(statusCode) && this.context.superusers.hasSessionCookie(this.req.headers.cookie)) {
-      if (this.#wholeBodyLength <= this.context.config.maxBufferBytes) {
+      // A HEAD's Content-Length is the GET body's: there is nothing to hold.
+      if (this.#wholeBodyLength <= this.context.config.maxBufferBytes || this.req.method === 'HEAD') {
         this.#interception = this.#waiting = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, headers[RECORD_HEADER] !== undefined)
         return
       }

@@ -55,6 +55,8 @@ test('a 500 longer than SUPERTRACE_MAX_BUFFER_BYTES reaches everyone as the app 
     assert.equal(lines.length, 1, `one log line for ${path}: ${lines.join('\n')}`)
     assert.match(lines[0] ?? '', /without a debug page: .*SUPERTRACE_MAX_BUFFER_BYTES \(10000 bytes\)/)
   }
+  const head = await get(`${proxy.url}/long-500?bytes=300000`, { cookie: SUPERUSER, accept: 'text/html' }, 'HEAD')
+  assert.match(String(head.headers['content-security-policy']), /default-src 'none'/, 'a HEAD has no body to hold: a superuser still gets the page\'s headers')
 })
 
 test('a 500 within SUPERTRACE_MAX_BUFFER_BYTES is still a superuser\'s debug page', bounded, async (t) => {
