@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { get, type RawResponse } from './helpers/http.ts'
-import { freePort, repoRoot, startApp, startProxy, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
+import { freePort, repoRoot, run, startApp, startProxy, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
 
 const edgesApp = `${repoRoot}test/apps/edges-app.js`
 const express4App = `${repoRoot}test/apps/frameworks/express4/app.cjs`
@@ -96,6 +97,37 @@ test('an app slower than SUPERTRACE_UPSTREAM_TIMEOUT_MS: everyone gets a 504 wit
   assert.match(page.upstreamFailure?.explanation ?? '', /did not send the response's headers/)
   assert.match(page.upstreamFailure?.cause ?? '', /UND_ERR_HEADERS_TIMEOUT/)
   assert.match(html.text, /SUPERTRACE_UPSTREAM_TIMEOUT_MS=300/)
+})
+
+/**
+ * An upstream whose connections never complete: a socket listening with a backlog of 0
+ * that never accepts (Node accepts every connection itself, hence Python), its one
+ * queue slot taken, so the kernel drops the next connection's SYN and connect() hangs.
+ */
+async function unacceptingUpstream (t: TestContext): Promise<{ url: string }> {
+  const port = await freePort()
+  const listener = run(t, 'python3', ['-c', `import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', ${port}))\ns.listen(0)\nprint('listening', flush=True)\ntime.sleep(120)`])
+  await listener.waitFor('listening')
+  const filler: Socket = connect(port, '127.0.0.1')
+  filler.on('error', () => {})
+  t.after(() => { filler.destroy() })
+  await new Promise((resolve) => filler.once('connect', resolve))
+  return { url: `http://127.0.0.1:${port}` }
+}
+
+test('an app that cannot be connected to within SUPERTRACE_UPSTREAM_CONNECT_TIMEOUT_MS: everyone gets a 504; a superuser\'s page names the setting', bounded, async (t) => {
+  const redis = await redisWithSuperuser(t)
+  const upstream = await unacceptingUpstream(t)
+  const proxy = await startProxy(t, upstream, redis, { SUPERTRACE_UPSTREAM_CONNECT_TIMEOUT_MS: '300' })
+
+  assertPlainFailure(await get(`${proxy.url}/orders`), 504, proxy, 'ST_UPSTREAM_TIMEOUT')
+  const response = await get(`${proxy.url}/orders`, { cookie: SUPERUSER, accept: 'application/json' })
+
+  assert.equal(response.status, 504)
+  const page = pageOf(response)
+  assert.equal(page.upstreamFailure?.setting, 'SUPERTRACE_UPSTREAM_CONNECT_TIMEOUT_MS=300')
+  assert.match(page.upstreamFailure?.explanation ?? '', /Connecting to the app took longer/)
+  assert.match(page.missingRecord ?? '', /never reached the app/)
 })
 
 test('an Express 4 async handler that fails and never answers: anyone gets a 504, a superuser the page with the app\'s exception from its record', bounded, async (t) => {
