@@ -5,7 +5,7 @@
  * would turn it into a 502.
  *
  *   request ─▶ framing check ─▶ new trace context ─▶ upstream headers ─▶ Pool.dispatch(Exchange)
- *   response ─▶ Exchange: not a 500 with a session cookie? pipe it : ServerErrorInterception
+ *   response ─▶ Exchange: not an intercepted status with a session cookie? pipe it : ServerErrorInterception
  */
 import { createProxyServer } from 'http-proxy-3'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'

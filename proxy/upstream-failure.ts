@@ -6,7 +6,7 @@
  * app stored one (a handler that failed and never answered, a process that crashed).
  */
 import { UpstreamError, UpstreamTimeoutError } from '../core/errors.ts'
-import type { ProxyConfig } from './config.ts'
+import { proxySettings, type ProxyConfig } from './config.ts'
 import { sendPageFailure } from './debug-page/render.ts'
 import type { UpstreamFailureView } from './debug-page/report.ts'
 import { sendPlain, type Exchange } from './exchange.ts'
@@ -22,7 +22,8 @@ export interface UpstreamFailure {
   readonly view: UpstreamFailureView
 }
 
-type Kind = readonly [status: 502 | 504, setting: keyof ProxyConfig | null, mayHaveReachedApp: boolean, explanation: string]
+type TimeoutSetting = 'upstreamConnectTimeoutMs' | 'upstreamTimeoutMs' | 'upstreamBodyTimeoutMs'
+type Kind = readonly [status: 502 | 504, setting: TimeoutSetting | null, mayHaveReachedApp: boolean, explanation: string]
 
 /** By the code undici or Node gives the failure; anything else is a connection the app broke off. */
 const KINDS: Readonly<Record<string, Kind>> = {
@@ -36,17 +37,10 @@ const KINDS: Readonly<Record<string, Kind>> = {
 }
 const BROKEN_OFF: Kind = [502, null, true, 'The app closed the connection before it sent a response (did the process crash or restart?).']
 
-const SETTING_NAMES: Readonly<Partial<Record<keyof ProxyConfig, string>>> = {
-  upstreamConnectTimeoutMs: 'SUPERTRACE_UPSTREAM_CONNECT_TIMEOUT_MS',
-  upstreamTimeoutMs: 'SUPERTRACE_UPSTREAM_TIMEOUT_MS',
-  upstreamBodyTimeoutMs: 'SUPERTRACE_UPSTREAM_BODY_TIMEOUT_MS',
-}
-
 export function describeUpstreamFailure (cause: Error, config: ProxyConfig, request: string): UpstreamFailure {
   const code = codeOf(cause)
   const [status, settingKey, mayHaveReachedApp, explanation] = (code === undefined ? undefined : KINDS[code]) ?? BROKEN_OFF
-  const settingName = settingKey === null ? undefined : SETTING_NAMES[settingKey]
-  const setting = settingKey === null || settingName === undefined ? undefined : `${settingName}=${String(config[settingKey])}`
+  const setting = settingKey === null ? undefined : `${proxySettings[settingKey].env}=${config[settingKey]}`
   const error = setting === undefined
     ? new UpstreamError(`${request}: ${explanation}`, { cause })
     : new UpstreamTimeoutError(`${request}: ${explanation} (${setting})`, setting, { cause })

@@ -86,9 +86,13 @@ test('an app that resets the connection before answering: everyone gets a 502; a
 test('an app slower than SUPERTRACE_UPSTREAM_TIMEOUT_MS: everyone gets a 504 within it; a superuser\'s page names the setting', bounded, async (t) => {
   const { proxy } = await edgesStack(t, { SUPERTRACE_UPSTREAM_TIMEOUT_MS: '300', SUPERTRACE_TRACE_WAIT_MS: '100' })
 
-  assertPlainFailure(await get(`${proxy.url}/never`), 504, proxy, 'ST_UPSTREAM_TIMEOUT')
-  const response = await get(`${proxy.url}/never`, { cookie: SUPERUSER, accept: 'application/json' })
-  const html = await get(`${proxy.url}/never`, { cookie: SUPERUSER, accept: 'text/html' })
+  // At once: each waits out the timeout.
+  const [plain, response, html] = await Promise.all([
+    get(`${proxy.url}/never`),
+    get(`${proxy.url}/never`, { cookie: SUPERUSER, accept: 'application/json' }),
+    get(`${proxy.url}/never`, { cookie: SUPERUSER, accept: 'text/html' }),
+  ])
+  assertPlainFailure(plain, 504, proxy, 'ST_UPSTREAM_TIMEOUT')
 
   assert.equal(response.status, 504)
   const page = pageOf(response)
@@ -135,9 +139,12 @@ test('an Express 4 async handler that fails and never answers: anyone gets a 504
   const app = await startApp(t, redis, express4App, { NODE_ENV: 'production' })
   const proxy = await startProxy(t, app, redis, { SUPERTRACE_UPSTREAM_TIMEOUT_MS: '1000' })
 
-  assertPlainFailure(await get(`${proxy.url}/async`), 504, proxy, 'ST_UPSTREAM_TIMEOUT')
-  const response = await get(`${proxy.url}/async`, { cookie: SUPERUSER, accept: 'application/json' })
-  const html = await get(`${proxy.url}/async`, { cookie: SUPERUSER, accept: 'text/html' })
+  const [plain, response, html] = await Promise.all([
+    get(`${proxy.url}/async`),
+    get(`${proxy.url}/async`, { cookie: SUPERUSER, accept: 'application/json' }),
+    get(`${proxy.url}/async`, { cookie: SUPERUSER, accept: 'text/html' }),
+  ])
+  assertPlainFailure(plain, 504, proxy, 'ST_UPSTREAM_TIMEOUT')
 
   assert.equal(response.status, 504)
   const page = pageOf(response)
