@@ -63,7 +63,7 @@ async function until (what: string, check: () => Promise<boolean>): Promise<void
 }
 
 test(`${HANG_UPS} superusers who hang up while the proxy waits for their record leave no wait behind, and the proxy serves the next request`, { timeout: 60_000 }, async (t) => {
-  const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_TRACE_WAIT_MS: '60000' })
+  const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_TRACE_WAIT_MS: '60000', SUPERTRACE_REDIS_TIMEOUT_MS: '5000' })
   // Warm up: the pool's connections and Redis's are open before the baseline is taken.
   assert.equal((await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })).status, 500)
   const baseline = activeTimers()

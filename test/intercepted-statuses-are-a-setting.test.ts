@@ -9,13 +9,16 @@ const edgesApp = `${repoRoot}test/apps/edges-app.js`
 const SUPERUSER = 'sessionid=boss'
 const VISITOR = 'sessionid=nobody'
 const bounded = { timeout: 30_000 }
+// A loaded machine must not turn a superuser's lookup into a fail-closed original (SUPERTRACE_REDIS_TIMEOUT_MS is 250 by
+// default) nor leave the page without its record (a record that arrives ends the wait at once).
+const PATIENT = { SUPERTRACE_REDIS_TIMEOUT_MS: '5000', SUPERTRACE_TRACE_WAIT_MS: '5000' }
 
 /** Redis with one superuser session, the edges app with the instrumentation, and the proxy with `proxyEnv`. */
 async function stack (t: import('node:test').TestContext, proxyEnv: NodeJS.ProcessEnv = {}) {
   const redis = await startRedis(t)
   await redis.client.sadd('supertrace:superusers', 'boss')
   const app = await startApp(t, redis, edgesApp)
-  const proxy = await startProxy(t, app, redis, proxyEnv)
+  const proxy = await startProxy(t, app, redis, { ...PATIENT, ...proxyEnv })
   return { redis, app, proxy }
 }
 

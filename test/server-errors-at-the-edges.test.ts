@@ -14,6 +14,8 @@ const SUPERUSER = 'sessionid=boss'
 const VISITOR = 'sessionid=nobody'
 const JSON_PAGE = { accept: 'application/json' }
 const bounded = { timeout: 30_000 }
+// A loaded machine must not turn a superuser's lookup into a fail-closed original (SUPERTRACE_REDIS_TIMEOUT_MS is 250 by default).
+const PATIENT = { SUPERTRACE_REDIS_TIMEOUT_MS: '5000' }
 
 interface PageReport {
   status: number
@@ -26,7 +28,7 @@ async function stack (t: TestContext, proxyEnv: NodeJS.ProcessEnv = {}): Promise
   const redis = await startRedis(t)
   await redis.client.sadd('supertrace:superusers', 'boss')
   const app = await startApp(t, redis, edgesApp, {}, [])
-  const proxy = await startProxy(t, app, redis, proxyEnv)
+  const proxy = await startProxy(t, app, redis, { ...PATIENT, ...proxyEnv })
   return { app, proxy }
 }
 
@@ -172,7 +174,7 @@ for (const framing of ['length', 'chunked']) {
 
     const anonymous = await getOutcome(`${proxy.url}${path}`)
     const visitor = await getOutcome(`${proxy.url}${path}`, VISITOR)
-    const superuser = await getOutcome(`${proxy.url}${path}`, SUPERUSER)
+    const [superuser, html] = await Promise.all([getOutcome(`${proxy.url}${path}`, SUPERUSER), get(`${proxy.url}${path}`, { cookie: SUPERUSER, accept: 'text/html' })])
 
     for (const [who, outcome] of [['no session', anonymous], ['a visitor', visitor]] as const) {
       assert.equal(outcome.ended, 'cut', `${who}: the response is cut, never complete-looking`)
@@ -183,5 +185,6 @@ for (const framing of ['length', 'chunked']) {
     const page = JSON.parse(superuser.body.toString()) as PageReport
     assert.equal(page.original?.isBodyCut, true, 'the page says the app broke off the body')
     assert.equal(page.original?.bodyPreview, 'c'.repeat(100))
+    assert.match(html.text, /100 bytes, cut off: the app closed the connection mid-body/)
   })
 }
