@@ -102,3 +102,21 @@ test(`${HANG_UPS} superusers who hang up while the superuser lookup is stuck lea
   const next = await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })
   assert.equal((JSON.parse(next.text) as { status: number }).status, 500, 'the next superuser still gets a page')
 })
+
+test(`${HANG_UPS} superusers who hang up while the proxy waits for the record of a request the app reset leave no wait behind`, { timeout: 60_000 }, async (t) => {
+  const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_TRACE_WAIT_MS: '60000', SUPERTRACE_REDIS_TIMEOUT_MS: '5000' })
+  assert.equal((await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })).status, 500)
+  const baseline = activeTimers()
+
+  for (let sent = 0; sent < HANG_UPS; sent += AT_ONCE) {
+    const reads = await redisCalls(redis, 'get')
+    // The app resets each connection: the proxy's 502 page waits for a record the app might have stored.
+    const waiting = Array.from({ length: AT_ONCE }, () => superuserRequest(`${proxyUrl}/reset`))
+    await until('the proxy waits for every record', async () => await redisCalls(redis, 'get') >= reads + AT_ONCE)
+    for (const req of waiting) req.destroy()
+  }
+
+  assert.ok(await settled(baseline) <= baseline, `no record wait outlives its client: ${activeTimers()} timers, ${baseline} before`)
+  const next = await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })
+  assert.equal((JSON.parse(next.text) as { status: number }).status, 500, 'the next superuser still gets a page')
+})
