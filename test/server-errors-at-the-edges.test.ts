@@ -181,7 +181,7 @@ for (const framing of ['length', 'chunked']) {
       assert.equal(outcome.status, 500)
       assert.ok(outcome.body.every((byte) => byte === 0x63), `${who}: only the app's bytes`)
     }
-    assert.equal(superuser.ended, 'complete')
+    assert.equal(superuser.ended, 'complete', `the superuser gets a whole page; the proxy's log:\n${proxy.output}`)
     const page = JSON.parse(superuser.body.toString()) as PageReport
     assert.equal(page.original?.isBodyCut, true, 'the page says the app broke off the body')
     assert.equal(page.original?.bodyPreview, 'c'.repeat(100))
