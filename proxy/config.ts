@@ -5,6 +5,7 @@
 import { BlockList, isIP } from 'node:net'
 import { ConfigError } from '../core/errors.ts'
 import { flag, hostname, integer, loadSettings, SettingProblem, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { InterceptedStatuses } from './intercepted-statuses.ts'
 import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
 import { lookupSettings } from './lookup/settings.ts'
 
@@ -101,10 +102,39 @@ export const proxySettings = {
   },
   maxBufferBytes: {
     env: 'SUPERTRACE_MAX_BUFFER_BYTES',
-    description: 'How much of a 500\'s body is held while the superuser lookup runs; the upstream is paused past it.',
+    description: 'How much of a 500\'s body is held while the superuser lookup and the record wait run; a longer body goes out as the app sent it, to everyone, superusers included (no debug page), and the log says so.',
     default: 1024 * 1024,
     example: '1048576',
     parse: integer(0, 1024 * 1024 * 1024),
+  },
+  interceptStatuses: {
+    env: 'SUPERTRACE_INTERCEPT_STATUSES',
+    description: 'The upstream statuses a superuser gets a debug page for instead of the app\'s response: 5xx statuses and ranges separated by commas.',
+    default: InterceptedStatuses.parse('500'),
+    defaultText: '500',
+    example: '500,502-504',
+    parse: InterceptedStatuses.parse,
+  },
+  upstreamConnectTimeoutMs: {
+    env: 'SUPERTRACE_UPSTREAM_CONNECT_TIMEOUT_MS',
+    description: 'The longest connecting to the app may take; past it the client gets a 504.',
+    default: 5000,
+    example: '5000',
+    parse: integer(1, 600_000),
+  },
+  upstreamTimeoutMs: {
+    env: 'SUPERTRACE_UPSTREAM_TIMEOUT_MS',
+    description: 'The longest the app may take to send a response\'s headers; past it the client gets a 504.',
+    default: 60_000,
+    example: '60000',
+    parse: integer(1, 3_600_000),
+  },
+  upstreamBodyTimeoutMs: {
+    env: 'SUPERTRACE_UPSTREAM_BODY_TIMEOUT_MS',
+    description: 'The longest the app may pause between two chunks of a response body; past it the client\'s response is cut off.',
+    default: 60_000,
+    example: '60000',
+    parse: integer(1, 3_600_000),
   },
   sourceUrl: {
     env: 'SUPERTRACE_SOURCE_URL',

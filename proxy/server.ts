@@ -5,7 +5,7 @@
  * would turn it into a 502.
  *
  *   request ─▶ refusal check (framing, Host, target) ─▶ new trace context ─▶ upstream headers ─▶ Pool.dispatch(Exchange)
- *   response ─▶ Exchange: not a 500 with a session cookie? pipe it : ServerErrorInterception
+ *   response ─▶ Exchange: not an intercepted status with a session cookie? pipe it : ServerErrorInterception
  */
 import { createProxyServer } from 'http-proxy-3'
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -52,7 +52,13 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
-    upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
+    upstream: new Pool(config.upstream.origin, {
+      connections: UPSTREAM_CONNECTIONS,
+      pipelining: 1,
+      connectTimeout: config.upstreamConnectTimeoutMs,
+      headersTimeout: config.upstreamTimeoutMs,
+      bodyTimeout: config.upstreamBodyTimeoutMs,
+    }),
     superusers,
     records: new RecordSource(redis, subscriber, redisBreaker),
     redisBreaker,
