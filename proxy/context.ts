@@ -2,6 +2,7 @@
 import type { Pool } from 'undici'
 import type { Logger } from '../core/log.ts'
 import type { ProxyConfig } from './config.ts'
+import type { ProxyMetrics } from './metrics.ts'
 import type { PageOptions } from './debug-page/report.ts'
 import type { RecordSource } from './record-source.ts'
 import type { SuperuserLookup } from './lookup/lookup.ts'
@@ -12,6 +13,7 @@ export interface ProxyContext {
   readonly superusers: SuperuserLookup
   readonly records: RecordSource
   readonly logger: Logger
+  readonly metrics: ProxyMetrics
   /** How debug pages are made: the source-link template and the redaction rules, fixed at start-up. */
   readonly pageOptions: PageOptions
 }

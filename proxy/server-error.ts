@@ -98,6 +98,7 @@ export class ServerErrorInterception {
   }
 
   #sendOriginal (): void {
+    this.#exchange.context.metrics.countIntercepted('original')
     if (this.#exchange.isClientGone) return
     this.#state = 'original'
     const { res } = this.#exchange
@@ -119,6 +120,7 @@ export class ServerErrorInterception {
   }
 
   async #showDebugPage (): Promise<void> {
+    this.#exchange.context.metrics.countIntercepted('debug_page')
     this.#state = 'debug'
     if (this.#firstHeld !== null) this.#keepPreview(this.#firstHeld)
     if (this.#moreHeld !== null) for (const chunk of this.#moreHeld) this.#keepPreview(chunk)
@@ -161,5 +163,6 @@ export class ServerErrorInterception {
       },
     }, context.pageOptions, req.headers.accept)
     sendPage(res, 500, page, req.method, requestId)
+    context.metrics.countDebugPage('live')
   }
 }

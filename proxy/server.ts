@@ -16,12 +16,14 @@ import { Logger } from '../core/log.ts'
 import { PROXY_TRACESTATE, REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
 import { Redactor } from '../core/redact.ts'
+import { startAdminServer } from './admin.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
 import { Exchange, sendPlain } from './exchange.ts'
 import { isPagesUrl, servePages } from './pages.ts'
 import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
+import { ProxyMetrics } from './metrics.ts'
 import { RecordSource } from './record-source.ts'
 import { newTraceContext } from './request-id.ts'
 
@@ -29,6 +31,8 @@ export interface RunningProxy {
   readonly server: Server
   /** Where it listens, e.g. `http://127.0.0.1:8080`. */
   readonly url: string
+  /** The admin server's address (health checks, metrics), e.g. `http://127.0.0.1:9901`. */
+  readonly adminUrl: string
   close (): Promise<void>
 }
 
@@ -38,15 +42,17 @@ const UPSTREAM_CONNECTIONS = 64
 export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
   const redisOptions = { url: config.redisUrl, logger, onDemand: false }
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
-  const superusers = new SuperuserLookup(config.lookup, redis, logger)
+  const metrics = new ProxyMetrics()
+  const superusers = new SuperuserLookup(config.lookup, redis, logger, metrics)
   await superusers.prepare().catch((err: unknown) => { redis.disconnect(); throw err })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
     upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
     superusers,
-    records: new RecordSource(redis, subscriber),
+    records: new RecordSource(redis, subscriber, metrics),
     logger,
+    metrics,
     pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }
   const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
@@ -74,12 +80,23 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())
   })
+  const admin = await startAdminServer(config, { metrics, isServing: () => server.listening, isRedisReady: () => redis.status === 'ready' })
+    .catch((err: unknown) => {
+      server.close()
+      metrics.close()
+      redis.disconnect()
+      subscriber.disconnect()
+      throw err
+    })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
     server,
     url: `http://${host}:${address.port}`,
+    adminUrl: admin.url,
     async close () {
+      await admin.close()
+      metrics.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       websockets.close()
@@ -91,6 +108,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
 }
 
 function handleRequest (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
+  res.on('close', context.metrics.onResponseClose)
   const refusal = rejectedFraming(req)
   if (refusal !== 0) {
     res.shouldKeepAlive = false

@@ -36,6 +36,11 @@ export interface Decision {
   readonly problem: SupertraceError | null
 }
 
+/** Where a proxy's lookups report their duration (ProxyMetrics); `check-session` has none. */
+export interface LookupTimer {
+  observeLookup (seconds: number): void
+}
+
 /** A session value longer than this is not read (connect-redis and Django sessions are a few hundred bytes). */
 const MAX_SESSION_BYTES = 1024 * 1024
 
@@ -43,13 +48,15 @@ export class SuperuserLookup {
   readonly plan: LookupPlan
   readonly #redis: Redis
   readonly #logger: Logger
+  readonly #timer: LookupTimer | null
   /** lua mode: the script's SHA1, under which EVALSHA runs it. */
   readonly #scriptSha: string | null
 
-  constructor (plan: LookupPlan, redis: Redis, logger: Logger) {
+  constructor (plan: LookupPlan, redis: Redis, logger: Logger, timer: LookupTimer | null = null) {
     this.plan = plan
     this.#redis = redis
     this.#logger = logger
+    this.#timer = timer
     this.#scriptSha = plan.mode === 'lua' ? createHash('sha1').update(plan.script.source).digest('hex') : null
   }
 
@@ -60,12 +67,14 @@ export class SuperuserLookup {
 
   /** Resolves true only for a clear yes; never rejects. A failure is logged once, with the request ID and never the cookie. */
   async isSuperuser (cookieHeader: string | undefined, requestId: string): Promise<boolean> {
+    const started = performance.now()
     let decision: Decision
     try {
       decision = await this.#run(cookieHeader, null)
     } catch (cause) {
       decision = redisFailed(cause, [])
     }
+    this.#timer?.observeLookup((performance.now() - started) / 1000)
     if (decision.problem !== null) this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
     return decision.isSuperuser
   }

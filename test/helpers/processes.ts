@@ -112,22 +112,31 @@ export async function startApp (t: TestContext, redis: { url: string }, file = e
   return Object.assign(app, { url: `http://127.0.0.1:${port}`, port })
 }
 
-/** Starts `supertrace proxy` in front of `upstream`. */
-export async function startProxy (t: TestContext, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningHttp> {
+export interface RunningProxy extends RunningHttp {
+  /** The admin server: /healthz, /readyz, /metrics. */
+  readonly adminUrl: string
+  readonly adminPort: number
+}
+
+/** Starts `supertrace proxy` in front of `upstream`, on a free port and a free admin port (never the default 9901, which another proxy may hold). */
+export async function startProxy (t: TestContext, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningProxy> {
   const port = await freePort()
+  let adminPort = Number(env.SUPERTRACE_ADMIN_PORT ?? await freePort())
+  while (adminPort === port) adminPort = await freePort()
   const proxy = run(t, process.execPath, [proxyBin, 'proxy'], {
     SUPERTRACE_UPSTREAM: upstream.url,
     SUPERTRACE_HOST: '127.0.0.1',
     SUPERTRACE_PORT: String(port),
     SUPERTRACE_REDIS_URL: redis.url,
     ...env,
+    SUPERTRACE_ADMIN_PORT: String(adminPort),
   })
   await proxy.waitFor('listening on')
-  return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port })
+  return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port, adminUrl: `http://127.0.0.1:${adminPort}`, adminPort })
 }
 
 /** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. */
-export async function startStack (t: TestContext, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
+export async function startStack (t: TestContext, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningProxy }> {
   const redis = await startRedis(t)
   const app = await startApp(t, redis, options.appFile, options.appEnv, options.nodeFlags)
   const proxy = await startProxy(t, app, redis, options.proxyEnv)
