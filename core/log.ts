@@ -118,7 +118,8 @@ function details (err: unknown, depth: number): ErrorDetails {
   return {
     name: err.name,
     message: redactor.text(err.message),
-    ...(typeof code === 'string' ? { code } : {}),
+    // The top-level code is the line's own `code`; a cause's (ECONNREFUSED) is kept here.
+    ...(typeof code === 'string' && depth > 0 ? { code } : {}),
     ...(depth > 0 || err instanceof SupertraceError || err.stack === undefined ? {} : { stack: redactor.text(err.stack) }),
     ...(cause !== undefined && depth < MAX_CAUSES ? { cause: details(cause, depth + 1) } : {}),
   }

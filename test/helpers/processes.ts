@@ -9,6 +9,7 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
 import { Redis } from 'ioredis'
+import { get } from './http.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const proxyBin = `${repoRoot}dist/proxy/cli.js`
@@ -57,6 +58,16 @@ export class Started {
     while (!this.#output.includes(text)) {
       if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before printing "${text}":\n${this.#output}`)
       if (Date.now() > deadline) throw new Error(`the process did not print "${text}" in 15 s:\n${this.#output}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  /** Resolves once `check` answers true (asked every 20 ms); rejects if the process exits first or it takes over 15 s. */
+  async waitUntil (what: string, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 15_000
+    while (!await check().catch(() => false)) {
+      if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before ${what}:\n${this.#output}`)
+      if (Date.now() > deadline) throw new Error(`the process did not get to ${what} in 15 s:\n${this.#output}`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
@@ -131,8 +142,10 @@ export async function startProxy (t: TestContext, upstream: { url: string }, red
     ...env,
     SUPERTRACE_ADMIN_PORT: String(adminPort),
   })
-  await proxy.waitFor('listening on')
-  return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port, adminUrl: `http://127.0.0.1:${adminPort}`, adminPort })
+  const adminUrl = `http://127.0.0.1:${adminPort}`
+  // Not the "listening on" line, which SUPERTRACE_LOG_LEVEL may turn off: the admin server starts once the proxy listens.
+  await proxy.waitUntil('answering /healthz', async () => (await get(`${adminUrl}/healthz`)).status === 200)
+  return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port, adminUrl, adminPort })
 }
 
 /** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. */
