@@ -3,7 +3,7 @@
  * rather than for users: nothing here is reachable through the public port, and
  * nothing else is reachable here (any other path is a 404, never forwarded).
  *
- *   GET /healthz   200 while the process runs and answers: a liveness probe
+ *   GET /healthz   200 while the process runs and answers: a liveness probe (with its pid)
  *   GET /readyz    200 while the proxy serves and its upstream accepts connections,
  *                  503 otherwise; Redis and the circuit breaker are reported, never
  *                  fatal (without Redis every 500 is simply the app's own)
@@ -83,7 +83,8 @@ function answer (req: IncomingMessage, res: ServerResponse, sources: AdminSource
   }
   switch (path) {
     case '/healthz':
-      send(res, req, 200, 'application/json', '{"status":"alive"}\n')
+      // The pid tells apart two proxies that were told the same port (the second one exits at start-up).
+      send(res, req, 200, 'application/json', `{"status":"alive","pid":${process.pid}}\n`)
       return
     case '/readyz':
       void readiness(sources, probe).then((state) => { send(res, req, state.ready ? 200 : 503, 'application/json', JSON.stringify(state) + '\n') })

@@ -39,7 +39,7 @@ test('the admin port answers /healthz, /readyz and /metrics, and nothing else; o
 
   const healthz = await get(`${proxy.adminUrl}/healthz`)
   assert.equal(healthz.status, 200)
-  assert.deepEqual(JSON.parse(healthz.text), { status: 'alive' })
+  assert.deepEqual(JSON.parse(healthz.text), { status: 'alive', pid: proxy.child.pid })
   const readyz = await get(`${proxy.adminUrl}/readyz`)
   assert.equal(readyz.status, 200)
   assert.deepEqual(JSON.parse(readyz.text), { ready: true, serving: true, upstream: 'reachable', redis: 'ready', breaker: null })

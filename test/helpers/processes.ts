@@ -144,7 +144,8 @@ export async function startProxy (t: TestContext, upstream: { url: string }, red
   })
   const adminUrl = `http://127.0.0.1:${adminPort}`
   // Not the "listening on" line, which SUPERTRACE_LOG_LEVEL may turn off: the admin server starts once the proxy listens.
-  await proxy.waitUntil('answering /healthz', async () => (await get(`${adminUrl}/healthz`)).status === 200)
+  // Its pid, not only a 200: a proxy told a port another one holds must not pass for started.
+  await proxy.waitUntil('answering /healthz', async () => (JSON.parse((await get(`${adminUrl}/healthz`)).text) as { pid: number }).pid === proxy.child.pid)
   return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port, adminUrl, adminPort })
 }
 
