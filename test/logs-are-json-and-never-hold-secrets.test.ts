@@ -57,6 +57,7 @@ test('every line the proxy and the instrumentation log is one JSON object: time,
   }
   assert.ok(!proxy.output.split('\n').some((line) => line !== '' && !line.startsWith('{')), `nothing but JSON lines from the proxy:\n${proxy.output}`)
   assertLogged(proxy.output, { level: 'info', msg: 'listening on' })
+  assertLogged(proxy.output, { level: 'debug', msg: 'superuser lookup: not a superuser', requestId: true }, 'at debug, each lookup is logged')
   const upstream = assertLogged(proxy.output, { level: 'error', code: 'ST_UPSTREAM', requestId: String(failed.headers['x-request-id']), msg: 'the upstream request failed' })
   assert.equal(upstream.component, 'proxy')
   assert.equal(upstream.error?.name, 'UpstreamError')

@@ -74,7 +74,9 @@ export class SuperuserLookup {
     } catch (cause) {
       decision = redisFailed(cause, [])
     }
-    this.#timer?.observeLookup((performance.now() - started) / 1000)
+    const ms = performance.now() - started
+    this.#timer?.observeLookup(ms / 1000)
+    this.#logger.debug(`superuser lookup: ${decision.isSuperuser ? 'a superuser' : 'not a superuser'}, in ${ms.toFixed(1)} ms`, requestId)
     if (decision.problem !== null) this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
     return decision.isSuperuser
   }
