@@ -44,7 +44,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
   const metrics = new ProxyMetrics()
   const superusers = new SuperuserLookup(config.lookup, redis, logger, metrics)
-  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); throw err })
+  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); metrics.close(); throw err })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
@@ -95,14 +95,15 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     url: `http://${host}:${address.port}`,
     adminUrl: admin.url,
     async close () {
-      await admin.close()
-      metrics.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       websockets.close()
       await context.upstream.destroy()
       redis.disconnect()
       subscriber.disconnect()
+      // Last: until then /readyz answers 503 (not serving) and /metrics still counts.
+      await admin.close()
+      metrics.close()
     },
   }
 }
