@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
 import { ProxyMetrics } from '../proxy/metrics.ts'
 import { get, login, visible } from './helpers/http.ts'
-import { exampleApp, startApp, startProxy, startStack } from './helpers/processes.ts'
+import { exampleApp, proxyBin, startApp, startProxy, startStack } from './helpers/processes.ts'
 
 const bounded = { timeout: 30_000 }
 
@@ -124,6 +125,17 @@ test('two proxies on one machine: the second one on a taken admin port stops at 
     return true
   })
   assert.equal((await get(`${proxy.adminUrl}/healthz`)).status, 200, 'the first proxy is untouched')
+})
+
+test('SUPERTRACE_ADMIN_HOST puts the admin server on another address than the proxy, and supertrace health asks it there', bounded, async (t) => {
+  const { redis, app } = await startStack(t)
+  const proxy = await startProxy(t, app, redis, { SUPERTRACE_ADMIN_HOST: '127.0.0.2' })
+  const env = { ...process.env, SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_ADMIN_HOST: '127.0.0.2', SUPERTRACE_ADMIN_PORT: String(proxy.adminPort) }
+
+  assert.equal((await get(`http://127.0.0.2:${proxy.adminPort}/healthz`)).status, 200)
+  await assert.rejects(get(`http://127.0.0.1:${proxy.adminPort}/healthz`), /ECONNREFUSED/, 'not on the proxy\'s own address')
+  assert.equal(spawnSync(process.execPath, [proxyBin, 'health'], { env, timeout: 10_000 }).status, 0)
+  assert.equal(spawnSync(process.execPath, [proxyBin, 'health'], { env: { ...env, SUPERTRACE_ADMIN_HOST: '127.0.0.1' }, timeout: 10_000 }).status, 1)
 })
 
 test('a circuit breaker registered with observeBreaker shows as a state gauge, and breakerState() (what /readyz reports) follows it', async () => {

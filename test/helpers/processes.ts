@@ -142,7 +142,7 @@ export async function startProxy (t: TestContext, upstream: { url: string }, red
     ...env,
     SUPERTRACE_ADMIN_PORT: String(adminPort),
   })
-  const adminUrl = `http://127.0.0.1:${adminPort}`
+  const adminUrl = `http://${env.SUPERTRACE_ADMIN_HOST ?? '127.0.0.1'}:${adminPort}`
   // Not the "listening on" line, which SUPERTRACE_LOG_LEVEL may turn off: the admin server starts once the proxy listens.
   // Its pid, not only a 200: a proxy told a port another one holds must not pass for started.
   await proxy.waitUntil('answering /healthz', async () => (JSON.parse((await get(`${adminUrl}/healthz`)).text) as { pid: number }).pid === proxy.child.pid)
