@@ -40,7 +40,8 @@ let threshold = RANK.info
 
 /** Sets this process's level; each entry point calls it once its settings are read. */
 export function setLogLevel (level: LogLevel): void {
-  threshold = RANK[level]
+  // A config object built by hand, without the setting, keeps the default rather than silencing every line.
+  threshold = RANK[level] ?? RANK.info
 }
 
 /** What `supertrace:log` subscribers get: a coded warning or error, never its text. */
