@@ -10,6 +10,7 @@
  * can still exit on its own while Redis is unreachable.
  */
 import { Redis } from 'ioredis'
+import { ErrorCodes } from './errors.ts'
 import type { Logger } from './log.ts'
 
 export interface RedisConnectionOptions {
@@ -42,7 +43,7 @@ export function connectRedis (options: RedisConnectionOptions): Redis {
   redis.on('error', (err: Error) => {
     if (isDown) return
     isDown = true
-    options.logger.warn(`Redis at ${redactUrl(options.url)} is unreachable for ${options.purpose} (${err.message}); ${options.onDemand ? 'trying again at the next record' : 'retrying in the background'}`)
+    options.logger.warn(`Redis at ${redactUrl(options.url)} is unreachable for ${options.purpose} (${err.message}); ${options.onDemand ? 'trying again at the next record' : 'retrying in the background'}`, undefined, ErrorCodes.REDIS)
   })
   redis.on('ready', () => {
     if (options.onDemand) redis.stream.unref()

@@ -4,6 +4,7 @@
  */
 import { BlockList, isIP } from 'node:net'
 import { ConfigError } from '../core/errors.ts'
+import { logLevelSetting } from '../core/log.ts'
 import { flag, hostname, integer, loadSettings, SettingProblem, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 import { InterceptedStatuses } from './intercepted-statuses.ts'
 import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
@@ -157,6 +158,22 @@ export const proxySettings = {
     example: '10000',
     parse: integer(0, 3_600_000),
   },
+  adminHost: {
+    env: 'SUPERTRACE_ADMIN_HOST',
+    description: 'The address of the admin server (/healthz, /readyz, /metrics); set it to a private interface to keep them off a public one.',
+    default: null,
+    defaultText: 'the same as SUPERTRACE_HOST',
+    example: '127.0.0.1',
+    parse: hostname,
+  },
+  adminPort: {
+    env: 'SUPERTRACE_ADMIN_PORT',
+    description: 'The port of the admin server: health checks and Prometheus metrics, never reachable through SUPERTRACE_PORT.',
+    default: 9901,
+    example: '9901',
+    parse: integer(1, 65535),
+  },
+  logLevel: logLevelSetting,
 } satisfies SettingsTable
 
 /** An http(s) URL once {file}, {line} and {commit} are filled in, and one that uses {file}. */
@@ -197,7 +214,9 @@ export type ProxyConfig = SettingsOf<typeof proxySettings> & {
 }
 
 export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyConfig {
-  return loadWithLookup(proxySettings, env)
+  const config = loadWithLookup(proxySettings, env)
+  if (config.adminPort === config.port) throw new ConfigError([`SUPERTRACE_ADMIN_PORT=${config.adminPort} is SUPERTRACE_PORT too: the admin server needs a port of its own; for example SUPERTRACE_ADMIN_PORT=${config.port === 9901 ? 9902 : 9901}`])
+  return config
 }
 
 /** Reads `table` and the lookup plan its values choose; throws one ConfigError naming every problem of both. */

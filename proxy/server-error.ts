@@ -103,6 +103,7 @@ export class ServerErrorInterception {
   }
 
   #sendOriginal (): void {
+    this.#exchange.context.metrics.countIntercepted('original')
     if (this.#exchange.isClientGone) return
     this.#state = 'original'
     const { res } = this.#exchange
@@ -135,6 +136,7 @@ export class ServerErrorInterception {
     const original = await this.#original()
     if (this.#state !== 'waiting') return
     this.#state = 'page'
+    this.#exchange.context.metrics.countIntercepted('debug_page')
     this.#firstHeld = null
     this.#moreHeld = null
     sendSuperuserPage(this.#exchange, { status: this.#response.statusCode, ...found, original })

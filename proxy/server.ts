@@ -16,12 +16,14 @@ import { Logger } from '../core/log.ts'
 import { REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
 import { Redactor } from '../core/redact.ts'
+import { startAdminServer } from './admin.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
 import { Exchange, sendPlain } from './exchange.ts'
 import { isPagesUrl, servePages } from './pages.ts'
 import { hasBody, refusal, upgradeHeaders, upstreamHeaders, type Refusal } from './headers.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
+import { ProxyMetrics } from './metrics.ts'
 import { RecordSource } from './record-source.ts'
 import { RedisBreaker } from './redis-breaker.ts'
 import { newTraceContext } from './request-id.ts'
@@ -38,6 +40,8 @@ export interface RunningProxy {
    * at once), then closes the upstream pool and Redis. Calling it again returns the same promise.
    */
   close (graceMs?: number): Promise<void>
+  /** The admin server's address (health checks, metrics), e.g. `http://127.0.0.1:9901`. */
+  readonly adminUrl: string
 }
 
 /** Upstream keep-alive connections: enough for 2 cores under load (proxy-engines notes §1). */
@@ -46,9 +50,11 @@ const UPSTREAM_CONNECTIONS = 64
 export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
   const redisOptions = { url: config.redisUrl, logger, onDemand: false }
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
+  const metrics = new ProxyMetrics()
   const redisBreaker = new RedisBreaker({ failures: config.breakerFailures, cooldownMs: config.breakerCooldownMs, logger })
-  const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker)
-  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); throw err })
+  metrics.observeBreaker(() => redisBreaker.state)
+  const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker, metrics)
+  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); metrics.close(); throw err })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
@@ -60,9 +66,10 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
       bodyTimeout: config.upstreamBodyTimeoutMs,
     }),
     superusers,
-    records: new RecordSource(redis, subscriber, redisBreaker),
+    records: new RecordSource(redis, subscriber, redisBreaker, metrics),
     redisBreaker,
     logger,
+    metrics,
     pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }
   // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
@@ -107,6 +114,14 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
   })
   // Past start-up the listener can still fail to accept (EMFILE): Node emits 'error', which unheard would end the proxy.
   server.on('error', acceptErrorLog(logger))
+  const admin = await startAdminServer(config, { metrics, isServing: () => server.listening, isRedisReady: () => redis.status === 'ready' })
+    .catch((err: unknown) => {
+      server.close()
+      metrics.close()
+      redis.disconnect()
+      subscriber.disconnect()
+      throw err
+    })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   let closing: Promise<void> | null = null
@@ -114,6 +129,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     server,
     url: `http://${host}:${address.port}`,
     redisBreaker,
+    adminUrl: admin.url,
     close (graceMs = 0) {
       closing ??= (async () => {
         await drainServer(server, upgraded, graceMs, logger)
@@ -122,6 +138,9 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
         redisBreaker.close()
         redis.disconnect()
         subscriber.disconnect()
+        // Last: until then /readyz answers 503 (not serving) and /metrics still counts.
+        await admin.close()
+        metrics.close()
       })()
       return closing
     },
@@ -146,6 +165,7 @@ function acceptErrorLog (logger: Logger): (err: Error) => void {
 }
 
 function handleRequest (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
+  res.on('close', context.metrics.onResponseClose)
   const refused = refusal(req)
   if (refused !== null) {
     res.shouldKeepAlive = false

@@ -42,4 +42,5 @@ export function sendSuperuserPage (exchange: Exchange, content: PageContent): vo
     ...content,
   }, context.pageOptions, req.headers.accept)
   sendPage(res, content.status, page, req.method, requestId)
+  context.metrics.countDebugPage('live')
 }
