@@ -4,7 +4,7 @@
 #
 # Its RUN steps are the same commands the test suite runs: `npm ci` (whose
 # `prepare` script is `npm run build`), `npm ci --omit=dev --ignore-scripts`,
-# and `node dist/proxy/cli.js health` (the health check).
+# and `node dist/proxy/cli.js health` (the health check: GET /healthz on the admin port).
 
 FROM node:26-bookworm-slim AS build
 WORKDIR /app
@@ -24,8 +24,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts
 COPY --from=build /app/dist/ dist/
 USER node
-EXPOSE 8080
-ENV SUPERTRACE_HOST=0.0.0.0 SUPERTRACE_PORT=8080
+# 8080: the proxy; 9901: its admin server (/healthz, /readyz, /metrics), for the platform only.
+EXPOSE 8080 9901
+ENV SUPERTRACE_HOST=0.0.0.0 SUPERTRACE_PORT=8080 SUPERTRACE_ADMIN_PORT=9901
+# Asks http://127.0.0.1:$SUPERTRACE_ADMIN_PORT/healthz, bounded at 2 s.
 HEALTHCHECK CMD ["node", "dist/proxy/cli.js", "health"]
 ENTRYPOINT ["node", "dist/proxy/cli.js"]
 CMD ["proxy"]

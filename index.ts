@@ -10,6 +10,6 @@ export { instrumentationSettings, loadInstrumentationConfig, type Instrumentatio
 export * from './core/record.ts'
 export { Redactor } from './core/redact.ts'
 export { recordKey, RECORD_CHANNEL, RECORD_HEADER, REQUEST_ID_HEADER, DEFAULT_SUPERUSERS_KEY, PROXY_TRACESTATE } from './core/protocol.ts'
-export { ErrorCodes, SupertraceError, ConfigError, RecordFormatError, RedisError, UpstreamError, type ErrorCode } from './core/errors.ts'
+export { ErrorCodes, SupertraceError, ConfigError, RecordFormatError, RedisError, UpstreamError, UpstreamTimeoutError, type ErrorCode } from './core/errors.ts'
 export { startProxy, type RunningProxy } from './proxy/server.ts'
 export { proxySettings, loadProxyConfig, type ProxyConfig } from './proxy/config.ts'

@@ -23,7 +23,7 @@ const upstream = await nodeServer(`${repoRoot}bench/servers/upstream.ts`, { BENC
 const port = await freePort()
 const before = new Set(readdirSync(dir))
 const proxy = await startNode(['--cpu-prof', '--cpu-prof-dir', dir, proxyBin, 'proxy'], {
-  SUPERTRACE_UPSTREAM: upstream.url, SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_PORT: String(port), SUPERTRACE_REDIS_URL: redisUrl,
+  SUPERTRACE_UPSTREAM: upstream.url, SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_PORT: String(port), SUPERTRACE_ADMIN_PORT: String(await freePort()), SUPERTRACE_REDIS_URL: redisUrl,
 }, 'listening on')
 try {
   const result = await load({ url: `http://127.0.0.1:${port}${path}`, connections: 32, seconds, headers: { cookie: 'sessionid=visitor; theme=dark' } })

@@ -126,6 +126,7 @@ export const proxyRivals: readonly ProxyRival[] = [
         SUPERTRACE_UPSTREAM: upstream.url,
         SUPERTRACE_HOST: '127.0.0.1',
         SUPERTRACE_PORT: String(port),
+        SUPERTRACE_ADMIN_PORT: String(await freePort()),
         SUPERTRACE_REDIS_URL: redisUrl,
         ...(process.env.BENCH_PROXY_FLAGS === undefined ? {} : { NODE_OPTIONS: process.env.BENCH_PROXY_FLAGS }),
       }, 'listening on')

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   REDIS: 'ST_REDIS',
   /** The upstream app could not be reached, or broke off its response. */
   UPSTREAM: 'ST_UPSTREAM',
+  /** The upstream app took longer than a SUPERTRACE_UPSTREAM_*_TIMEOUT_MS setting allows. */
+  UPSTREAM_TIMEOUT: 'ST_UPSTREAM_TIMEOUT',
   /** A session cookie or the session it names could not be used to decide: forged, missing, unreadable or of the wrong type. */
   SESSION: 'ST_SESSION',
   /** The proxy's listener could not accept a connection, usually for lack of file descriptors (EMFILE). */
@@ -75,6 +77,17 @@ export class RedisBreakerOpenError extends SupertraceError {
 
   constructor () {
     super(ErrorCodes.REDIS, 'Redis was not asked: the circuit breaker is open after repeated Redis failures')
+  }
+}
+
+/** The upstream app was too slow: `setting` names the timeout it ran past. */
+export class UpstreamTimeoutError extends SupertraceError {
+  override readonly name = 'UpstreamTimeoutError'
+  readonly setting: string
+
+  constructor (message: string, setting: string, options?: ErrorOptions) {
+    super(ErrorCodes.UPSTREAM_TIMEOUT, message, options)
+    this.setting = setting
   }
 }
 

@@ -19,6 +19,7 @@
  * See core/redis-topology.ts for the settings.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { ErrorCodes } from './errors.ts'
 import type { Logger } from './log.ts'
 import { databaseOf, type RedisTarget, type RedisTopology } from './redis-topology.ts'
 
@@ -54,7 +55,7 @@ export function connectRedis (options: RedisConnectionOptions): RedisClient {
   redis.on('error', (err: Error) => {
     if (isDown) return
     isDown = true
-    options.logger.warn(`Redis at ${where} is unreachable for ${options.purpose} (${err.message}); ${options.onDemand ? 'trying again at the next record' : 'retrying in the background'}`)
+    options.logger.warn(`Redis at ${where} is unreachable for ${options.purpose} (${err.message}); ${options.onDemand ? 'trying again at the next record' : 'retrying in the background'}`, undefined, ErrorCodes.REDIS)
   })
   if (options.onDemand) keepFromHoldingTheProcess(redis)
   redis.on('ready', () => {

@@ -3,6 +3,7 @@
  * app: it is named in one warning and its default is used (as OpenTelemetry's own
  * environment helpers do).
  */
+import { logLevelSetting } from '../core/log.ts'
 import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
 import { flag, integer, loadSettings, nameList, revision, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 
@@ -50,6 +51,7 @@ export const instrumentationSettings = {
     example: '3f2c1a9',
     parse: revision,
   },
+  logLevel: logLevelSetting,
 } satisfies SettingsTable
 
 export type InstrumentationConfig = SettingsOf<typeof instrumentationSettings> & {

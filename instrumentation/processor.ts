@@ -11,7 +11,7 @@ import { context, SpanKind, SpanStatusCode, type Context } from '@opentelemetry/
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { ServerResponse } from 'node:http'
-import { Logger } from '../core/log.ts'
+import { Logger, setLogLevel } from '../core/log.ts'
 import { Redactor } from '../core/redact.ts'
 import { loadInstrumentationConfig, type InstrumentationConfig } from './config.ts'
 import { LIMITS } from './limits.ts'
@@ -38,6 +38,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
 
   constructor (options: SupertraceSpanProcessorOptions = {}) {
     const config = options.config ?? loadInstrumentationConfig()
+    // The processor is the instrumentation's entry point, whichever way the app adds it (register.ts or its own NodeSDK).
+    setLogLevel(config.logLevel)
     this.#writer = new RecordWriter({ redisUrl: config.redis.url, topology: config.redis.topology, ttlSeconds: config.ttlSeconds, logger: this.#logger })
     const redactor = new Redactor(config.redact)
     this.#sources = { redactor, process: processFacts(config.commit), env: process.env }

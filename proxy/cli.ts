@@ -4,10 +4,10 @@
  * environment variables; `supertrace health` is the container health check.
  */
 import { readFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { request } from 'node:http'
 import { ConfigError } from '../core/errors.ts'
-import { Logger } from '../core/log.ts'
-import { describeSettings } from '../core/settings.ts'
+import { Logger, setLogLevel } from '../core/log.ts'
+import { describeSettings, loadSettings } from '../core/settings.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
 import { startProxy } from './server.ts'
@@ -20,7 +20,7 @@ and everyone else the app's own 500.
 
 Commands:
   proxy    Run the proxy in front of your app (see: supertrace proxy --help)
-  health   Exit 0 if a proxy answers on SUPERTRACE_PORT of this machine (container health checks)
+  health   Exit 0 if a proxy on this machine answers /healthz on SUPERTRACE_ADMIN_PORT (container health checks)
   check-session --cookie '<Cookie header>'
            Explain step by step whether that request is a superuser's (exit 0 yes, 1 no, 2 bad settings)
   grant <session id>, revoke <session id>
@@ -97,13 +97,15 @@ async function runProxy (): Promise<number> {
   let proxy
   try {
     config = loadProxyConfig()
+    setLogLevel(config.logLevel)
     proxy = await startProxy(config, logger) // a lookup script Redis refuses is a ConfigError too
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
+    // For the person at the terminal who just ran the command, not for a log shipper: plain text, one problem a line.
     process.stderr.write(`supertrace proxy: cannot start, the settings are wrong:\n${err.problems.map((p) => `  ${p}`).join('\n')}\nSee: supertrace proxy --help\n`)
     return 78 // EX_CONFIG
   }
-  logger.info(`listening on ${proxy.url}, forwarding to ${config.upstream.origin}`)
+  logger.info(`listening on ${proxy.url}, forwarding to ${config.upstream.origin}; admin (/healthz, /readyz, /metrics) on ${proxy.adminUrl}`)
   const graceMs = config.shutdownGraceMs
   const exitCode = await new Promise<number>((resolve) => {
     let isStopping = false
@@ -128,14 +130,23 @@ async function runProxy (): Promise<number> {
   return exitCode
 }
 
-/** Connects to the proxy's port on loopback; answers within 2 s. */
+/** GET /healthz on the admin port of this machine: exit 0 on a 200, 1 on anything else or after 2 s. */
 function checkHealth (): Promise<number> {
-  const port = Number(process.env.SUPERTRACE_PORT ?? proxySettings.port.default)
+  const { values, problems } = loadSettings({ adminHost: proxySettings.adminHost, adminPort: proxySettings.adminPort, host: proxySettings.host }, process.env)
+  if (problems.length > 0) {
+    process.stderr.write(`supertrace health: ${problems.join('\n')}\n`)
+    return Promise.resolve(1)
+  }
+  const host = values.adminHost ?? values.host
+  // A wildcard address listens on loopback too; a specific one is asked where it listens.
+  const target = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.replace(/^\[(.*)\]$/, '$1')
   return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1', timeout: 2000 })
-    socket.once('connect', () => { socket.destroy(); resolve(0) })
-    socket.once('timeout', () => { socket.destroy(); resolve(1) })
-    socket.once('error', () => resolve(1))
+    const req = request({ host: target, port: values.adminPort, path: '/healthz', signal: AbortSignal.timeout(2000), agent: false }, (res) => {
+      res.resume()
+      resolve(res.statusCode === 200 ? 0 : 1)
+    })
+    req.once('error', () => resolve(1))
+    req.end()
   })
 }
 

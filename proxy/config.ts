@@ -2,9 +2,12 @@
  * The proxy's settings, read once from the environment. A bad value stops start-up
  * with every problem listed, each naming its variable and showing a valid example.
  */
+import { BlockList, isIP } from 'node:net'
 import { ConfigError } from '../core/errors.ts'
+import { logLevelSetting } from '../core/log.ts'
 import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
-import { hostname, integer, loadSettings, SettingProblem, url, type Setting, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { flag, hostname, integer, loadSettings, SettingProblem, url, type Setting, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { InterceptedStatuses } from './intercepted-statuses.ts'
 import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
 import { lookupSettings } from './lookup/settings.ts'
 
@@ -33,6 +36,35 @@ export const proxySettings = {
     default: 8080,
     example: '8080',
     parse: integer(1, 65535),
+  },
+  trustedProxies: {
+    env: 'SUPERTRACE_TRUSTED_PROXIES',
+    description: 'Peers (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For/-Proto/-Host and Forwarded headers are kept, the peer appended to X-Forwarded-For; from anyone else they are replaced.',
+    default: null,
+    defaultText: 'none (every incoming X-Forwarded-* is replaced)',
+    example: '10.0.0.0/8,127.0.0.1',
+    parse: addressList,
+  },
+  preserveHost: {
+    env: 'SUPERTRACE_PRESERVE_HOST',
+    description: 'Send the client\'s Host header to the app; false sends the upstream\'s own host (X-Forwarded-Host still carries the client\'s).',
+    default: true,
+    example: 'true',
+    parse: flag,
+  },
+  headersTimeoutMs: {
+    env: 'SUPERTRACE_HEADERS_TIMEOUT_MS',
+    description: 'The longest a client may take to send a request\'s headers; past it the proxy answers 408 and closes the connection (slowloris).',
+    default: 10_000,
+    example: '10000',
+    parse: integer(1, 3_600_000),
+  },
+  requestTimeoutMs: {
+    env: 'SUPERTRACE_REQUEST_TIMEOUT_MS',
+    description: 'The longest a client may take to send a whole request, body included; past it the proxy answers 408 (or closes the connection). 0 means no limit. Raise it for large uploads over slow links.',
+    default: 300_000,
+    example: '300000',
+    parse: integer(0, 86_400_000),
   },
   redisUrl: {
     env: 'SUPERTRACE_REDIS_URL',
@@ -73,10 +105,39 @@ export const proxySettings = {
   },
   maxBufferBytes: {
     env: 'SUPERTRACE_MAX_BUFFER_BYTES',
-    description: 'How much of a 500\'s body is held while the superuser lookup runs; the upstream is paused past it.',
+    description: 'How much of a 500\'s body is held while the superuser lookup and the record wait run; a longer body goes out as the app sent it, to everyone, superusers included (no debug page), and the log says so.',
     default: 1024 * 1024,
     example: '1048576',
     parse: integer(0, 1024 * 1024 * 1024),
+  },
+  interceptStatuses: {
+    env: 'SUPERTRACE_INTERCEPT_STATUSES',
+    description: 'The upstream statuses a superuser gets a debug page for instead of the app\'s response: 5xx statuses and ranges separated by commas.',
+    default: InterceptedStatuses.parse('500'),
+    defaultText: '500',
+    example: '500,502-504',
+    parse: InterceptedStatuses.parse,
+  },
+  upstreamConnectTimeoutMs: {
+    env: 'SUPERTRACE_UPSTREAM_CONNECT_TIMEOUT_MS',
+    description: 'The longest connecting to the app may take; past it the client gets a 504.',
+    default: 5000,
+    example: '5000',
+    parse: integer(1, 600_000),
+  },
+  upstreamTimeoutMs: {
+    env: 'SUPERTRACE_UPSTREAM_TIMEOUT_MS',
+    description: 'The longest the app may take to send a response\'s headers; past it the client gets a 504.',
+    default: 60_000,
+    example: '60000',
+    parse: integer(1, 3_600_000),
+  },
+  upstreamBodyTimeoutMs: {
+    env: 'SUPERTRACE_UPSTREAM_BODY_TIMEOUT_MS',
+    description: 'The longest the app may pause between two chunks of a response body; past it the client\'s response is cut off.',
+    default: 60_000,
+    example: '60000',
+    parse: integer(1, 3_600_000),
   },
   sourceUrl: {
     env: 'SUPERTRACE_SOURCE_URL',
@@ -99,6 +160,22 @@ export const proxySettings = {
     example: '10000',
     parse: integer(0, 3_600_000),
   },
+  adminHost: {
+    env: 'SUPERTRACE_ADMIN_HOST',
+    description: 'The address of the admin server (/healthz, /readyz, /metrics); set it to a private interface to keep them off a public one.',
+    default: null,
+    defaultText: 'the same as SUPERTRACE_HOST',
+    example: '127.0.0.1',
+    parse: hostname,
+  },
+  adminPort: {
+    env: 'SUPERTRACE_ADMIN_PORT',
+    description: 'The port of the admin server: health checks and Prometheus metrics, never reachable through SUPERTRACE_PORT.',
+    default: 9901,
+    example: '9901',
+    parse: integer(1, 65535),
+  },
+  logLevel: logLevelSetting,
 } satisfies SettingsTable
 
 /** An http(s) URL once {file}, {line} and {commit} are filled in, and one that uses {file}. */
@@ -107,6 +184,24 @@ function sourceUrlTemplate (raw: string): string | null {
   const filled = raw.replaceAll('{file}', 'src/app.js').replaceAll('{line}', '1').replaceAll('{commit}', '0123abc')
   url(['https:', 'http:'])(filled)
   return raw
+}
+
+/** IP addresses and CIDR ranges (`10.0.0.0/8,::1`), as one BlockList to check peers against. */
+function addressList (raw: string): BlockList {
+  const list = new BlockList()
+  for (const entry of raw.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const prefix = bits === undefined ? undefined : Number(bits)
+    const maxBits = family === 6 ? 128 : 32
+    if (family === 0 || rest.length > 0 || (prefix !== undefined && (!/^\d+$/.test(bits ?? '') || prefix > maxBits))) {
+      throw new SettingProblem('be IP addresses or CIDR ranges separated by commas, such as 10.0.0.0/8,127.0.0.1')
+    }
+    const type = family === 6 ? 'ipv6' : 'ipv4'
+    if (prefix === undefined) list.addAddress(address, type)
+    else list.addSubnet(address, prefix, type)
+  }
+  return list
 }
 
 /** A path such as /_supertrace: a leading slash, no trailing one, URL-safe characters only. */
@@ -126,7 +221,9 @@ interface DerivedSettings {
 export type ProxyConfig = SettingsOf<typeof proxySettings> & DerivedSettings
 
 export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyConfig {
-  return loadWithLookup(proxySettings, env)
+  const config = loadWithLookup(proxySettings, env)
+  if (config.adminPort === config.port) throw new ConfigError([`SUPERTRACE_ADMIN_PORT=${config.adminPort} is SUPERTRACE_PORT too: the admin server needs a port of its own; for example SUPERTRACE_ADMIN_PORT=${config.port === 9901 ? 9902 : 9901}`])
+  return config
 }
 
 /** Reads `table`, the lookup plan and the Redis deployment its values choose; throws one ConfigError naming every problem. */

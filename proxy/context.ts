@@ -2,6 +2,7 @@
 import type { Pool } from 'undici'
 import type { Logger } from '../core/log.ts'
 import type { ProxyConfig } from './config.ts'
+import type { ProxyMetrics } from './metrics.ts'
 import type { PageOptions } from './debug-page/report.ts'
 import type { RecordSource } from './record-source.ts'
 import type { RedisBreaker } from './redis-breaker.ts'
@@ -15,6 +16,7 @@ export interface ProxyContext {
   /** Guards the Redis commands of requests (lookups, record reads); its state is for the metrics. */
   readonly redisBreaker: RedisBreaker
   readonly logger: Logger
+  readonly metrics: ProxyMetrics
   /** How debug pages are made: the source-link template and the redaction rules, fixed at start-up. */
   readonly pageOptions: PageOptions
 }

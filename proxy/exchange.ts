@@ -1,8 +1,10 @@
 /**
  * One request forwarded upstream through undici's `dispatch()`, and its response
  * relayed back: the seam between the proxy and its forwarding engine. A response
- * that is not a 500 with a session cookie is piped straight through, chunk by
- * chunk, with backpressure; such a 500 is handed to ServerErrorInterception.
+ * whose status is not intercepted (SUPERTRACE_INTERCEPT_STATUSES), or that goes to a
+ * request with no session cookie, is piped straight through, chunk by chunk, with
+ * backpressure; an intercepted one to a session is handed to ServerErrorInterception.
+ * No response at all (refused, reset, too slow) is answered by upstream-failure.ts.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
@@ -11,6 +13,7 @@ import { RECORD_HEADER } from '../core/protocol.ts'
 import { clientHeaders } from './headers.ts'
 import type { ProxyContext } from './context.ts'
 import { ServerErrorInterception } from './server-error.ts'
+import { describeUpstreamFailure, sendFailure, UpstreamFailureAnswer } from './upstream-failure.ts'
 
 const kExchange = Symbol('supertrace.exchange')
 type TrackedResponse = ServerResponse & { [kExchange]?: Exchange }
@@ -22,6 +25,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   readonly requestId: string
   #controller: Dispatcher.DispatchController | null = null
   #interception: ServerErrorInterception | null = null
+  /** What waits on Redis for this request (a held 500, an upstream failure's page), told when the client hangs up. */
+  #waiting: { abandon (): void } | null = null
   #isClientGone = false
   #wholeBodyLength = -1
   #hasEnded = false
@@ -49,16 +54,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     if (statusCode < 200) return // 1xx: Node answers the client's Expect itself
     const out = clientHeaders(headers, this.requestId)
-    if (statusCode === 500) {
-      // Only a 500 to someone with a session can become a debug page; only then is the cookie read.
-      if (this.context.superusers.hasSessionCookie(this.req.headers.cookie)) {
-        this.#interception = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, headers[RECORD_HEADER] !== undefined)
-        return
-      }
-    }
-    this.res.writeHead(statusCode, statusMessage, out)
     const length = headers['content-length']
     if (typeof length === 'string') this.#wholeBodyLength = Number(length)
+    // Only an intercepted status (one table read) to someone with a session can become a debug page; only then is the cookie read.
+    if (this.context.config.interceptStatuses.includes(statusCode) && this.context.superusers.hasSessionCookie(this.req.headers.cookie)) {
+      // A HEAD's Content-Length is the GET body's: there is nothing to hold.
+      if (this.#wholeBodyLength <= this.context.config.maxBufferBytes || this.req.method === 'HEAD') {
+        this.#interception = this.#waiting = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, headers[RECORD_HEADER] !== undefined)
+        return
+      }
+      this.context.logger.warn(`this ${statusCode} was sent as the app sent it, without a debug page: its Content-Length (${this.#wholeBodyLength}) is over SUPERTRACE_MAX_BUFFER_BYTES (${this.context.config.maxBufferBytes} bytes)`, this.requestId)
+    }
+    this.res.writeHead(statusCode, statusMessage, out)
   }
 
   onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -95,15 +102,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#controller?.resume()
   }
 
-  /** The upstream failed: a 502 if nothing was sent yet, otherwise the client's connection is cut so it cannot mistake a partial body for a whole one. */
+  /**
+   * The upstream failed: a 502 or 504 if nothing was sent yet (a debug page for a superuser),
+   * otherwise the client's connection is cut so it cannot mistake a partial body for a whole one.
+   */
   fail (error: Error): void {
     if (this.#isClientGone) return
-    this.context.logger.error('the upstream request failed', new UpstreamError(`${this.req.method} ${this.req.url}`, { cause: error }), this.requestId)
-    if (this.res.headersSent) {
-      this.res.destroy()
-      return
-    }
-    sendPlain(this.res, 502, 'Bad Gateway\n', { 'x-request-id': this.requestId })
+    const failure = describeUpstreamFailure(error, this.context.config, `${this.req.method} ${this.req.url}`)
+    this.context.logger.error('the upstream request failed', failure.error, this.requestId)
+    if (this.res.headersSent) this.res.destroy()
+    else if (this.context.superusers.hasSessionCookie(this.req.headers.cookie)) this.#waiting = new UpstreamFailureAnswer(this, failure)
+    else sendFailure(this, failure)
   }
 
   get isClientGone (): boolean {
@@ -113,7 +122,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #onClientClose (): void {
     if (this.res.writableFinished) return
     this.#isClientGone = true
-    this.#interception?.abandon()
+    this.#waiting?.abandon()
     this.#controller?.abort(new UpstreamError('the client closed the connection'))
   }
 }

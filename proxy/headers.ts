@@ -2,22 +2,49 @@
  * Header rules at the proxy's two edges (RFC 9110 §7.6.1): hop-by-hop headers and
  * any header that `Connection` names are not forwarded either way, and the proxy's
  * own headers (request ID, trace context, X-Forwarded-*) replace whatever the client
- * sent, so a client cannot choose the ID under which a record is looked up.
+ * sent, so a client cannot choose the ID under which a record is looked up, nor the
+ * address the app believes it came from. Every other header crosses exactly as it
+ * came: same names, same values, duplicates and their order kept.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import type { BlockList } from 'node:net'
 import { PROXY_TRACESTATE, RECORD_HEADER, REQUEST_ID_HEADER } from '../core/protocol.ts'
 import type { TraceContext } from './request-id.ts'
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'http2-settings'])
+/**
+ * RFC 9110 §7.6.1, plus Proxy-Connection (never standard, still sent), TE's partner
+ * Trailer (RFC 2616's list) and HTTP2-Settings (RFC 7540 §3.2.1: only meant for the next hop).
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'http2-settings']
 
-/** Set by the proxy itself: dropped from what the client sent. `tracestate` belongs to the client's traceparent, which is replaced. */
-const SET_BY_PROXY = new Set([REQUEST_ID_HEADER, 'traceparent', 'tracestate', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect'])
+/** Set by the proxy on every request: what the client sent is dropped. `tracestate` belongs to the client's traceparent, which is replaced. */
+const REPLACED = [REQUEST_ID_HEADER, 'traceparent', 'tracestate']
 
-/** What `Connection` may never remove: framing and the proxy's own headers. */
-const PROTECTED = new Set(['host', 'content-length', ...SET_BY_PROXY])
+/** Where a request came from: replaced, unless the peer is a trusted proxy (SUPERTRACE_TRUSTED_PROXIES). */
+const FORWARDING = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']
+
+/** What `Connection` may never remove: the framing, the Host, and the proxy's own headers. */
+const PROTECTED = new Set(['host', 'content-length', ...REPLACED, ...FORWARDING])
+
+const DROP = 1
+const FORWARDED = 2
+const HOST = 3
+type RequestRule = typeof DROP | typeof FORWARDED | typeof HOST
+/**
+ * What happens to a request header, by lowercased name; absent = forwarded as is.
+ * One Map lookup per header on the hot path (bench: `npm run bench -- --only proxy`).
+ * `Expect` is answered by the proxy itself (Node sends the 100 Continue), and undici refuses to send it.
+ */
+const REQUEST_RULES = new Map<string, RequestRule>([
+  ...[...HOP_BY_HOP, ...REPLACED, 'expect'].map((name) => [name, DROP] as const),
+  ...FORWARDING.map((name) => [name, FORWARDED] as const),
+  ['host', HOST],
+])
+
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, RECORD_HEADER])
 
 /** The values nearly every client and app send: they name no header beyond the hop-by-hop ones already dropped. */
-const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close'])
+const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close', 'upgrade', 'Upgrade'])
 
 /** The extra headers `Connection` names, or undefined when it names none (the common case, with no allocation). */
 function connectionListed (value: string | string[] | undefined): Set<string> | undefined {
@@ -25,29 +52,63 @@ function connectionListed (value: string | string[] | undefined): Set<string> | 
   let names: Set<string> | undefined
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
     const name = part.trim().toLowerCase()
-    if (name !== '' && !PROTECTED.has(name) && !HOP_BY_HOP.has(name)) (names ??= new Set()).add(name)
+    if (name !== '' && !PROTECTED.has(name) && !HOP_BY_HOP.includes(name)) (names ??= new Set()).add(name)
   }
   return names
+}
+
+/** How the proxy forwards: from the settings, fixed at start-up. */
+export interface ForwardingRules {
+  /** Peers whose X-Forwarded-* are believed (SUPERTRACE_TRUSTED_PROXIES); null trusts nobody. */
+  readonly trustedProxies: BlockList | null
+  /** Send the client's Host upstream (SUPERTRACE_PRESERVE_HOST); false sends the upstream's own. */
+  readonly preserveHost: boolean
+}
+
+/** What upstreamHeaders reads of a request: an IncomingMessage has all of it. */
+export interface ArrivingRequest {
+  readonly rawHeaders: readonly string[]
+  readonly headers: Pick<IncomingHttpHeaders, 'connection' | 'host'>
+  readonly socket: { readonly remoteAddress?: string | undefined, readonly remoteFamily?: string | undefined }
 }
 
 /**
  * The headers sent upstream, as a flat [name, value, …] list: the client's own,
  * in order and with duplicates, less the hop-by-hop ones, plus the proxy's.
  */
-export function upstreamHeaders (req: IncomingMessage, trace: TraceContext): string[] {
+export function upstreamHeaders (req: ArrivingRequest, trace: TraceContext, rules: ForwardingRules): string[] {
   const raw = req.rawHeaders
   const listed = connectionListed(req.headers.connection)
+  const peer = req.socket.remoteAddress
+  const isTrusted = rules.trustedProxies !== null && peer !== undefined && rules.trustedProxies.check(peer, req.socket.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4')
+  let priorFor: string | undefined
+  let priorProto: string | undefined
+  let priorHost: string | undefined
   const out: string[] = []
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || SET_BY_PROXY.has(lower) || listed?.has(lower) === true) continue
+    const rule = REQUEST_RULES.get(lower)
+    if (rule !== undefined) {
+      if (rule === DROP) continue
+      if (rule === FORWARDED) {
+        if (!isTrusted) continue
+        const value = raw[i + 1] as string
+        if (lower === 'x-forwarded-for') priorFor = priorFor === undefined ? value : `${priorFor}, ${value}`
+        else if (lower === 'x-forwarded-proto') priorProto ??= value
+        else if (lower === 'x-forwarded-host') priorHost ??= value
+        else out.push(name, value) // Forwarded (RFC 7239): a trusted proxy's is passed on as it came
+        continue
+      }
+      if (rule === HOST && !rules.preserveHost) continue // undici then sends the upstream's host
+    }
+    if (listed?.has(lower) === true) continue
     out.push(name, raw[i + 1] as string)
   }
-  const host = req.headers.host
-  const forwardedFor = req.socket.remoteAddress
-  out.push(REQUEST_ID_HEADER, trace.requestId, 'traceparent', trace.traceparent, 'tracestate', PROXY_TRACESTATE, 'x-forwarded-proto', 'http')
-  if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor)
+  out.push(REQUEST_ID_HEADER, trace.requestId, 'traceparent', trace.traceparent, 'tracestate', PROXY_TRACESTATE, 'x-forwarded-proto', priorProto ?? 'http')
+  if (peer !== undefined) out.push('x-forwarded-for', priorFor === undefined ? peer : `${priorFor}, ${peer}`)
+  else if (priorFor !== undefined) out.push('x-forwarded-for', priorFor)
+  const host = priorHost ?? req.headers.host
   if (host !== undefined) out.push('x-forwarded-host', host)
   return out
 }
@@ -57,24 +118,62 @@ export function clientHeaders (headers: IncomingHttpHeaders, requestId: string):
   const listed = connectionListed(headers.connection)
   const out: OutgoingHttpHeaders = {}
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || name === RECORD_HEADER || listed?.has(name) === true) continue
-    out[name] = headers[name]
+    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
+    if (name === '__proto__') Object.defineProperty(out, name, { value: headers[name], enumerable: true, writable: true, configurable: true })
+    else out[name] = headers[name]
   }
   out[REQUEST_ID_HEADER] = requestId
   return out
 }
 
+/** A request the proxy answers itself instead of forwarding. */
+export interface Refusal {
+  readonly status: number
+  readonly text: string
+}
+
+const NOT_HTTP_1: Refusal = { status: 505, text: 'Only HTTP/1.0 and HTTP/1.1 are served here.\n' }
+const NOT_A_PATH: Refusal = { status: 400, text: 'The request target must be a path, such as /orders/42.\n' }
+const UNSUPPORTED_CODING: Refusal = { status: 501, text: 'This request\'s Transfer-Encoding is not supported.\n' }
+const SEVERAL_HOSTS: Refusal = { status: 400, text: 'A request has exactly one Host header.\n' }
+
 /**
- * Request framing Node accepts but a proxy must refuse (proxy-engines notes §4, §7):
- * a Transfer-Encoding other than exactly `chunked` would reach the app re-framed but
- * still coded. Returns the status to answer with, or 0 to forward.
+ * Requests Node accepts but a proxy must refuse (proxy-engines notes §4, §7), or null to forward:
+ * - a version other than 1.x (`GET /` with no version is read as HTTP/0.9, `HTTP/2.0` as text):
+ *   Node requires a Host of HTTP/1.1 only, and the app would be sent HTTP/1.1 regardless;
+ * - a target that is not a path (`http://other.example/`, `*`): an origin server never needs one,
+ *   and undici would send an absolute URL on to the app;
+ * - a Transfer-Encoding other than exactly `chunked`: the body would reach the app re-framed but still coded;
+ * - two Host headers (RFC 9112 §3.2): Node keeps the first, the app might read the other.
+ *   The server joins duplicates (`joinDuplicateHeaders`), and a single Host never holds a comma.
  */
-export function rejectedFraming (req: IncomingMessage): number {
-  const te = req.headers['transfer-encoding']
-  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return 501
-  return 0
+export function refusal (req: IncomingMessage): Refusal | null {
+  if (req.httpVersionMajor !== 1) return NOT_HTTP_1
+  if (req.url?.charCodeAt(0) !== 47 /* / */) return NOT_A_PATH
+  const headers = req.headers
+  const te = headers['transfer-encoding']
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return UNSUPPORTED_CODING
+  if (headers.host?.includes(',') === true) return SEVERAL_HOSTS
+  return null
 }
 
 export function hasBody (req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+}
+
+/**
+ * The headers of an upgrade (WebSocket) request, for http-proxy-3, which forwards
+ * `req.headers`: the same rules as any request, then Connection and Upgrade put
+ * back, since on this path they are what the app must see to switch protocols.
+ */
+export function upgradeHeaders (req: IncomingMessage, trace: TraceContext, rules: ForwardingRules): IncomingHttpHeaders {
+  const list = upstreamHeaders(req, trace, rules)
+  const out: Record<string, string | string[]> = { connection: 'Upgrade', upgrade: req.headers.upgrade ?? '' }
+  for (let i = 0; i < list.length; i += 2) {
+    const name = (list[i] as string).toLowerCase()
+    const value = list[i + 1] as string
+    const prior = out[name]
+    out[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value]
+  }
+  return out
 }

@@ -59,6 +59,7 @@ async function sendList (context: ProxyContext, req: IncomingMessage, res: Serve
   const records = await context.records.recent(RECENT_SHOWN)
   const page = renderRecent(records.map((r) => recentFailure(r, context.config.pagesPrefix)), negotiateFormat(req.headers.accept), newNonce())
   sendPage(res, 200, page, req.method, requestId)
+  context.metrics.countDebugPage('recent')
 }
 
 async function sendRecord (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string, wanted: string): Promise<void> {
@@ -81,4 +82,5 @@ async function sendRecord (context: ProxyContext, req: IncomingMessage, res: Ser
     original: null,
   }, context.pageOptions, req.headers.accept)
   sendPage(res, record === undefined ? 404 : 200, page, req.method, requestId)
+  context.metrics.countDebugPage('stored')
 }

@@ -14,6 +14,11 @@ import type { RedisBreaker } from './redis-breaker.ts'
 /** Records read at once when listing recent failures. */
 const RECENT_BATCH = 10
 
+/** Where a proxy's record waits report their duration (ProxyMetrics). */
+export interface RecordWaitTimer {
+  observeRecordWait (seconds: number): void
+}
+
 /** A record this proxy cannot read is left out of the list; its own page says why. */
 function readable (json: string): TraceRecord | undefined {
   try {
@@ -28,12 +33,14 @@ export class RecordSource {
   readonly #subscriber: RedisClient
   readonly #breaker: RedisBreaker
   readonly #waiters = new Map<string, () => void>()
+  readonly #timer: RecordWaitTimer | null
 
   /** `subscriber` is a connection of its own: a subscribed connection can run no other commands. */
-  constructor (redis: RedisClient, subscriber: RedisClient, breaker: RedisBreaker) {
+  constructor (redis: RedisClient, subscriber: RedisClient, breaker: RedisBreaker, timer: RecordWaitTimer | null = null) {
     this.#redis = redis
     this.#subscriber = subscriber
     this.#breaker = breaker
+    this.#timer = timer
     subscriber.on('message', (_channel: string, requestId: string) => this.#waiters.get(requestId)?.())
     // Queued until connected, and renewed by ioredis after every reconnect.
     subscriber.subscribe(RECORD_CHANNEL).catch(() => {})
@@ -50,12 +57,14 @@ export class RecordSource {
     const timer = setTimeout(resolve, waitMs)
     const onAbort = (): void => resolve()
     signal.addEventListener('abort', onAbort)
+    const started = performance.now()
     try {
       const first = await this.#read(requestId)
       if (first !== undefined || waitMs === 0) return first
       await arrived
       return signal.aborted ? undefined : await this.#read(requestId)
     } finally {
+      this.#timer?.observeRecordWait((performance.now() - started) / 1000)
       clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
       this.#waiters.delete(requestId)

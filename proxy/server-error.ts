@@ -1,20 +1,24 @@
 /**
- * A 500 to a request with a session cookie: is it a superuser's?
+ * An intercepted status (SUPERTRACE_INTERCEPT_STATUSES, default 500) to a request with
+ * a session cookie: is it a superuser's?
  *
- *   deciding  the body is held (up to SUPERTRACE_MAX_BUFFER_BYTES, then the upstream
- *             is paused) while Redis is asked, bounded by SUPERTRACE_REDIS_TIMEOUT_MS;
- *   original  not a superuser, or Redis could not say: the app's 500 goes out as it
- *             came (status, headers, body bytes), and the rest streams through;
- *   debug     a superuser: the record is fetched (waiting at most SUPERTRACE_TRACE_WAIT_MS
- *             for one the app announced) and the debug page replaces the 500.
+ *   deciding   the body is held while Redis is asked, bounded by SUPERTRACE_REDIS_TIMEOUT_MS;
+ *   waiting    a superuser: the body is still held while the record is awaited (at most
+ *              SUPERTRACE_TRACE_WAIT_MS for one the app announced);
+ *   original   not a superuser, Redis could not say, or the body outgrew
+ *              SUPERTRACE_MAX_BUFFER_BYTES before the page was sent: the app's response
+ *              goes out as it came (status, headers, body bytes), and the rest streams through;
+ *   page       the debug page replaced the response; the rest of the body is read and
+ *              dropped, only to keep the upstream connection reusable;
+ *   abandoned  the client hung up: nothing more is sent, held bytes are let go.
  */
 import type { OutgoingHttpHeaders } from 'node:http'
-import type { TraceRecord } from '../core/record.ts'
+import { decodeBodyStart } from './debug-page/decoded-body.ts'
 import { LIMITS } from './debug-page/limits.ts'
-import { renderDebugPage, sendPage, sendPageFailure } from './debug-page/render.ts'
-import { headerPairs } from './debug-page/report.ts'
+import { sendPageFailure } from './debug-page/render.ts'
+import { headerPairs, type OriginalResponse } from './debug-page/report.ts'
 import type { Exchange } from './exchange.ts'
-import { unreadableRecordNote } from './record-source.ts'
+import { findRecord, sendSuperuserPage } from './superuser-page.ts'
 
 export interface HeldResponse {
   readonly statusCode: number
@@ -22,26 +26,22 @@ export interface HeldResponse {
   readonly headers: OutgoingHttpHeaders
 }
 
-type State = 'deciding' | 'original' | 'debug'
+type State = 'deciding' | 'waiting' | 'original' | 'page' | 'abandoned'
 
 export class ServerErrorInterception {
   readonly #exchange: Exchange
   readonly #response: HeldResponse
   readonly #isRecordAnnounced: boolean
   /** Made only when a record is awaited (a superuser's 500): the anonymous 500 never needs one. */
-  #abandoned: AbortController | null = null
+  #stopWaiting: AbortController | null = null
   #state: State = 'deciding'
   /**
-   * The body held while deciding. A small 500 arrives whole, in one chunk: it is held
-   * as that one buffer, and an array is made only when a second chunk comes.
+   * The body held while deciding and waiting. A small 500 arrives whole, in one chunk:
+   * it is held as that one buffer, and an array is made only when a second chunk comes.
    */
   #firstHeld: Buffer | null = null
   #moreHeld: Buffer[] | null = null
   #heldBytes = 0
-  /** The start of the app's body, kept for the page's "What the user saw"; taken from the held body once the page is chosen. */
-  #preview: Buffer[] = []
-  #previewBytes = 0
-  #bodyBytes = 0
   #hasUpstreamEnded = false
   #upstreamError: Error | null = null
 
@@ -52,6 +52,7 @@ export class ServerErrorInterception {
     // Fail closed: the lookup answers true only for a clear yes, and logs whatever kept it from one.
     void exchange.context.superusers.isSuperuser(exchange.req.headers.cookie, exchange.requestId)
       .then((isSuperuser) => {
+        if (this.#state !== 'deciding') return
         if (!isSuperuser) return this.#sendOriginal()
         // Never an unhandled rejection: that would end the proxy for everyone.
         return this.#showDebugPage().catch((err: unknown) => { sendPageFailure(exchange.res, err, exchange.context.logger, exchange.requestId) })
@@ -63,14 +64,15 @@ export class ServerErrorInterception {
       case 'original':
         this.#exchange.write(chunk)
         return
-      case 'debug':
-        this.#keepPreview(chunk)
-        return // the page replaces the body; it is read to its end only to keep the upstream connection reusable
       case 'deciding':
+      case 'waiting':
         if (this.#firstHeld === null) this.#firstHeld = chunk
         else (this.#moreHeld ??= []).push(chunk)
         this.#heldBytes += chunk.length
-        if (this.#heldBytes > this.#exchange.context.config.maxBufferBytes) this.#exchange.pauseUpstream()
+        if (this.#heldBytes > this.#exchange.context.config.maxBufferBytes) this.#outgrown()
+        return
+      default:
+        // page or abandoned: read to the end only to keep the upstream connection reusable
     }
   }
 
@@ -84,20 +86,24 @@ export class ServerErrorInterception {
     if (this.#state === 'original') this.#exchange.fail(error)
   }
 
-  #keepPreview (chunk: Buffer): void {
-    this.#bodyBytes += chunk.length
-    const room = LIMITS.originalBodyBytes - this.#previewBytes
-    if (room <= 0) return
-    this.#preview.push(chunk.subarray(0, room))
-    this.#previewBytes += Math.min(chunk.length, room)
+  /** The client hung up: stop waiting for the record, and let the held body go. */
+  abandon (): void {
+    this.#state = 'abandoned'
+    this.#firstHeld = null
+    this.#moreHeld = null
+    this.#stopWaiting?.abort()
   }
 
-  /** The client hung up: stop waiting for the record. */
-  abandon (): void {
-    this.#abandoned?.abort()
+  /** Too long to hold: the app's response goes to this client as it is, superuser or not, and the log says why. */
+  #outgrown (): void {
+    const { context, requestId } = this.#exchange
+    context.logger.warn(`this ${this.#response.statusCode} was sent as the app sent it, without a debug page: its body is longer than SUPERTRACE_MAX_BUFFER_BYTES (${context.config.maxBufferBytes} bytes)`, requestId)
+    this.#stopWaiting?.abort()
+    this.#sendOriginal()
   }
 
   #sendOriginal (): void {
+    this.#exchange.context.metrics.countIntercepted('original')
     if (this.#exchange.isClientGone) return
     this.#state = 'original'
     const { res } = this.#exchange
@@ -115,51 +121,41 @@ export class ServerErrorInterception {
     if (more !== null) for (const chunk of more) res.write(chunk)
     if (this.#upstreamError !== null) this.#exchange.fail(this.#upstreamError)
     else if (this.#hasUpstreamEnded) res.end()
-    else this.#exchange.resumeUpstream()
   }
 
   async #showDebugPage (): Promise<void> {
-    this.#state = 'debug'
-    if (this.#firstHeld !== null) this.#keepPreview(this.#firstHeld)
-    if (this.#moreHeld !== null) for (const chunk of this.#moreHeld) this.#keepPreview(chunk)
+    if (this.#exchange.isClientGone) return
+    this.#state = 'waiting'
+    const stopWaiting = new AbortController()
+    this.#stopWaiting = stopWaiting
+    const waitMs = this.#isRecordAnnounced ? this.#exchange.context.config.traceWaitMs : 0
+    const found = await findRecord(this.#exchange, waitMs, stopWaiting.signal, this.#isRecordAnnounced
+      ? `The app announced a record, but none arrived within ${waitMs} ms (SUPERTRACE_TRACE_WAIT_MS). Is Redis slow, or is the app writing to a different Redis (SUPERTRACE_REDIS_URL)?`
+      : 'The app\'s 500 carried no record marker. Is the instrumentation loaded? Start the app with `node --import supertrace/register server.js`.')
+    if (this.#state !== 'waiting') return // the body outgrew the buffer, or the client hung up
+    const original = await this.#original()
+    if (this.#state !== 'waiting') return
+    this.#state = 'page'
+    this.#exchange.context.metrics.countIntercepted('debug_page')
     this.#firstHeld = null
     this.#moreHeld = null
-    this.#exchange.resumeUpstream()
-    if (this.#exchange.isClientGone) return
-    const abandoned = new AbortController()
-    this.#abandoned = abandoned
-    const { context, req, res, requestId } = this.#exchange
-    const waitMs = this.#isRecordAnnounced ? context.config.traceWaitMs : 0
-    let record: TraceRecord | null = null
-    let missingRecord: string | null = null
-    try {
-      record = (await context.records.find(requestId, waitMs, abandoned.signal)) ?? null
-      if (record === null) {
-        missingRecord = this.#isRecordAnnounced
-          ? `The app announced a record, but none arrived within ${waitMs} ms (SUPERTRACE_TRACE_WAIT_MS). Is Redis slow, or is the app writing to a different Redis (SUPERTRACE_REDIS_URL)?`
-          : 'The app\'s 500 carried no record marker. Is the instrumentation loaded? Start the app with `node --import supertrace/register server.js`.'
-      }
-    } catch (err) {
-      context.logger.error('the record could not be read', err, requestId)
-      missingRecord = unreadableRecordNote(err)
+    sendSuperuserPage(this.#exchange, { status: this.#response.statusCode, ...found, original })
+  }
+
+  /** The app's response as held, for the page's "What the user saw". */
+  async #original (): Promise<OriginalResponse> {
+    const held = this.#firstHeld === null ? Buffer.alloc(0) : this.#moreHeld === null ? this.#firstHeld : Buffer.concat([this.#firstHeld, ...this.#moreHeld])
+    const encoding = this.#response.headers['content-encoding']
+    const decodedBody = typeof encoding === 'string' ? await decodeBodyStart(held, encoding, LIMITS.originalBodyBytes) : undefined
+    return {
+      status: this.#response.statusCode,
+      statusMessage: this.#response.statusMessage,
+      headers: headerPairs(this.#response.headers),
+      body: held.subarray(0, LIMITS.originalBodyBytes),
+      bodyBytes: this.#heldBytes,
+      isBodyComplete: this.#hasUpstreamEnded,
+      isBodyCut: this.#upstreamError !== null,
+      ...(decodedBody === undefined ? {} : { decodedBody }),
     }
-    if (this.#exchange.isClientGone) return
-    const original = this.#response
-    const page = renderDebugPage({
-      requestId,
-      request: { method: req.method ?? 'GET', url: req.url ?? '/' },
-      status: original.statusCode,
-      record,
-      missingRecord,
-      original: {
-        status: original.statusCode,
-        statusMessage: original.statusMessage,
-        headers: headerPairs(original.headers),
-        body: Buffer.concat(this.#preview),
-        bodyBytes: this.#bodyBytes,
-        isBodyComplete: this.#hasUpstreamEnded,
-      },
-    }, context.pageOptions, req.headers.accept)
-    sendPage(res, 500, page, req.method, requestId)
   }
 }

@@ -4,24 +4,26 @@
  * go through http-proxy-3, which relays a refused upgrade's status where undici
  * would turn it into a 502.
  *
- *   request ─▶ framing check ─▶ new trace context ─▶ upstream headers ─▶ Pool.dispatch(Exchange)
- *   response ─▶ Exchange: not a 500 with a session cookie? pipe it : ServerErrorInterception
+ *   request ─▶ refusal check (framing, Host, target) ─▶ new trace context ─▶ upstream headers ─▶ Pool.dispatch(Exchange)
+ *   response ─▶ Exchange: not an intercepted status with a session cookie? pipe it : ServerErrorInterception
  */
 import { createProxyServer } from 'http-proxy-3'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
 import { AcceptError, UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
-import { PROXY_TRACESTATE, REQUEST_ID_HEADER } from '../core/protocol.ts'
+import { REQUEST_ID_HEADER } from '../core/protocol.ts'
 import { connectRedis } from '../core/redis.ts'
 import { Redactor } from '../core/redact.ts'
+import { startAdminServer } from './admin.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
 import { Exchange, sendPlain } from './exchange.ts'
 import { isPagesUrl, servePages } from './pages.ts'
-import { hasBody, rejectedFraming, upstreamHeaders } from './headers.ts'
+import { hasBody, refusal, upgradeHeaders, upstreamHeaders, type Refusal } from './headers.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
+import { ProxyMetrics } from './metrics.ts'
 import { RecordSource } from './record-source.ts'
 import { RedisBreaker } from './redis-breaker.ts'
 import { newTraceContext } from './request-id.ts'
@@ -38,6 +40,8 @@ export interface RunningProxy {
    * at once), then closes the upstream pool and Redis. Calling it again returns the same promise.
    */
   close (graceMs?: number): Promise<void>
+  /** The admin server's address (health checks, metrics), e.g. `http://127.0.0.1:9901`. */
+  readonly adminUrl: string
 }
 
 /** Upstream keep-alive connections: enough for 2 cores under load (proxy-engines notes §1). */
@@ -46,41 +50,63 @@ const UPSTREAM_CONNECTIONS = 64
 export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
   const redisOptions = { ...config.redis, logger, onDemand: false }
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
+  const metrics = new ProxyMetrics()
   const redisBreaker = new RedisBreaker({ failures: config.breakerFailures, cooldownMs: config.breakerCooldownMs, logger })
-  const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker)
-  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); throw err })
+  metrics.observeBreaker(() => redisBreaker.state)
+  const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker, metrics)
+  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); metrics.close(); throw err })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
   const context: ProxyContext = {
     config,
-    upstream: new Pool(config.upstream.origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 }),
+    upstream: new Pool(config.upstream.origin, {
+      connections: UPSTREAM_CONNECTIONS,
+      pipelining: 1,
+      connectTimeout: config.upstreamConnectTimeoutMs,
+      headersTimeout: config.upstreamTimeoutMs,
+      bodyTimeout: config.upstreamBodyTimeoutMs,
+    }),
     superusers,
-    records: new RecordSource(redis, subscriber, redisBreaker),
+    records: new RecordSource(redis, subscriber, redisBreaker, metrics),
     redisBreaker,
     logger,
+    metrics,
     pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
   }
-  const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: true })
+  // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
+  const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: false })
   websockets.on('error', (err: Error, req: IncomingMessage, client: ServerResponse | Socket) => {
     logger.error('a WebSocket upgrade failed', new UpstreamError(`upgrade of ${req.url}`, { cause: err }), req.headers[REQUEST_ID_HEADER] as string | undefined)
     client.destroy()
   })
 
-  // optimizeEmptyRequests: a request without a body skips its stream's data/end/close events (bench: docs/benchmarks.md).
-  const server = createServer({ optimizeEmptyRequests: true }, (req, res) => handleRequest(context, req, res))
+  // Node refuses a headers timeout longer than the request timeout (0 = no request timeout).
+  const headersTimeout = config.requestTimeoutMs === 0 ? config.headersTimeoutMs : Math.min(config.headersTimeoutMs, config.requestTimeoutMs)
+  const server = createServer({
+    // A request without a body skips its stream's data/end/close events (bench: docs/benchmarks.md).
+    optimizeEmptyRequests: true,
+    // A second Host (or any repeated header) is joined with ", " in req.headers, so refusal() sees it.
+    joinDuplicateHeaders: true,
+    // Slowloris: a client that sends its headers, or its whole request, too slowly gets 408 and is closed.
+    headersTimeout,
+    requestTimeout: config.requestTimeoutMs,
+    // A quarter of the shortest timeout, so that a slow client is cut at most 25% late.
+    connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeout / 4))),
+  }, (req, res) => handleRequest(context, req, res))
   const upgraded = new UpgradedSockets()
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     upgraded.add(socket)
-    const trace = newTraceContext()
-    req.headers[REQUEST_ID_HEADER] = trace.requestId
-    req.headers.traceparent = trace.traceparent
-    req.headers.tracestate = PROXY_TRACESTATE
+    const refused = refusal(req)
+    if (refused !== null) {
+      socket.end(rawResponse(refused))
+      return
+    }
+    req.headers = upgradeHeaders(req, newTraceContext(), config)
     websockets.ws(req, socket, head)
   })
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
-    else socket.destroy()
-  })
+  // No 'clientError' listener: Node's own answers a request its parser refuses with 400, 408
+  // (timeouts), 413 or 431 (headers too large) and closes the socket, or just closes it when
+  // a response is already under way.
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -88,6 +114,14 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
   })
   // Past start-up the listener can still fail to accept (EMFILE): Node emits 'error', which unheard would end the proxy.
   server.on('error', acceptErrorLog(logger))
+  const admin = await startAdminServer(config, { metrics, isServing: () => server.listening, isRedisReady: () => redis.status === 'ready' })
+    .catch((err: unknown) => {
+      server.close()
+      metrics.close()
+      redis.disconnect()
+      subscriber.disconnect()
+      throw err
+    })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   let closing: Promise<void> | null = null
@@ -95,6 +129,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     server,
     url: `http://${host}:${address.port}`,
     redisBreaker,
+    adminUrl: admin.url,
     close (graceMs = 0) {
       closing ??= (async () => {
         await drainServer(server, upgraded, graceMs, logger)
@@ -103,6 +138,9 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
         redisBreaker.close()
         redis.disconnect()
         subscriber.disconnect()
+        // Last: until then /readyz answers 503 (not serving) and /metrics still counts.
+        await admin.close()
+        metrics.close()
       })()
       return closing
     },
@@ -127,10 +165,11 @@ function acceptErrorLog (logger: Logger): (err: Error) => void {
 }
 
 function handleRequest (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
-  const refusal = rejectedFraming(req)
-  if (refusal !== 0) {
+  res.on('close', context.metrics.onResponseClose)
+  const refused = refusal(req)
+  if (refused !== null) {
     res.shouldKeepAlive = false
-    sendPlain(res, refusal, 'This request\'s Transfer-Encoding is not supported.\n')
+    sendPlain(res, refused.status, refused.text)
     return
   }
   if (isPagesUrl(req.url ?? '/', context.config.pagesPrefix)) {
@@ -140,13 +179,18 @@ function handleRequest (context: ProxyContext, req: IncomingMessage, res: Server
   forward(context, req, res)
 }
 
+/** A refusal written on a raw socket (an upgrade request has no ServerResponse). */
+function rawResponse (refused: Refusal): string {
+  return `HTTP/1.1 ${refused.status} ${STATUS_CODES[refused.status]}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(refused.text)}\r\n\r\n${refused.text}`
+}
+
 /** The ordinary path: a fresh trace context, and the request upstream. */
 function forward (context: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const trace = newTraceContext()
   context.upstream.dispatch({
     path: req.url ?? '/',
     method: req.method ?? 'GET',
-    headers: upstreamHeaders(req, trace),
+    headers: upstreamHeaders(req, trace, context.config),
     body: hasBody(req) ? req : null,
   }, new Exchange(context, req, res, trace.requestId))
 }

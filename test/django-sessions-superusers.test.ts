@@ -7,6 +7,7 @@ import { decodePickle, PickleRefusal } from '../proxy/lookup/pickle.ts'
 import { djangoSession, hostilePickle, pickleSession, unpickleInPython } from './helpers/django-sessions.ts'
 import { startStack } from './helpers/processes.ts'
 import { assertAppsOwn500, assertDebugPage } from './helpers/superusers.ts'
+import { assertLogged } from './helpers/logs.ts'
 
 const DJANGO = { SUPERTRACE_LOOKUP: 'django' }
 const ADMIN_KEY = 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6' // Django's session keys: 32 of [a-z0-9]
@@ -60,7 +61,7 @@ test('django: a user whose ID is in supertrace:superuser-ids sees the debug page
   await assertAppsOwn500(proxy.url, app.url, '/orders/42', `sessionid=${hostileKey}`, 'a session holding a hostile pickle')
   await assertAppsOwn500(proxy.url, app.url, '/orders/42', 'sessionid=nosuchsession0000000000000000000', 'a session key Redis does not have')
   assert.equal(existsSync(marker), false, 'the hostile pickle ran nothing')
-  assert.match(proxy.output, /ST_SESSION request_id=[0-9a-f]{32} the superuser lookup failed, so not a superuser: the session's value could not be read: refused pickle: opcode 0x/)
+  assertLogged(proxy.output, { code: 'ST_SESSION', requestId: true, msg: 'the superuser lookup failed, so not a superuser', error: /the session's value could not be read: refused pickle: opcode 0x/ })
 
   await redis.client.del(`:1:django.contrib.sessions.cache${ADMIN_KEY}`)
   await assertAppsOwn500(proxy.url, app.url, '/orders/42', `sessionid=${ADMIN_KEY}`, 'user 1 after logging out (Django deleted the key), at once')

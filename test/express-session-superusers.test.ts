@@ -5,6 +5,7 @@ import { get } from './helpers/http.ts'
 import { repoRoot, startApp, startProxy, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
 import { assertAppsOwn500, assertDebugPage } from './helpers/superusers.ts'
 import type { TestContext } from 'node:test'
+import { assertLogged } from './helpers/logs.ts'
 
 const APP = `${repoRoot}test/apps/express-session-app.js`
 const bounded = { timeout: 30_000 }
@@ -68,7 +69,7 @@ test('express-session: an unsigned session ID or a forged signature is never a s
     await assertAppsOwn500(proxy.url, app.url, '/orders/42', cookie, what)
   }
   await assertDebugPage(proxy.url, '/orders/42', admin, 'while the admin\'s real cookie still works')
-  assert.match(proxy.output, /ST_SESSION request_id=[0-9a-f]{32} the superuser lookup failed, so not a superuser: the session cookie's signature is not valid/)
+  assertLogged(proxy.output, { code: 'ST_SESSION', requestId: true, msg: 'the superuser lookup failed, so not a superuser', error: 'the session cookie\'s signature is not valid' })
   assert.ok(!proxy.output.includes(id), 'the session ID never reaches the log')
 })
 
@@ -114,5 +115,5 @@ test('express-session: with Redis paused during the lookup, an admin gets the ap
   assert.equal(proxied.status, 500)
   assert.equal(proxied.text, direct.text)
   assert.equal(proxied.text, 'Sorry, the shop is down\n')
-  assert.match(proxy.output, /ST_REDIS request_id=[0-9a-f]{32} the superuser lookup failed/)
+  assertLogged(proxy.output, { code: 'ST_REDIS', requestId: true, msg: 'the superuser lookup failed' })
 })

@@ -41,7 +41,7 @@ test('the packed tarball, installed into a fresh app outside the repo, gives sup
     await app.waitFor('listening')
     const proxyPort = await freePort()
     const proxy = run(t, join(dir, 'node_modules', '.bin', 'supertrace'), ['proxy'], {
-      SUPERTRACE_UPSTREAM: `http://127.0.0.1:${appPort}`, SUPERTRACE_PORT: String(proxyPort), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redis.url,
+      SUPERTRACE_UPSTREAM: `http://127.0.0.1:${appPort}`, SUPERTRACE_PORT: String(proxyPort), SUPERTRACE_ADMIN_PORT: String(await freePort()), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redis.url,
     }, dir)
     await proxy.waitFor('listening on')
 

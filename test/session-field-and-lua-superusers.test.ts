@@ -71,7 +71,7 @@ test('lua: the script decides in one EVALSHA per lookup, loaded once at start-up
 test('lua: a script Redis cannot compile stops the proxy at start-up, naming SUPERTRACE_LOOKUP_SCRIPT', async (t) => {
   const redis = await startRedis(t)
   const result = spawnSync(process.execPath, [proxyBin, 'proxy'], {
-    env: { ...process.env, SUPERTRACE_UPSTREAM: 'http://127.0.0.1:1', SUPERTRACE_PORT: String(await freePort()), SUPERTRACE_REDIS_URL: redis.url, SUPERTRACE_LOOKUP: 'lua', SUPERTRACE_LOOKUP_SCRIPT: 'return redis.call(' },
+    env: { ...process.env, SUPERTRACE_UPSTREAM: 'http://127.0.0.1:1', SUPERTRACE_PORT: String(await freePort()), SUPERTRACE_ADMIN_PORT: String(await freePort()), SUPERTRACE_REDIS_URL: redis.url, SUPERTRACE_LOOKUP: 'lua', SUPERTRACE_LOOKUP_SCRIPT: 'return redis.call(' },
     encoding: 'utf8',
     timeout: 10_000,
   })

@@ -24,6 +24,8 @@ test('supertrace proxy --help lists every setting with its default', () => {
     assert.ok(stdout.includes(setting.env), `${setting.env} is listed`)
   }
   assert.match(stdout, /SUPERTRACE_PORT .*\n.*default 8080/)
+  assert.match(stdout, /SUPERTRACE_ADMIN_PORT .*\n.*default 9901/)
+  assert.match(stdout, /SUPERTRACE_LOG_LEVEL .*\n.*default info/)
   assert.match(stdout, /SUPERTRACE_HOST .*\n.*default 0\.0\.0\.0/)
   assert.match(stdout, /SUPERTRACE_SESSION_COOKIE .*\n.*default sessionid/)
   assert.match(stdout, /SUPERTRACE_REDIS_URL .*\n.*default redis:\/\/127\.0\.0\.1:6379/)
@@ -65,8 +67,8 @@ test('an unknown command is an error that shows the usage', () => {
   assert.match(stderr, /Usage: supertrace <command>/)
 })
 
-test('supertrace health fails when no proxy listens on SUPERTRACE_PORT', () => {
-  const { status } = supertrace(['health'], { SUPERTRACE_PORT: '1' })
+test('supertrace health fails when no proxy\'s admin server listens on SUPERTRACE_ADMIN_PORT', () => {
+  const { status } = supertrace(['health'], { SUPERTRACE_ADMIN_PORT: '1' })
   assert.equal(status, 1)
 })
 

@@ -22,6 +22,7 @@ Ctrl-C stops everything it started.
 Environment variables:
   SUPERTRACE_REDIS_URL  Use this Redis instead of starting one (e.g. redis://127.0.0.1:6379)
   SUPERTRACE_PORT       The proxy's port (default 8080, or a free port if 8080 is taken)
+  SUPERTRACE_ADMIN_PORT The proxy's admin port: /healthz, /readyz, /metrics (default 9901, or a free port if taken)
 `
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -150,30 +151,32 @@ async function startApp (redisUrl: string): Promise<number> {
   return port
 }
 
-async function proxyPort (): Promise<number> {
-  const given = process.env.SUPERTRACE_PORT
+/** The port `name` names, or `preferred` if free, or any free port. */
+async function choosePort (name: string, preferred: number, what: string): Promise<number> {
+  const given = process.env[name]
   if (given !== undefined && given !== '') {
-    if (!/^\d+$/.test(given)) throw new Error(`SUPERTRACE_PORT must be a port number such as 8080, not "${given}"`)
+    if (!/^\d+$/.test(given)) throw new Error(`${name} must be a port number such as ${preferred}, not "${given}"`)
     // Checked here because a port someone else listens on would look like our proxy answering.
-    if (!await portIsFree(Number(given))) throw new Error(`SUPERTRACE_PORT=${given}, but that port is taken`)
+    if (!await portIsFree(Number(given))) throw new Error(`${name}=${given}, but that port is taken`)
     return Number(given)
   }
-  if (await portIsFree(8080)) return 8080
+  if (await portIsFree(preferred)) return preferred
   const port = await freePort()
-  process.stdout.write(`Port 8080 is taken; the proxy uses port ${port} instead.\n`)
+  process.stdout.write(`Port ${preferred} is taken; ${what} uses port ${port} instead.\n`)
   return port
 }
 
-async function startProxy (appPort: number, redisUrl: string): Promise<number> {
-  const port = await proxyPort()
-  const env = { ...process.env, SUPERTRACE_UPSTREAM: `http://127.0.0.1:${appPort}`, SUPERTRACE_PORT: String(port), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redisUrl }
+async function startProxy (appPort: number, redisUrl: string): Promise<{ port: number, adminPort: number }> {
+  const port = await choosePort('SUPERTRACE_PORT', 8080, 'the proxy')
+  const adminPort = await choosePort('SUPERTRACE_ADMIN_PORT', 9901, 'the proxy\'s admin server')
+  const env = { ...process.env, SUPERTRACE_UPSTREAM: `http://127.0.0.1:${appPort}`, SUPERTRACE_PORT: String(port), SUPERTRACE_ADMIN_PORT: String(adminPort), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redisUrl }
   startChild('proxy', process.execPath, ['dist/proxy/cli.js', 'proxy'], env)
   await waitForPort('the proxy', port)
-  return port
+  return { port, adminPort }
 }
 
-function printInstructions (proxy: number, app: number, redisUrl: string): void {
-  const base = `http://127.0.0.1:${proxy}`
+function printInstructions (proxy: { port: number, adminPort: number }, app: number, redisUrl: string): void {
+  const base = `http://127.0.0.1:${proxy.port}`
   process.stdout.write(`
 The supertrace demo is running. Open ${base}/ in a browser (the proxy, in front of the example app).
 
@@ -190,7 +193,7 @@ and a superuser session, then the debug page (as a text traceback, as Markdown, 
   curl -b /tmp/st-cookies -H 'Accept: text/markdown' ${base}/orders/42
   curl -b /tmp/st-cookies -H 'Accept: application/json' ${base}/orders/42
 
-(app: http://127.0.0.1:${app}, Redis: ${redisUrl})
+(app: http://127.0.0.1:${app}, Redis: ${redisUrl}, the proxy's health and metrics: http://127.0.0.1:${proxy.adminPort}/readyz and /metrics)
 Press Ctrl-C to stop.
 
 `)
@@ -225,8 +228,8 @@ async function main (): Promise<void> {
 
   const redisUrl = await startRedis()
   const appPort = await startApp(redisUrl)
-  const proxyPortNumber = await startProxy(appPort, redisUrl)
-  printInstructions(proxyPortNumber, appPort, redisUrl)
+  const proxy = await startProxy(appPort, redisUrl)
+  printInstructions(proxy, appPort, redisUrl)
 }
 
 main().catch((err: unknown) => { void shutdown(1, `the demo could not start: ${err instanceof Error ? err.message : String(err)}`) })

@@ -7,7 +7,7 @@
 import type { Pairs } from '../../core/record.ts'
 import { html, scriptJson, trusted, type Html } from './escape.ts'
 import { renderMarkdown } from './markdown.ts'
-import { chain, formatMs, formatTime, frameLocation, relationText, type ChainItem, type DebugReport, type FrameView, type SpanView } from './report.ts'
+import { chain, formatMs, formatTime, frameLocation, relationText, type ChainItem, type DebugReport, type FrameView, type SpanView, type UpstreamFailureView } from './report.ts'
 import { SCRIPT, STYLE } from './styles.ts'
 import { renderText } from './text.ts'
 
@@ -36,6 +36,7 @@ ${s.message === undefined ? '' : html`<pre class="message">${s.message === '' ? 
 </header>
 <nav>${shown.map(([id, title]) => html`<a href="#${id}">${title}</a>`)}<a href="#copy">Copy</a></nav>
 ${report.laterRecord === null ? '' : html`<p class="note later">The app was still finishing this request when its record was made, so some spans are still open. The complete record will be at <a href="${report.laterRecord}">${report.laterRecord}</a>.</p>`}
+${report.upstreamFailure === null ? '' : upstreamSection(report.upstreamFailure)}
 ${report.missingRecord === null ? '' : html`<section id="no-record"><h2>No record from the app</h2><p class="note missing">${report.missingRecord}</p></section>`}
 ${shown.map(([id, title, body]) => html`<section id="${id}"><h2>${title}</h2>${body}</section>`)}
 ${report.truncated.length === 0 ? '' : html`<section id="truncated"><h2>Cut to keep this page bounded</h2><ul>${report.truncated.map((t) => html`<li><code>${t}</code></li>`)}</ul></section>`}
@@ -165,8 +166,14 @@ function originalSection (report: DebugReport): Html {
   return html`<p class="muted">The response a visitor who is not a superuser got for this request.</p>
 <p><strong>${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}</strong></p>
 ${pairsTable('Headers', o.headers)}
-<h3>Body <span class="muted">(${o.bodyBytes} bytes${o.isBodyComplete ? '' : ' so far'}, shown as text)</span></h3>
+<h3>Body <span class="muted">(${o.bodyBytes} bytes${o.isBodyCut ? ', cut off: the app closed the connection mid-body' : o.isBodyComplete ? '' : ' so far'}${o.decodedFrom === undefined ? '' : `, ${o.decodedFrom}-coded, shown decoded`}, shown as text)</span></h3>
 ${o.bodyPreview === '' ? html`<p class="muted">empty</p>` : html`<pre class="body">${o.bodyPreview}</pre>`}`
+}
+
+function upstreamSection (u: UpstreamFailureView): Html {
+  const rows: Array<[string, string | undefined]> = [['Everyone else got', String(u.status)], ['Upstream', u.upstream], ['Timeout setting', u.setting], ['Error', `${u.code}: ${u.cause}`]]
+  return html`<section id="upstream"><h2>No response from the app</h2><p class="note missing">${u.explanation}</p>
+<dl class="facts">${rows.flatMap(([name, value]) => value === undefined ? [] : [html`<dt>${name}</dt><dd><code>${value}</code></dd>`])}</dl></section>`
 }
 
 function environmentSection (report: DebugReport): Html {

@@ -1,7 +1,8 @@
 /**
  * The JSON report (application/json, and the page's "Download JSON"): the record as
  * stored, redacted by the app and bounded by the page's limits, with what the
- * proxy adds (the status, the app's original response, why a record is missing).
+ * proxy adds (the status, the app's original response, why a record is missing,
+ * what failed when the app gave no response).
  */
 import type { DebugReport } from './report.ts'
 
@@ -10,6 +11,7 @@ export function renderJson (report: DebugReport): string {
     requestId: report.summary.requestId,
     status: report.summary.status,
     missingRecord: report.missingRecord,
+    upstreamFailure: report.upstreamFailure,
     original: report.original,
     record: report.record,
   }, null, 2)

@@ -7,7 +7,7 @@
  */
 import { visibleControls } from './escape.ts'
 import { chain, formatTime, frameLocation, relationText, type DebugReport } from './report.ts'
-import { frameLines, traceLines } from './text.ts'
+import { frameLines, traceLines, upstreamLines } from './text.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderMarkdown (report: DebugReport): string {
@@ -23,6 +23,7 @@ export function renderMarkdown (report: DebugReport): string {
     ['Runtime', s.node === undefined ? undefined : `Node ${code(s.node)} on ${code(s.hostname ?? '?')}, pid ${s.pid ?? '?'}${s.commit === undefined ? '' : `, commit ${code(s.commit)}`}`],
   ]
   out.push(...facts.flatMap(([name, value]) => value === undefined ? [] : [`- **${name}:** ${value}`]), '')
+  if (report.upstreamFailure !== null) out.push(fence(upstreamLines(report.upstreamFailure).join('\n'), 'text'), '')
   if (report.missingRecord !== null) out.push(`> No record from the app: ${code(report.missingRecord)}`, '')
 
   if (report.exceptions.length > 0) {

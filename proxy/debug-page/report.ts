@@ -21,6 +21,26 @@ export interface OriginalResponse {
   /** How many body bytes had arrived when the page was made. */
   readonly bodyBytes: number
   readonly isBodyComplete: boolean
+  /** The app broke off the body (closed its connection mid-body): the visitor got a cut response. */
+  readonly isBodyCut?: boolean
+  /** The start of the body with its Content-Encoding undone (gzip, deflate, br), when the proxy could undo it. */
+  readonly decodedBody?: Buffer
+}
+
+/** The app gave no response the proxy could relay: what failed, for a superuser's page. */
+export interface UpstreamFailureView {
+  /** 502 or 504: what everyone else got. */
+  readonly status: number
+  /** One sentence: what failed and, for a timeout, which setting bounded it. */
+  readonly explanation: string
+  /** The error code supertrace logged it under (ST_UPSTREAM, ST_UPSTREAM_TIMEOUT). */
+  readonly code: string
+  /** undici's own description of the failure, e.g. `UND_ERR_HEADERS_TIMEOUT: Headers Timeout Error`. */
+  readonly cause: string
+  /** SUPERTRACE_UPSTREAM: where the request was going. */
+  readonly upstream: string
+  /** The timeout setting that ended the wait, with its value; absent when no timeout was involved. */
+  readonly setting?: string
 }
 
 export interface PageInput {
@@ -33,6 +53,8 @@ export interface PageInput {
   readonly missingRecord: string | null
   /** Absent on a later lookup: the proxy then no longer has the app's response. */
   readonly original: OriginalResponse | null
+  /** Set when the proxy made the status because the app gave no response (502, 504). */
+  readonly upstreamFailure?: UpstreamFailureView
 }
 
 export interface PageOptions {
@@ -83,6 +105,9 @@ export interface OriginalView {
   readonly bodyPreview: string
   readonly bodyBytes: number
   readonly isBodyComplete: boolean
+  readonly isBodyCut: boolean
+  /** The body's Content-Encoding, when the preview shows it decoded. */
+  readonly decodedFrom?: string
 }
 
 export interface Summary {
@@ -108,6 +133,7 @@ export interface Summary {
 export interface DebugReport {
   readonly summary: Summary
   readonly missingRecord: string | null
+  readonly upstreamFailure: UpstreamFailureView | null
   readonly exceptions: readonly ExceptionView[]
   readonly request: TraceRecord['request'] | null
   readonly spans: readonly SpanView[]
@@ -155,6 +181,7 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
       commit: record?.process.commit,
     },
     missingRecord: input.missingRecord,
+    upstreamFailure: input.upstreamFailure ?? null,
     exceptions,
     request: record?.request ?? null,
     spans,
@@ -305,16 +332,31 @@ function originalView (original: OriginalResponse, redaction: PageRedaction): Or
   const headers = redaction.pairs(original.headers).map(([name, value]) => name.toLowerCase() === 'set-cookie' ? [name, REDACTED] as const : [name, value] as const)
   const type = header(original.headers, 'content-type')
   const encoding = header(original.headers, 'content-encoding')
+  const isEncoded = encoding !== undefined && encoding.toLowerCase() !== 'identity'
+  // A coded body is shown decoded when the proxy could undo the coding, never as the compressed bytes.
+  const decodedFrom = isEncoded && original.decodedBody !== undefined ? encoding : undefined
   let bodyPreview: string
   if (original.bodyBytes === 0) bodyPreview = ''
-  else if (encoding !== undefined && encoding.toLowerCase() !== 'identity') bodyPreview = `(${original.bodyBytes} bytes, ${encoding}-encoded)`
+  else if (isEncoded && decodedFrom === undefined) bodyPreview = `(${original.bodyBytes} bytes, ${encoding}-encoded)`
   else if (type !== undefined && !TEXTUAL.test(type)) bodyPreview = `(${original.bodyBytes} bytes of ${type})`
   else {
-    const shown = original.body.subarray(0, LIMITS.originalBodyBytes)
+    const body = original.decodedBody ?? original.body
+    const shown = body.subarray(0, LIMITS.originalBodyBytes)
     bodyPreview = redaction.text(shown.toString('utf8'))
-    if (original.bodyBytes > shown.length) bodyPreview += ` … [${original.bodyBytes - shown.length} more bytes cut]`
+    if (decodedFrom !== undefined) {
+      if (original.decodedBody !== undefined && original.decodedBody.length >= LIMITS.originalBodyBytes) bodyPreview += ' … [the rest cut]'
+    } else if (original.bodyBytes > shown.length) bodyPreview += ` … [${original.bodyBytes - shown.length} more bytes cut]`
   }
-  return { status: original.status, statusMessage: original.statusMessage, headers, bodyPreview, bodyBytes: original.bodyBytes, isBodyComplete: original.isBodyComplete }
+  return {
+    status: original.status,
+    statusMessage: original.statusMessage,
+    headers,
+    bodyPreview,
+    bodyBytes: original.bodyBytes,
+    isBodyComplete: original.isBodyComplete,
+    isBodyCut: original.isBodyCut === true,
+    ...(decodedFrom === undefined ? {} : { decodedFrom }),
+  }
 }
 
 /** Response headers as name–value pairs, a repeated header (Set-Cookie) once per value. */

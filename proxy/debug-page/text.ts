@@ -4,11 +4,12 @@
  * with source context under the app's own frames.
  */
 import { visibleControls } from './escape.ts'
-import { chain, formatMs, formatTime, frameLocation, relationText, type DebugReport, type FrameView, type SpanView } from './report.ts'
+import { chain, formatMs, formatTime, frameLocation, relationText, type DebugReport, type FrameView, type SpanView, type UpstreamFailureView } from './report.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderText (report: DebugReport): string {
   const out: string[] = [...summaryLines(report), '']
+  if (report.upstreamFailure !== null) out.push(...upstreamLines(report.upstreamFailure), '')
   if (report.missingRecord !== null) out.push(`No record from the app: ${report.missingRecord}`, '')
   out.push(...tracebackLines(report, 'all'))
   if (report.request !== null) {
@@ -21,11 +22,16 @@ export function renderText (report: DebugReport): string {
   if (report.original !== null) {
     const o = report.original
     out.push('', 'What the user saw', `  ${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}`, ...pairBlock('Headers', o.headers))
-    if (o.bodyPreview !== '') out.push(`  Body${o.isBodyComplete ? '' : ' (still arriving)'}:`, indent(o.bodyPreview, 4))
+    if (o.bodyPreview !== '') out.push(`  Body${o.isBodyCut ? ' (cut off: the app closed the connection mid-body)' : o.isBodyComplete ? '' : ' (still arriving)'}${o.decodedFrom === undefined ? '' : ` (${o.decodedFrom}-coded, shown decoded)`}:`, indent(o.bodyPreview, 4))
   }
   if (report.resource.length > 0 || report.environment.length > 0) out.push('', 'Environment', ...pairBlock('Resource', report.resource), ...pairBlock('Variables', report.environment))
   if (report.truncated.length > 0) out.push('', 'Cut to keep this report bounded', ...report.truncated.map((t) => `  - ${t}`))
   return visibleControls(out.join('\n')) + '\n'
+}
+
+/** The upstream failure in a few lines, for the text and Markdown reports alike. */
+export function upstreamLines (u: UpstreamFailureView): string[] {
+  return [`No response from the app: ${u.explanation}`, `  Everyone else got: ${u.status}`, `  Upstream: ${u.upstream}`, ...(u.setting === undefined ? [] : [`  Timeout setting: ${u.setting}`]), `  Error: ${u.code}: ${u.cause}`]
 }
 
 function summaryLines (report: DebugReport): string[] {

@@ -39,6 +39,11 @@ export interface Decision {
   readonly problem: SupertraceError | null
 }
 
+/** Where a proxy's lookups report their duration (ProxyMetrics); `check-session` has none. */
+export interface LookupTimer {
+  observeLookup (seconds: number): void
+}
+
 /** A session value longer than this is not read (connect-redis and Django sessions are a few hundred bytes). */
 const MAX_SESSION_BYTES = 1024 * 1024
 
@@ -48,14 +53,16 @@ export class SuperuserLookup {
   readonly #logger: Logger
   /** The proxy's breaker; null for the one-off tools (check-session). */
   readonly #breaker: RedisBreaker | null
+  readonly #timer: LookupTimer | null
   /** lua mode: the script's SHA1, under which EVALSHA runs it. */
   readonly #scriptSha: string | null
 
-  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger, breaker: RedisBreaker | null = null) {
+  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger, breaker: RedisBreaker | null = null, timer: LookupTimer | null = null) {
     this.plan = plan
     this.#redis = redis
     this.#logger = logger
     this.#breaker = breaker
+    this.#timer = timer
     this.#scriptSha = plan.mode === 'lua' ? createHash('sha1').update(plan.script.source).digest('hex') : null
   }
 
@@ -66,6 +73,7 @@ export class SuperuserLookup {
 
   /** Resolves true only for a clear yes; never rejects. A failure is logged once, with the request ID and never the cookie. */
   async isSuperuser (cookieHeader: string | undefined, requestId: string): Promise<boolean> {
+    const started = performance.now()
     let decision: Decision
     try {
       decision = await this.#run(cookieHeader, null)
@@ -74,6 +82,9 @@ export class SuperuserLookup {
       if (cause instanceof RedisBreakerOpenError) return false
       decision = redisFailed(cause, [])
     }
+    const ms = performance.now() - started
+    this.#timer?.observeLookup(ms / 1000)
+    this.#logger.debug(`superuser lookup: ${decision.isSuperuser ? 'a superuser' : 'not a superuser'}, in ${ms.toFixed(1)} ms`, requestId)
     if (decision.problem !== null) this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
     return decision.isSuperuser
   }

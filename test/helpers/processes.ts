@@ -9,6 +9,7 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
 import { Redis } from 'ioredis'
+import { get } from './http.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const proxyBin = `${repoRoot}dist/proxy/cli.js`
@@ -57,6 +58,16 @@ export class Started {
     while (!this.#output.includes(text)) {
       if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before printing "${text}":\n${this.#output}`)
       if (Date.now() > deadline) throw new Error(`the process did not print "${text}" in 15 s:\n${this.#output}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  /** Resolves once `check` answers true (asked every 20 ms); rejects if the process exits first or it takes over 15 s. */
+  async waitUntil (what: string, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 15_000
+    while (!await check().catch(() => false)) {
+      if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before ${what}:\n${this.#output}`)
+      if (Date.now() > deadline) throw new Error(`the process did not get to ${what} in 15 s:\n${this.#output}`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
@@ -112,22 +123,34 @@ export async function startApp (t: TestContext, redis: { url: string }, file = e
   return Object.assign(app, { url: `http://127.0.0.1:${port}`, port })
 }
 
-/** Starts `supertrace proxy` in front of `upstream`. */
-export async function startProxy (t: TestContext, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningHttp> {
+export interface RunningProxy extends RunningHttp {
+  /** The admin server: /healthz, /readyz, /metrics. */
+  readonly adminUrl: string
+  readonly adminPort: number
+}
+
+/** Starts `supertrace proxy` in front of `upstream`, on a free port and a free admin port (never the default 9901, which another proxy may hold). */
+export async function startProxy (t: TestContext, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningProxy> {
   const port = await freePort()
+  let adminPort = Number(env.SUPERTRACE_ADMIN_PORT ?? await freePort())
+  while (adminPort === port) adminPort = await freePort()
   const proxy = run(t, process.execPath, [proxyBin, 'proxy'], {
     SUPERTRACE_UPSTREAM: upstream.url,
     SUPERTRACE_HOST: '127.0.0.1',
     SUPERTRACE_PORT: String(port),
     SUPERTRACE_REDIS_URL: redis.url,
     ...env,
+    SUPERTRACE_ADMIN_PORT: String(adminPort),
   })
-  await proxy.waitFor('listening on')
-  return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port })
+  const adminUrl = `http://${env.SUPERTRACE_ADMIN_HOST ?? '127.0.0.1'}:${adminPort}`
+  // Not the "listening on" line, which SUPERTRACE_LOG_LEVEL may turn off: the admin server starts once the proxy listens.
+  // Its pid, not only a 200: a proxy told a port another one holds must not pass for started.
+  await proxy.waitUntil('answering /healthz', async () => (JSON.parse((await get(`${adminUrl}/healthz`)).text) as { pid: number }).pid === proxy.child.pid)
+  return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port, adminUrl, adminPort })
 }
 
 /** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. */
-export async function startStack (t: TestContext, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
+export async function startStack (t: TestContext, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningProxy }> {
   const redis = await startRedis(t)
   const app = await startApp(t, redis, options.appFile, options.appEnv, options.nodeFlags)
   const proxy = await startProxy(t, app, redis, options.proxyEnv)

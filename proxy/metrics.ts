@@ -1,0 +1,151 @@
+/**
+ * The proxy's Prometheus metrics (prom-client), served at /metrics on the admin port.
+ *
+ * The ordinary request must not pay for them: its one metric, the response count by
+ * status, is a plain array increment, turned into a counter only when Prometheus
+ * scrapes (prom-client's own `inc()` hashes its labels on every call, even through a
+ * pre-bound `labels()` child). Everything else happens on rare paths (a held 500, a
+ * debug page, a logged problem) and uses prom-client directly.
+ *
+ * Label values are fixed sets (statuses are three digits by HTTP's grammar), so the
+ * number of series stays bounded whatever the traffic.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { ServerResponse } from 'node:http'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { logEvents, type LogEvent } from '../core/log.ts'
+import type { BreakerState } from './redis-breaker.ts'
+
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open']
+
+export type InterceptOutcome = 'original' | 'debug_page'
+export type DebugPageKind = 'live' | 'stored' | 'recent'
+
+/** nginx's "client closed request": counted when the client left before any response was sent. */
+const CLIENT_CLOSED = 499
+
+export class ProxyMetrics {
+  readonly registry = new Registry()
+  /** Responses by status code: the index is the status (HTTP statuses are 100–999). */
+  readonly #statusCounts = new Float64Array(1000)
+  readonly #intercepted: Readonly<Record<InterceptOutcome, { inc (): void }>>
+  readonly #debugPages: Readonly<Record<DebugPageKind, { inc (): void }>>
+  readonly #lookupSeconds: Histogram
+  readonly #recordWaitSeconds: Histogram
+  readonly #errors: Counter<'code'>
+  readonly #onLogEvent = (message: unknown): void => {
+    const event = message as LogEvent
+    if (event.component === 'proxy') this.#errors.inc({ code: event.code })
+  }
+
+  #readBreaker: (() => BreakerState) | null = null
+
+  /**
+   * Counts one response when it closes; a 'close' listener shared by every response
+   * (`this` is the response), so no closure is made per request.
+   */
+  readonly onResponseClose: (this: ServerResponse) => void
+
+  constructor () {
+    const statusCounts = this.#statusCounts
+    this.onResponseClose = function (this: ServerResponse): void {
+      const status = this.headersSent ? this.statusCode : CLIENT_CLOSED
+      statusCounts[status] = (statusCounts[status] ?? 0) + 1
+    }
+    const registers = [this.registry]
+    new Counter({
+      name: 'supertrace_requests_total',
+      help: 'Responses the proxy sent, by status (499: the client left before a response was sent).',
+      labelNames: ['status'],
+      registers,
+      collect () {
+        this.reset()
+        for (let status = 100; status < statusCounts.length; status++) {
+          const count = statusCounts[status] ?? 0
+          if (count > 0) this.inc({ status: String(status) }, count)
+        }
+      },
+    })
+    const intercepted = new Counter({
+      name: 'supertrace_intercepted_total',
+      help: 'Upstream 500s to a request with a session cookie, held while Redis was asked, by what the client got: the app\'s original response or a superuser\'s debug page.',
+      labelNames: ['outcome'],
+      registers,
+    })
+    this.#intercepted = { original: intercepted.labels('original'), debug_page: intercepted.labels('debug_page') }
+    const debugPages = new Counter({
+      name: 'supertrace_debug_pages_total',
+      help: 'Debug pages sent to superusers: live (in place of a 500), stored (a record\'s page under the pages prefix), recent (the list of recent failures).',
+      labelNames: ['page'],
+      registers,
+    })
+    this.#debugPages = { live: debugPages.labels('live'), stored: debugPages.labels('stored'), recent: debugPages.labels('recent') }
+    for (const outcome of ['original', 'debug_page']) intercepted.inc({ outcome }, 0)
+    for (const page of ['live', 'stored', 'recent']) debugPages.inc({ page }, 0)
+    this.#lookupSeconds = new Histogram({
+      name: 'supertrace_superuser_lookup_seconds',
+      help: 'How long a superuser lookup took (cookie to answer, Redis included), bounded by SUPERTRACE_REDIS_TIMEOUT_MS.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    })
+    this.#recordWaitSeconds = new Histogram({
+      name: 'supertrace_record_wait_seconds',
+      help: 'How long a superuser\'s 500 waited for the app\'s record (found or not), bounded by SUPERTRACE_TRACE_WAIT_MS.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    })
+    this.#errors = new Counter({
+      name: 'supertrace_errors_total',
+      help: 'Problems the proxy handled and logged, by code: ST_REDIS (Redis failed, timed out or is unreachable), ST_UPSTREAM, ST_SESSION, ST_RECORD_FORMAT.',
+      labelNames: ['code'],
+      registers,
+    })
+    this.#errors.inc({ code: 'ST_REDIS' }, 0)
+    subscribe(logEvents.name, this.#onLogEvent)
+    collectDefaultMetrics({ register: this.registry })
+  }
+
+  /** A held 500's outcome, once per interception. */
+  countIntercepted (outcome: InterceptOutcome): void {
+    this.#intercepted[outcome].inc()
+  }
+
+  countDebugPage (kind: DebugPageKind): void {
+    this.#debugPages[kind].inc()
+  }
+
+  observeLookup (seconds: number): void {
+    this.#lookupSeconds.observe(seconds)
+  }
+
+  observeRecordWait (seconds: number): void {
+    this.#recordWaitSeconds.observe(seconds)
+  }
+
+  /**
+   * Registers the Redis circuit breaker: `supertrace_redis_breaker_state{state}` is 1 for
+   * its current state and 0 for the others, read at each scrape; /readyz reports it too.
+   */
+  observeBreaker (read: () => BreakerState): void {
+    this.#readBreaker = read
+    new Gauge({
+      name: 'supertrace_redis_breaker_state',
+      help: 'The Redis circuit breaker\'s state: 1 for the current one (closed: Redis is asked; open: lookups fail at once without Redis; half-open: one trial lookup).',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect () {
+        const current = read()
+        for (const state of BREAKER_STATES) this.set({ state }, state === current ? 1 : 0)
+      },
+    })
+  }
+
+  /** The breaker's state, or null before one is registered. */
+  breakerState (): BreakerState | null {
+    return this.#readBreaker === null ? null : this.#readBreaker()
+  }
+
+  close (): void {
+    unsubscribe(logEvents.name, this.#onLogEvent)
+  }
+}

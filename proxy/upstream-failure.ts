@@ -1,0 +1,105 @@
+/**
+ * The app gave no response the proxy could relay: it refused the connection, closed
+ * it, or was slower than a SUPERTRACE_UPSTREAM_*_TIMEOUT_MS setting allows. Everyone
+ * gets a 502 or 504 with the request ID (as nginx answers, proxy-engines notes §8); a
+ * superuser gets a debug page saying what failed, with the request's record when the
+ * app stored one (a handler that failed and never answered, a process that crashed).
+ */
+import { UpstreamError, UpstreamTimeoutError } from '../core/errors.ts'
+import { proxySettings, type ProxyConfig } from './config.ts'
+import { sendPageFailure } from './debug-page/render.ts'
+import type { UpstreamFailureView } from './debug-page/report.ts'
+import { sendPlain, type Exchange } from './exchange.ts'
+import { findRecord, sendSuperuserPage } from './superuser-page.ts'
+
+export interface UpstreamFailure {
+  /** What the client gets when the response has not begun. */
+  readonly status: 502 | 504
+  /** What is logged (with the engine's error as its cause). */
+  readonly error: UpstreamError | UpstreamTimeoutError
+  /** Could the app have received the request, and so have stored a record for it? */
+  readonly mayHaveReachedApp: boolean
+  readonly view: UpstreamFailureView
+}
+
+type TimeoutSetting = 'upstreamConnectTimeoutMs' | 'upstreamTimeoutMs' | 'upstreamBodyTimeoutMs'
+type Kind = readonly [status: 502 | 504, setting: TimeoutSetting | null, mayHaveReachedApp: boolean, explanation: string]
+
+/** By the code undici or Node gives the failure; anything else is a connection the app broke off. */
+const KINDS: Readonly<Record<string, Kind>> = {
+  UND_ERR_CONNECT_TIMEOUT: [504, 'upstreamConnectTimeoutMs', false, 'Connecting to the app took longer than the connect timeout allows.'],
+  UND_ERR_HEADERS_TIMEOUT: [504, 'upstreamTimeoutMs', true, 'The app did not send the response\'s headers within the upstream timeout.'],
+  UND_ERR_BODY_TIMEOUT: [504, 'upstreamBodyTimeoutMs', true, 'The app paused its response body for longer than the body timeout allows.'],
+  ECONNREFUSED: [502, null, false, 'The app refused the connection: nothing listens at the upstream address (is the app up?).'],
+  ENOTFOUND: [502, null, false, 'The upstream host name does not resolve.'],
+  EHOSTUNREACH: [502, null, false, 'The upstream host cannot be reached.'],
+  ENETUNREACH: [502, null, false, 'The upstream network cannot be reached.'],
+}
+const BROKEN_OFF: Kind = [502, null, true, 'The app closed the connection before it sent a response (did the process crash or restart?).']
+
+export function describeUpstreamFailure (cause: Error, config: ProxyConfig, request: string): UpstreamFailure {
+  const code = codeOf(cause)
+  const [status, settingKey, mayHaveReachedApp, explanation] = (code === undefined ? undefined : KINDS[code]) ?? BROKEN_OFF
+  const setting = settingKey === null ? undefined : `${proxySettings[settingKey].env}=${config[settingKey]}`
+  const error = setting === undefined
+    ? new UpstreamError(`${request}: ${explanation}`, { cause })
+    : new UpstreamTimeoutError(`${request}: ${explanation} (${setting})`, setting, { cause })
+  return {
+    status,
+    error,
+    mayHaveReachedApp,
+    view: {
+      status,
+      explanation,
+      code: error.code,
+      cause: `${code ?? cause.name}: ${cause.message}`,
+      upstream: config.upstream.origin,
+      ...(setting === undefined ? {} : { setting }),
+    },
+  }
+}
+
+/** undici's `code`, or a socket error's; Node's happy-eyeballs connect reports an AggregateError of them. */
+function codeOf (err: Error): string | undefined {
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string') return code
+  const first: unknown = err instanceof AggregateError ? err.errors[0] : undefined
+  return first instanceof Error ? codeOf(first) : undefined
+}
+
+/** A failure before the response began, to a request with a session cookie: a debug page if it is a superuser's. */
+export class UpstreamFailureAnswer {
+  #stopWaiting: AbortController | null = null
+
+  constructor (exchange: Exchange, failure: UpstreamFailure) {
+    const { context, req, res, requestId } = exchange
+    void context.superusers.isSuperuser(req.headers.cookie, requestId)
+      .then(async (isSuperuser) => {
+        if (exchange.isClientGone) return
+        if (!isSuperuser) return sendFailure(exchange, failure)
+        await this.#showDebugPage(exchange, failure)
+      })
+      // Never an unhandled rejection: that would end the proxy for everyone.
+      .catch((err: unknown) => { sendPageFailure(res, err, context.logger, requestId) })
+  }
+
+  /** The client hung up: stop waiting for the record. */
+  abandon (): void {
+    this.#stopWaiting?.abort()
+  }
+
+  async #showDebugPage (exchange: Exchange, failure: UpstreamFailure): Promise<void> {
+    this.#stopWaiting = new AbortController()
+    const waitMs = failure.mayHaveReachedApp ? exchange.context.config.traceWaitMs : 0
+    const found = await findRecord(exchange, waitMs, this.#stopWaiting.signal, failure.mayHaveReachedApp
+      ? `No record of this request arrived within ${waitMs} ms (SUPERTRACE_TRACE_WAIT_MS): the app may still be working on it, or it failed without an exception the instrumentation saw.`
+      : 'The request never reached the app, so it has no record.')
+    if (exchange.isClientGone) return
+    sendSuperuserPage(exchange, { status: failure.status, ...found, original: null, upstreamFailure: failure.view })
+  }
+}
+
+/** The plain 502 or 504 everyone who is not a superuser gets. */
+export function sendFailure (exchange: Exchange, failure: UpstreamFailure): void {
+  sendPlain(exchange.res, failure.status, failure.status === 504 ? 'Gateway Timeout\n' : 'Bad Gateway\n', { 'x-request-id': exchange.requestId })
+}
