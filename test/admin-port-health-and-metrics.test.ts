@@ -43,7 +43,7 @@ test('the admin port answers /healthz, /readyz and /metrics, and nothing else; o
   assert.deepEqual(JSON.parse(healthz.text), { status: 'alive', pid: proxy.child.pid })
   const readyz = await get(`${proxy.adminUrl}/readyz`)
   assert.equal(readyz.status, 200)
-  assert.deepEqual(JSON.parse(readyz.text), { ready: true, serving: true, upstream: 'reachable', redis: 'ready', breaker: null })
+  assert.deepEqual(JSON.parse(readyz.text), { ready: true, serving: true, upstream: 'reachable', redis: 'ready', breaker: 'closed' })
   assert.ok((await scrape(proxy.adminUrl)).has('process_cpu_user_seconds_total'), 'the default process metrics are there')
   assert.equal((await get(`${proxy.adminUrl}/healthz`, {}, 'HEAD')).status, 200)
 
@@ -70,7 +70,7 @@ test('/readyz is 503 while the upstream is down and 200 again when it is back; R
   await redis.stop('SIGKILL')
   const withoutRedis = await readyzUntil(proxy.adminUrl, (_status, body) => body.redis === 'down')
   assert.equal(withoutRedis.status, 200, 'the proxy still serves without Redis: every 500 is the app\'s own')
-  assert.deepEqual(withoutRedis.body, { ready: true, serving: true, upstream: 'reachable', redis: 'down', breaker: null })
+  assert.deepEqual(withoutRedis.body, { ready: true, serving: true, upstream: 'reachable', redis: 'down', breaker: 'closed' })
 
   await app.stop()
   const withoutApp = await readyzUntil(proxy.adminUrl, (status) => status === 503)

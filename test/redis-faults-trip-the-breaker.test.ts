@@ -41,6 +41,11 @@ test('with Redis hanging, once the breaker opens, superusers\' 500s and pages ar
   for (let i = 0; i < 5; i++) assert.deepEqual(visible(await get(`${proxy.url}/maintenance`, { cookie })), visible(direct))
   // The later-lookup pages too: not a superuser as far as the proxy can tell, so the path goes to the app.
   assert.equal((await get(`${proxy.url}/_supertrace/`, { cookie })).status, (await get(`${app.url}/_supertrace/`, { cookie })).status)
+  // What an operator sees: /readyz still ready (Redis is never fatal) and naming the open breaker, and the gauge.
+  const readyz = await get(`${proxy.adminUrl}/readyz`)
+  assert.equal(readyz.status, 200)
+  assert.equal((JSON.parse(readyz.text) as { breaker: string }).breaker, 'open')
+  assert.match((await get(`${proxy.adminUrl}/metrics`)).text, /^supertrace_redis_breaker_state\{state="open"\} 1$/m)
 
   redis.child.kill('SIGCONT')
   await redis.client.ping() // Redis has run its queued commands by the time it answers a later one
