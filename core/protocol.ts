@@ -2,6 +2,19 @@
  * What the proxy and the instrumentation agree on besides the record itself:
  * Redis key names, the notification channel and the HTTP headers between them.
  * Redis keys are built here and nowhere else.
+ *
+ * Key layout on a Redis Cluster (docs/record.md, "Where it lives"): no command or
+ * MULTI names two keys, so no two keys need to share a hash slot, and records spread
+ * over every master by their request ID. Each key stands alone:
+ *   supertrace:trace:<id>   SET on its own; read with GET (one per record, never MGET)
+ *   supertrace:recent       ZADD + ZREMRANGEBYRANK in a MULTI of its own; ZREVRANGE
+ *   supertrace:superusers   SISMEMBER (set mode); the session key and the user IDs set
+ *                           of the other modes are read by separate commands
+ * PUBLISH on supertrace:records reaches every node's subscribers on a Cluster (a
+ * classic publish is broadcast over the cluster bus), so the proxy's one subscriber
+ * hears it wherever it is connected. SPUBLISH would save that broadcast, but one
+ * channel lives on one shard anyway, and the notification is one short message per
+ * failed request; PUBLISH keeps one code path for every topology.
  */
 
 /** The request ID is the W3C trace ID: 32 lowercase hex digits, not all zero. */

@@ -4,6 +4,7 @@
  * environment helpers do).
  */
 import { logLevelSetting } from '../core/log.ts'
+import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
 import { flag, integer, loadSettings, nameList, revision, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 
 export const instrumentationSettings = {
@@ -14,6 +15,7 @@ export const instrumentationSettings = {
     example: 'redis://127.0.0.1:6379',
     parse: url(['redis:', 'rediss:']),
   },
+  ...redisTopologySettings,
   ttlSeconds: {
     env: 'SUPERTRACE_TTL_SECONDS',
     description: 'How long a record stays in Redis.',
@@ -52,10 +54,15 @@ export const instrumentationSettings = {
   logLevel: logLevelSetting,
 } satisfies SettingsTable
 
-export type InstrumentationConfig = SettingsOf<typeof instrumentationSettings>
+export type InstrumentationConfig = SettingsOf<typeof instrumentationSettings> & {
+  /** The Redis deployment, from SUPERTRACE_REDIS_URL, _SENTINELS and _CLUSTER_NODES. */
+  readonly redis: RedisTarget
+}
 
 export function loadInstrumentationConfig (env: NodeJS.ProcessEnv = process.env): InstrumentationConfig {
   const { values, problems } = loadSettings(instrumentationSettings, env)
   for (const problem of problems) process.emitWarning(`${problem} (using the default)`, { code: 'ST_CONFIG' })
-  return values
+  const { target, problems: redisProblems } = redisTarget(values)
+  for (const problem of redisProblems) process.emitWarning(`${problem} (using SUPERTRACE_REDIS_URL alone)`, { code: 'ST_CONFIG' })
+  return Object.freeze({ ...values, redis: target })
 }

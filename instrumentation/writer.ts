@@ -6,12 +6,12 @@
  */
 import { context } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core'
-import type { Redis } from 'ioredis'
 import { RedisError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
 import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { encodeRecord, type TraceRecord } from '../core/record.ts'
-import { connectOnDemand, connectRedis } from '../core/redis.ts'
+import { connectOnDemand, connectRedis, type RedisClient } from '../core/redis.ts'
+import type { RedisTopology } from '../core/redis-topology.ts'
 
 /** A write Redis has not acknowledged by then has failed; the app is never held this long (see SUPERTRACE_HOLD_MS). */
 const WRITE_TIMEOUT_MS = 2000
@@ -19,13 +19,16 @@ const WRITE_TIMEOUT_MS = 2000
 const MAX_IN_FLIGHT = 64
 
 export interface RecordWriterOptions {
+  /** The Redis, or for Sentinel and Cluster the password, TLS and database (see `topology`). */
   readonly redisUrl: URL
+  /** Sentinel or Cluster (SUPERTRACE_REDIS_SENTINELS, SUPERTRACE_REDIS_CLUSTER_NODES); default: one Redis at `redisUrl`. */
+  readonly topology?: RedisTopology
   readonly ttlSeconds: number
   readonly logger?: Logger
 }
 
 export class RecordWriter {
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #ttlSeconds: number
   readonly #logger: Logger
   #inFlight = 0
@@ -36,6 +39,7 @@ export class RecordWriter {
     this.#logger = options.logger ?? new Logger('instrumentation')
     this.#redis = connectRedis({
       url: options.redisUrl,
+      topology: options.topology ?? { kind: 'single' },
       commandTimeoutMs: WRITE_TIMEOUT_MS,
       purpose: 'writing records',
       logger: this.#logger,
@@ -44,9 +48,13 @@ export class RecordWriter {
   }
 
   /**
-   * Stores the record under its request ID, lists it among the recent failures, then publishes the ID so a waiting
-   * proxy reads it at once. Resolves `true` once Redis has acknowledged both,
-   * `false` if the record was dropped. Never rejects.
+   * Stores the record under its request ID, lists it among the recent failures, and once it is stored
+   * publishes the ID so a waiting proxy reads it at once. Resolves `true` once Redis has acknowledged
+   * all three, `false` if the record was dropped. Never rejects.
+   *
+   * Three commands, not one MULTI, so that a Redis Cluster takes them: a transaction must keep to
+   * one hash slot, and the record and the index are different keys (docs/record.md, "Where it lives").
+   * They are sent at once; on one Redis they share a connection and run in order.
    */
   write (record: TraceRecord): Promise<boolean> {
     if (this.#inFlight >= MAX_IN_FLIGHT) {
@@ -57,13 +65,17 @@ export class RecordWriter {
     const json = encodeRecord(record)
     // The writer's own Redis commands must not become spans of the failing request.
     return context.with(suppressTracing(context.active()), () => connectOnDemand(this.#redis)
-      .then(() => this.#redis.multi()
-        .set(recordKey(record.requestId), json, 'EX', this.#ttlSeconds)
-        // The proxy's list of recent failures: newest last, trimmed to the newest RECENT_FAILURES_LIMIT.
-        .zadd(RECENT_FAILURES_KEY, record.time, record.requestId)
-        .zremrangebyrank(RECENT_FAILURES_KEY, 0, -RECENT_FAILURES_LIMIT - 1)
-        .publish(RECORD_CHANNEL, record.requestId)
-        .exec()))
+      .then(() => {
+        const stored = this.#redis.set(recordKey(record.requestId), json, 'EX', this.#ttlSeconds)
+        // The proxy's list of recent failures: newest last, trimmed to the newest RECENT_FAILURES_LIMIT. One key, one slot.
+        const listed = this.#redis.multi()
+          .zadd(RECENT_FAILURES_KEY, record.time, record.requestId)
+          .zremrangebyrank(RECENT_FAILURES_KEY, 0, -RECENT_FAILURES_LIMIT - 1)
+          .exec()
+        // Only after the SET's reply: on a Cluster the PUBLISH goes to another node and could overtake it.
+        const announced = stored.then(() => this.#redis.publish(RECORD_CHANNEL, record.requestId))
+        return Promise.all([listed, announced])
+      }))
       .then(() => true, (cause: unknown) => {
         this.#logger.error('a record was not stored', new RedisError('the record write failed', { cause }), record.requestId)
         return false

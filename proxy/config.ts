@@ -5,7 +5,8 @@
 import { BlockList, isIP } from 'node:net'
 import { ConfigError } from '../core/errors.ts'
 import { logLevelSetting } from '../core/log.ts'
-import { flag, hostname, integer, loadSettings, SettingProblem, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
+import { flag, hostname, integer, loadSettings, SettingProblem, url, type Setting, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 import { InterceptedStatuses } from './intercepted-statuses.ts'
 import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
 import { lookupSettings } from './lookup/settings.ts'
@@ -72,6 +73,7 @@ export const proxySettings = {
     example: 'redis://127.0.0.1:6379',
     parse: url(['redis:', 'rediss:']),
   },
+  ...redisTopologySettings,
   ...lookupSettings,
   traceWaitMs: {
     env: 'SUPERTRACE_TRACE_WAIT_MS',
@@ -208,10 +210,15 @@ function pathPrefix (raw: string): string {
   return raw
 }
 
-export type ProxyConfig = SettingsOf<typeof proxySettings> & {
+/** What loadWithLookup adds to the table's values, from settings read together. */
+interface DerivedSettings {
   /** The superuser lookup, from SUPERTRACE_LOOKUP and the settings of its mode. */
   readonly lookup: LookupPlan
+  /** The Redis deployment, from SUPERTRACE_REDIS_URL, _SENTINELS and _CLUSTER_NODES. */
+  readonly redis: RedisTarget
 }
+
+export type ProxyConfig = SettingsOf<typeof proxySettings> & DerivedSettings
 
 export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyConfig {
   const config = loadWithLookup(proxySettings, env)
@@ -219,22 +226,31 @@ export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyCon
   return config
 }
 
-/** Reads `table` and the lookup plan its values choose; throws one ConfigError naming every problem of both. */
-function loadWithLookup<T extends SettingsTable & typeof lookupSettings> (table: T, env: NodeJS.ProcessEnv): Readonly<SettingsOf<T> & { lookup: LookupPlan }> {
+/** Reads `table`, the lookup plan and the Redis deployment its values choose; throws one ConfigError naming every problem. */
+function loadWithLookup<T extends SettingsTable & typeof lookupSettings & typeof redisTopologySettings & { readonly redisUrl: Setting<URL> }> (table: T, env: NodeJS.ProcessEnv): Readonly<SettingsOf<T> & DerivedSettings> {
   const { values, problems } = loadSettings(table, env)
   const { plan, problems: lookupProblems } = buildLookupPlan(values, env)
-  if (problems.length > 0 || plan === null) throw new ConfigError([...problems, ...lookupProblems])
-  return Object.freeze({ ...values, lookup: plan })
+  const { target, problems: redisProblems } = redisTarget(values)
+  if (plan?.mode === 'lua' && target.topology.kind === 'cluster') redisProblems.push(LUA_ON_CLUSTER)
+  if (problems.length > 0 || plan === null || redisProblems.length > 0) throw new ConfigError([...problems, ...redisProblems, ...lookupProblems])
+  return Object.freeze({ ...values, lookup: plan, redis: target })
 }
+
+/**
+ * The lookup script runs with EVALSHA and no declared keys, which a Redis Cluster sends to
+ * an arbitrary node: the keys it reads may live on another, so its answer would be chance.
+ */
+const LUA_ON_CLUSTER = 'SUPERTRACE_LOOKUP=lua cannot run on a Redis Cluster (SUPERTRACE_REDIS_CLUSTER_NODES): the script declares no keys, so the cluster runs it on an arbitrary node that may not hold the keys it reads; use another mode, for example SUPERTRACE_LOOKUP=session-field, or Redis Sentinel (SUPERTRACE_REDIS_SENTINELS=10.0.0.1:26379)'
 
 /** What `check-session`, `grant` and `revoke` read: Redis and the lookup, not the upstream. */
 export const lookupToolSettings = {
   redisUrl: proxySettings.redisUrl,
+  ...redisTopologySettings,
   redisTimeoutMs: proxySettings.redisTimeoutMs,
   ...lookupSettings,
 } satisfies SettingsTable
 
-export type LookupToolConfig = SettingsOf<typeof lookupToolSettings> & { readonly lookup: LookupPlan }
+export type LookupToolConfig = SettingsOf<typeof lookupToolSettings> & DerivedSettings
 
 export function loadLookupToolConfig (env: NodeJS.ProcessEnv = process.env): LookupToolConfig {
   return loadWithLookup(lookupToolSettings, env)

@@ -5,13 +5,13 @@
  * Every read goes through the circuit breaker, and each wait is bounded by its
  * `waitMs` whatever Redis does: the subscriber only ever shortens it.
  */
-import type { Redis } from 'ioredis'
 import { RecordFormatError, RedisError } from '../core/errors.ts'
 import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
+import type { RedisClient } from '../core/redis.ts'
 import type { RedisBreaker } from './redis-breaker.ts'
 
-/** Records per MGET when listing recent failures. */
+/** Records read at once when listing recent failures. */
 const RECENT_BATCH = 10
 
 /** Where a proxy's record waits report their duration (ProxyMetrics). */
@@ -29,14 +29,14 @@ function readable (json: string): TraceRecord | undefined {
 }
 
 export class RecordSource {
-  readonly #redis: Redis
-  readonly #subscriber: Redis
+  readonly #redis: RedisClient
+  readonly #subscriber: RedisClient
   readonly #breaker: RedisBreaker
   readonly #waiters = new Map<string, () => void>()
   readonly #timer: RecordWaitTimer | null
 
   /** `subscriber` is a connection of its own: a subscribed connection can run no other commands. */
-  constructor (redis: Redis, subscriber: Redis, breaker: RedisBreaker, timer: RecordWaitTimer | null = null) {
+  constructor (redis: RedisClient, subscriber: RedisClient, breaker: RedisBreaker, timer: RecordWaitTimer | null = null) {
     this.#redis = redis
     this.#subscriber = subscriber
     this.#breaker = breaker
@@ -78,8 +78,10 @@ export class RecordSource {
 
   /**
    * The newest `limit` failures whose records still live, newest first: one ZREVRANGE
-   * of the recent-failures index, then MGETs of their records, a few at a time so that
-   * no one command carries many large records. Expired and unreadable records are skipped.
+   * of the recent-failures index, then a GET per record, RECENT_BATCH at a time so that
+   * few large records are in flight at once. Not MGET: on a Redis Cluster the records'
+   * keys lie in different slots, and one command may only name keys of one slot.
+   * Expired and unreadable records are skipped.
    */
   async recent (limit: number): Promise<TraceRecord[]> {
     const records: TraceRecord[] = []
@@ -87,8 +89,9 @@ export class RecordSource {
     try {
       const ids = (await this.#breaker.watch(this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1))).filter(isRequestId)
       for (let i = 0; i < ids.length; i += RECENT_BATCH) {
+        const batch = ids.slice(i, i + RECENT_BATCH)
         this.#breaker.admit()
-        for (const json of await this.#breaker.watch(this.#redis.mget(ids.slice(i, i + RECENT_BATCH).map(recordKey)))) {
+        for (const json of await this.#breaker.watch(Promise.all(batch.map((id) => this.#redis.get(recordKey(id)))))) {
           const record = json === null ? undefined : readable(json)
           if (record !== undefined) records.push(record)
         }

@@ -48,7 +48,7 @@ export interface RunningProxy {
 const UPSTREAM_CONNECTIONS = 64
 
 export async function startProxy (config: ProxyConfig, logger = new Logger('proxy')): Promise<RunningProxy> {
-  const redisOptions = { url: config.redisUrl, logger, onDemand: false }
+  const redisOptions = { ...config.redis, logger, onDemand: false }
   const redis = connectRedis({ ...redisOptions, commandTimeoutMs: config.redisTimeoutMs, purpose: 'superuser lookups and records' })
   const metrics = new ProxyMetrics()
   const redisBreaker = new RedisBreaker({ failures: config.breakerFailures, cooldownMs: config.breakerCooldownMs, logger })

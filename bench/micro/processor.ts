@@ -7,7 +7,7 @@
  *                       OpenTelemetry's NoopSpanProcessor and with SupertraceSpanProcessor:
  *                       the difference is what supertrace adds (ns and bytes per request);
  *   record build        buildRecord + encodeRecord for such a request with a thrown TypeError;
- *   record write        RecordWriter.write to a real Redis (SET + PUBLISH), one at a time.
+ *   record write        RecordWriter.write to a real Redis (SET, the index's MULTI, PUBLISH), one at a time.
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
 import { NoopSpanProcessor, TracerProvider, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace'
@@ -25,7 +25,7 @@ import { RecordWriter } from '../../instrumentation/writer.ts'
 import { percentile, spread } from '../lib/stats.ts'
 
 const redisUrl = new URL(process.argv[2] ?? 'redis://127.0.0.1:6379')
-const config = { ...loadInstrumentationConfig({}), redisUrl, ttlSeconds: 60, holdMs: 50 }
+const config = { ...loadInstrumentationConfig({}), redisUrl, redis: { url: redisUrl, topology: { kind: 'single' } } as const, ttlSeconds: 60, holdMs: 50 }
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
 function tracerWith (processor: SpanProcessor): Tracer {

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../../core/errors.ts'
 import { Logger } from '../../core/log.ts'
-import { connectOnDemand, connectRedis, redactUrl } from '../../core/redis.ts'
+import { connectOnDemand, connectRedis, describeTarget } from '../../core/redis.ts'
 import { loadLookupToolConfig, type LookupToolConfig } from '../config.ts'
 import { mask } from './cookie.ts'
 import { SuperuserLookup } from './lookup.ts'
@@ -44,10 +44,10 @@ export async function checkSession (args: readonly string[], out: Write, err: Wr
   const config = loadOrExplain('check-session', err)
   if (config === null) return 2
   const logger = new Logger('proxy')
-  const redis = connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisTimeoutMs, purpose: 'check-session', logger, onDemand: true })
+  const redis = connectRedis({ ...config.redis, commandTimeoutMs: config.redisTimeoutMs, purpose: 'check-session', logger, onDemand: true })
   try {
     const lookup = new SuperuserLookup(config.lookup, redis, logger)
-    out(`mode     ${config.lookup.mode} (SUPERTRACE_LOOKUP), Redis ${redactUrl(config.redisUrl)}\n`)
+    out(`mode     ${config.lookup.mode} (SUPERTRACE_LOOKUP), Redis ${describeTarget(config.redis)}\n`)
     try {
       await connectOnDemand(redis)
       await lookup.prepare()
@@ -82,7 +82,7 @@ export async function grantOrRevoke (command: 'grant' | 'revoke', args: readonly
     return 2
   }
   const setKey = config.lookup.superusersKey
-  const redis = connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisTimeoutMs, purpose: command, logger: new Logger('proxy'), onDemand: true })
+  const redis = connectRedis({ ...config.redis, commandTimeoutMs: config.redisTimeoutMs, purpose: command, logger: new Logger('proxy'), onDemand: true })
   try {
     await connectOnDemand(redis)
     const changed = command === 'grant' ? await redis.sadd(setKey, sessionId) : await redis.srem(setKey, sessionId)
@@ -90,7 +90,7 @@ export async function grantOrRevoke (command: 'grant' | 'revoke', args: readonly
     out(`session ${mask(sessionId)} ${what} a superuser's (${setKey})\n`)
     return 0
   } catch (cause) {
-    err(`supertrace ${command}: Redis at ${redactUrl(config.redisUrl)} did not answer: ${(cause as Error).message}\n`)
+    err(`supertrace ${command}: Redis at ${describeTarget(config.redis)} did not answer: ${(cause as Error).message}\n`)
     return 1
   } finally {
     redis.disconnect()

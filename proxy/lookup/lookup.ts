@@ -12,9 +12,10 @@
  */
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { ReplyError, type Redis } from 'ioredis'
+import { ReplyError } from 'ioredis'
 import { ConfigError, RedisBreakerOpenError, RedisError, SessionError, SupertraceError } from '../../core/errors.ts'
 import type { Logger } from '../../core/log.ts'
+import type { RedisClient } from '../../core/redis.ts'
 import type { RedisBreaker } from '../redis-breaker.ts'
 import { findCookie, hasCookie, mask } from './cookie.ts'
 import { verifyExpressSession } from './express-signature.ts'
@@ -48,7 +49,7 @@ const MAX_SESSION_BYTES = 1024 * 1024
 
 export class SuperuserLookup {
   readonly plan: LookupPlan
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #logger: Logger
   /** The proxy's breaker; null for the one-off tools (check-session). */
   readonly #breaker: RedisBreaker | null
@@ -56,7 +57,7 @@ export class SuperuserLookup {
   /** lua mode: the script's SHA1, under which EVALSHA runs it. */
   readonly #scriptSha: string | null
 
-  constructor (plan: LookupPlan, redis: Redis, logger: Logger, breaker: RedisBreaker | null = null, timer: LookupTimer | null = null) {
+  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger, breaker: RedisBreaker | null = null, timer: LookupTimer | null = null) {
     this.plan = plan
     this.#redis = redis
     this.#logger = logger

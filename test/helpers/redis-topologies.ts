@@ -1,0 +1,140 @@
+/**
+ * Real scaled-out Redis deployments for the tests, each in temporary directories,
+ * on free ports, and stopped when the test ends: a Redis Cluster of three masters,
+ * and a master with one replica watched by three sentinels.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { promisify } from 'node:util'
+import { Redis } from 'ioredis'
+import { freePort, run, type Started } from './processes.ts'
+
+const execFileAsync = promisify(execFile)
+
+/** A Redis server of the deployment, with a plain client for the test's own checks. */
+export interface RedisNode {
+  readonly port: number
+  readonly process: Started
+  readonly client: Redis
+}
+
+/** Polls `check` every 50 ms until it holds; throws `what` after `ms`, and at once what `check` throws. */
+export async function until (what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (await check()) return
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+async function tempDir (t: TestContext, name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `supertrace-${name}-`))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+function client (t: TestContext, port: number): Redis {
+  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true })
+  redis.on('error', () => {})
+  t.after(() => redis.disconnect())
+  return redis
+}
+
+async function startServer (t: TestContext, args: readonly string[], port: number, ready = 'Ready to accept connections'): Promise<RedisNode> {
+  const server = run(t, 'redis-server', args)
+  await server.waitFor(ready)
+  return { port, process: server, client: client(t, port) }
+}
+
+export interface RunningCluster {
+  readonly masters: readonly RedisNode[]
+  /** SUPERTRACE_REDIS_CLUSTER_NODES for the app and the proxy. */
+  readonly nodesSetting: string
+  /** Ignored but for credentials in cluster mode: what startApp/startProxy put in SUPERTRACE_REDIS_URL. */
+  readonly url: string
+}
+
+/** Three masters, no replicas, all 16384 slots assigned, cluster_state:ok on every node. */
+export async function startRedisCluster (t: TestContext): Promise<RunningCluster> {
+  const masters = await Promise.all([0, 1, 2].map(async (i) => {
+    const [port, busPort, dir] = await Promise.all([freePort(), freePort(), tempDir(t, `cluster-${i}`)])
+    return startServer(t, [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
+      '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-port', String(busPort),
+      '--cluster-node-timeout', '2000',
+    ], port)
+  }))
+  const addresses = masters.map((m) => `127.0.0.1:${m.port}`)
+  await execFileAsync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'])
+  for (const master of masters) await until(`node ${master.port} reports cluster_state:ok`, async () => (await master.client.cluster('INFO')).includes('cluster_state:ok'))
+  return { masters, nodesSetting: addresses.join(','), url: 'redis://127.0.0.1' }
+}
+
+export interface RunningSentinels {
+  /** The master at start; after a failover, `replica` is. */
+  readonly master: RedisNode
+  readonly replica: RedisNode
+  readonly sentinels: readonly RedisNode[]
+  readonly masterName: string
+  /** SUPERTRACE_REDIS_SENTINELS for the app and the proxy. */
+  readonly sentinelsSetting: string
+  /** Ignored but for credentials and db in sentinel mode: what startApp/startProxy put in SUPERTRACE_REDIS_URL. */
+  readonly url: string
+  /** The port the sentinels currently name as master. */
+  masterPort (): Promise<number>
+}
+
+/**
+ * A master, one replica in sync with it, and three sentinels (quorum 2) that know the
+ * replica and each other. A master is judged down after 1 s without an answer, so a
+ * failover takes a few seconds.
+ */
+export async function startRedisSentinels (t: TestContext): Promise<RunningSentinels> {
+  const masterName = 'supertrace-test'
+  const [masterPort, replicaPort] = [await freePort(), await freePort()]
+  // Each in a directory of its own: a full resynchronisation writes an RDB file there.
+  const common = async (name: string): Promise<string[]> => ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', await tempDir(t, name)]
+  const master = await startServer(t, ['--port', String(masterPort), ...await common('master')], masterPort)
+  const replica = await startServer(t, ['--port', String(replicaPort), ...await common('replica'), '--replicaof', '127.0.0.1', String(masterPort)], replicaPort, 'MASTER <-> REPLICA sync: Finished with success')
+  const sentinels = await Promise.all([0, 1, 2].map(async (i) => {
+    const [port, dir] = await Promise.all([freePort(), tempDir(t, `sentinel-${i}`)])
+    const config = join(dir, 'sentinel.conf')
+    // A sentinel rewrites its own configuration file, so each gets a writable one.
+    await writeFile(config, [
+      `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+      `sentinel down-after-milliseconds ${masterName} 1000`,
+      `sentinel failover-timeout ${masterName} 5000`,
+      `sentinel parallel-syncs ${masterName} 1`,
+      '',
+    ].join('\n'))
+    return startServer(t, [config, '--sentinel'], port, 'Sentinel ID is')
+  }))
+  for (const sentinel of sentinels) {
+    await until(`sentinel ${sentinel.port} knows the replica and the other sentinels`, async () => {
+      const fields = await sentinel.client.call('SENTINEL', 'MASTER', masterName) as string[]
+      const field = (name: string): string | undefined => fields[fields.indexOf(name) + 1]
+      return field('num-slaves') === '1' && field('num-other-sentinels') === '2'
+    })
+  }
+  const masterPortNow = async (): Promise<number> => {
+    for (const sentinel of sentinels) {
+      const address = await sentinel.client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName).catch(() => null) as string[] | null
+      if (address !== null) return Number(address[1])
+    }
+    throw new Error('no sentinel answered')
+  }
+  return {
+    master,
+    replica,
+    sentinels,
+    masterName,
+    sentinelsSetting: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
+    url: 'redis://127.0.0.1',
+    masterPort: masterPortNow,
+  }
+}
