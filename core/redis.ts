@@ -18,6 +18,7 @@
  * over) every 100 ms, up to 16 times, refreshing the slot map, before it fails.
  * See core/redis-topology.ts for the settings.
  */
+import { once } from 'node:events'
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { ErrorCodes } from './errors.ts'
 import type { Logger } from './log.ts'
@@ -72,7 +73,7 @@ function serverOptions (options: RedisConnectionOptions): RedisOptions {
     // A subscriber's SUBSCRIBE waits for Redis; ioredis renews it after each reconnect.
     enableOfflineQueue: options.commandTimeoutMs === undefined,
     commandTimeout: options.commandTimeoutMs,
-    connectTimeout: 2000,
+    connectTimeout: REDIS_START_WAIT_MS,
     maxRetriesPerRequest: 0,
     retryStrategy: options.onDemand ? () => null : retryDelay,
     lazyConnect: options.onDemand,
@@ -149,6 +150,20 @@ export function describeTarget (target: RedisTarget): string {
 
 function hostPort (address: { readonly host: string, readonly port: number }): string {
   return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`
+}
+
+/** The longest start-up waits for a Redis connection that neither opens nor fails (connectTimeout). */
+export const REDIS_START_WAIT_MS = 2000
+
+/**
+ * Whether a connection opened at start-up becomes ready within `ms`: false at its first
+ * error or once `ms` have passed. Never rejects; the connection goes on retrying either way.
+ */
+export function whenReady (redis: RedisClient, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true)
+  const ready = once(redis, 'ready').then(() => true, () => false)
+  const waited = new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref())
+  return Promise.race([ready, waited])
 }
 
 const pendingConnects = new WeakMap<RedisClient, Promise<void>>()

@@ -14,7 +14,7 @@ import { Pool } from 'undici'
 import { AcceptError, UpstreamError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
 import { REQUEST_ID_HEADER } from '../core/protocol.ts'
-import { connectRedis } from '../core/redis.ts'
+import { connectRedis, REDIS_START_WAIT_MS, whenReady } from '../core/redis.ts'
 import { Redactor } from '../core/redact.ts'
 import { startAdminServer } from './admin.ts'
 import type { ProxyConfig } from './config.ts'
@@ -53,9 +53,12 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
   const metrics = new ProxyMetrics()
   const redisBreaker = new RedisBreaker({ failures: config.breakerFailures, cooldownMs: config.breakerCooldownMs, logger })
   metrics.observeBreaker(() => redisBreaker.state)
-  const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker, metrics)
-  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); metrics.close(); throw err })
   const subscriber = connectRedis({ ...redisOptions, commandTimeoutMs: undefined, purpose: 'record notifications' })
+  // A reachable Redis is ready before the first request, so that no superuser's first 500 fails closed
+  // for a connection still opening; an unreachable one delays start-up by at most its first error.
+  await Promise.all([whenReady(redis, REDIS_START_WAIT_MS), whenReady(subscriber, REDIS_START_WAIT_MS)])
+  const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker, metrics)
+  await superusers.prepare().catch((err: unknown) => { redis.disconnect(); subscriber.disconnect(); metrics.close(); throw err })
   const context: ProxyContext = {
     config,
     upstream: new Pool(config.upstream.origin, {

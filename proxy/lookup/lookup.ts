@@ -11,11 +11,10 @@
  * proxy goes through the circuit breaker (redis-breaker.ts).
  */
 import { createHash } from 'node:crypto'
-import { once } from 'node:events'
 import { ReplyError } from 'ioredis'
 import { ConfigError, RedisBreakerOpenError, RedisError, SessionError, SupertraceError } from '../../core/errors.ts'
 import type { Logger } from '../../core/log.ts'
-import type { RedisClient } from '../../core/redis.ts'
+import { REDIS_START_WAIT_MS, whenReady, type RedisClient } from '../../core/redis.ts'
 import type { RedisBreaker } from '../redis-breaker.ts'
 import { findCookie, hasCookie, mask } from './cookie.ts'
 import { verifyExpressSession } from './express-signature.ts'
@@ -97,13 +96,7 @@ export class SuperuserLookup {
    */
   async prepare (): Promise<void> {
     if (this.plan.mode !== 'lua') return
-    let isReady = this.#redis.status === 'ready'
-    if (!isReady) {
-      // Over at the first connection error (once() rejects on 'error'), or after 2 s of a connection that hangs.
-      const ready = once(this.#redis, 'ready').then(() => true, () => false)
-      const waited = new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref())
-      isReady = await Promise.race([ready, waited])
-    }
+    const isReady = await whenReady(this.#redis, REDIS_START_WAIT_MS)
     this.#redis.on('ready', this.#loadWhenReady)
     if (!isReady) {
       this.#logger.warn('Redis is not reachable yet: the lookup script (SUPERTRACE_LOOKUP_SCRIPT) is loaded when it is, and superusers get the original 500 until then')
