@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import type { TestContext } from 'node:test'
 import { Redis } from 'ioredis'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -35,6 +34,14 @@ export async function freePort (): Promise<number> {
     await once(server, 'close')
     return port
   }
+}
+
+/**
+ * Whatever runs the clean-ups: node:test's TestContext, or the soak's own list
+ * (test/soak/teardown.ts) when the processes outlive a single test.
+ */
+export interface Teardown {
+  after (fn: () => unknown): void
 }
 
 export class Started {
@@ -69,7 +76,7 @@ export class Started {
   }
 }
 
-export function run (t: TestContext, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Started {
+export function run (t: Teardown, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Started {
   const started = new Started(spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }))
   t.after(() => started.stop('SIGKILL'))
   return started
@@ -82,7 +89,7 @@ export interface RunningRedis extends Started {
   readonly client: Redis
 }
 
-export async function startRedis (t: TestContext, port?: number): Promise<RunningRedis> {
+export async function startRedis (t: Teardown, port?: number): Promise<RunningRedis> {
   const chosen = port ?? await freePort()
   const server = run(t, 'redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])
   await server.waitFor('Ready to accept connections')
@@ -99,9 +106,9 @@ export interface RunningHttp extends Started {
 
 export const INSTRUMENTED = ['--import', 'supertrace/register'] as const
 
-/** Starts an app with `node --import supertrace/register <file>` (or other node flags); it must print "listening". */
-export async function startApp (t: TestContext, redis: { url: string }, file = exampleApp, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = INSTRUMENTED): Promise<RunningHttp> {
-  const port = await freePort()
+/** Starts an app with `node --import supertrace/register <file>` (or other node flags); it must print "listening". `port`: to restart one where it was. */
+export async function startApp (t: Teardown, redis: { url: string }, file = exampleApp, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = INSTRUMENTED, port?: number): Promise<RunningHttp> {
+  port ??= await freePort()
   const app = run(t, process.execPath, [...nodeFlags, file], {
     PORT: String(port),
     SUPERTRACE_REDIS_URL: redis.url,
@@ -113,7 +120,7 @@ export async function startApp (t: TestContext, redis: { url: string }, file = e
 }
 
 /** Starts `supertrace proxy` in front of `upstream`. */
-export async function startProxy (t: TestContext, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningHttp> {
+export async function startProxy (t: Teardown, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningHttp> {
   const port = await freePort()
   const proxy = run(t, process.execPath, [proxyBin, 'proxy'], {
     SUPERTRACE_UPSTREAM: upstream.url,
@@ -127,7 +134,7 @@ export async function startProxy (t: TestContext, upstream: { url: string }, red
 }
 
 /** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. */
-export async function startStack (t: TestContext, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
+export async function startStack (t: Teardown, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
   const redis = await startRedis(t)
   const app = await startApp(t, redis, options.appFile, options.appEnv, options.nodeFlags)
   const proxy = await startProxy(t, app, redis, options.proxyEnv)

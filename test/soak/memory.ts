@@ -1,0 +1,76 @@
+/**
+ * The proxy's resident memory (VmRSS, from /proc), sampled every few seconds.
+ * The baseline is the first sample after warm-up, when the JIT, the upstream pool
+ * and V8's heap have reached their working size under this load.
+ */
+import { rssBytes } from '../../bench/lib/proc.ts'
+
+/**
+ * The growth past warm-up that fails the soak: 64 MiB. V8 lets the heap of a busy
+ * process grow by tens of MB between major collections (young generation up to
+ * 32 MiB with Node's defaults, plus old-space slack), so RSS wanders by that much
+ * with no leak; a leak worth catching grows without bound: at 100 operations a
+ * second, 1 KiB kept per request is 6 MiB a minute, 60 MiB over the 10-minute soak.
+ */
+export const GROWTH_BOUND_BYTES = 64 * 1024 * 1024
+
+export interface RssSample {
+  /** Milliseconds since the run began. */
+  readonly at: number
+  readonly bytes: number
+}
+
+export interface MemorySummary {
+  readonly warm: RssSample
+  readonly peak: RssSample
+  readonly end: RssSample
+  readonly samples: readonly RssSample[]
+}
+
+export class RssSampler {
+  readonly samples: RssSample[] = []
+  readonly #pid: number
+  readonly #now: () => number
+  #timer: NodeJS.Timeout | null = null
+
+  constructor (pid: number, now: () => number) {
+    this.#pid = pid
+    this.#now = now
+  }
+
+  start (everyMs: number): void {
+    this.sample()
+    this.#timer = setInterval(() => this.sample(), everyMs)
+  }
+
+  sample (): RssSample {
+    const sample = { at: this.#now(), bytes: rssBytes(this.#pid) }
+    this.samples.push(sample)
+    return sample
+  }
+
+  stop (): void {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  /** Warm, peak and end, counted from the first sample at or after `warmupMs`. */
+  summary (warmupMs: number): MemorySummary {
+    const afterWarmup = this.samples.filter((s) => s.at >= warmupMs)
+    const warm = afterWarmup[0] ?? this.samples[0] ?? { at: 0, bytes: NaN }
+    const peak = afterWarmup.reduce((max, s) => (s.bytes > max.bytes ? s : max), warm)
+    const end = this.samples.at(-1) ?? warm
+    return { warm, peak, end, samples: this.samples }
+  }
+}
+
+/** Why the memory fails the soak, or null. */
+export function memoryProblem (summary: MemorySummary): string | null {
+  const growth = summary.end.bytes - summary.warm.bytes
+  if (!Number.isFinite(growth)) return 'the proxy\'s RSS could not be read'
+  return growth > GROWTH_BOUND_BYTES ? `RSS grew by ${mib(growth)} after warm-up (bound ${mib(GROWTH_BOUND_BYTES)})` : null
+}
+
+export function mib (bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+}
