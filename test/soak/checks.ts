@@ -44,6 +44,8 @@ function excerpt (text: string): string {
 
 export class SoakChecks {
   readonly violations: Violation[] = []
+  /** What is allowed but worth a look: a fallback the proxy explained in its log. */
+  readonly notes: Array<{ readonly at: number, readonly text: string }> = []
   /** Per kind, how many operations ended each way. */
   readonly tallies = new Map<Kind, Map<string, number>>(KINDS.map((kind) => [kind, new Map()]))
   readonly #faults: FaultLog
@@ -70,8 +72,11 @@ export class SoakChecks {
   finish (proxyLog: string, endedAt: number, memoryProblem: string | null): void {
     const redisErrorLines = proxyLog.split('\n').filter((line) => line.includes('ST_REDIS'))
     for (const { operation, requestId } of this.#fallbacks) {
-      if (redisErrorLines.some((line) => line.includes(requestId))) this.#count(operation.kind, 'app\'s own 500 (Redis slow: ST_REDIS logged)')
-      else {
+      const logged = redisErrorLines.find((line) => line.includes(requestId))
+      if (logged !== undefined) {
+        this.#count(operation.kind, 'app\'s own 500 (Redis slow: ST_REDIS logged)')
+        this.notes.push({ at: operation.endedAt, text: `the superuser's ${operation.token} fell back to the app's own 500 outside a fault; the proxy logged: ${logged.trim()}` })
+      } else {
         this.#count(operation.kind, 'app\'s own 500 (no fault, nothing logged)')
         this.#violate('unexplainedFallback', operation.endedAt, `${requestId} (${operation.token})`)
       }

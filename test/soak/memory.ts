@@ -6,13 +6,15 @@
 import { rssBytes } from '../../bench/lib/proc.ts'
 
 /**
- * The growth past warm-up that fails the soak: 64 MiB. V8 lets the heap of a busy
- * process grow by tens of MB between major collections (young generation up to
- * 32 MiB with Node's defaults, plus old-space slack), so RSS wanders by that much
- * with no leak; a leak worth catching grows without bound: at 100 operations a
- * second, 1 KiB kept per request is 6 MiB a minute, 60 MiB over the 10-minute soak.
+ * The growth past warm-up that fails the soak: 128 MiB. Most of the proxy's RSS is
+ * V8's heap between major collections, not live data: in a 4-minute soak its RSS
+ * wandered between 100 and 210 MiB while the heap after a forced GC (read through
+ * the inspector every 20 s) stayed at 15 MiB and its external memory at 4.5 MiB.
+ * The bound sits above that slack, which does not grow with time; a leak does:
+ * 2 KiB kept per operation at 100 a second is 120 MiB over the 10-minute soak.
+ * (RSS cannot show a small leak within the one-minute test; the long soak can.)
  */
-export const GROWTH_BOUND_BYTES = 64 * 1024 * 1024
+export const GROWTH_BOUND_BYTES = 128 * 1024 * 1024
 
 export interface RssSample {
   /** Milliseconds since the run began. */

@@ -46,6 +46,11 @@ export function formatReport (report: SoakReport): string {
   lines.push(`Proxy RSS: after warm-up ${rss(m.warm)}, peak ${rss(m.peak)}, end ${rss(m.end)}; growth ${mib(m.end.bytes - m.warm.bytes)} (bound ${mib(GROWTH_BOUND_BYTES)})`)
   lines.push(`  samples (MiB): ${m.samples.map((s) => (s.bytes / 1024 / 1024).toFixed(0)).join(' ')}`, '')
 
+  if (report.notes.length > 0) {
+    lines.push(`Notes: ${report.notes.length}`)
+    for (const note of report.notes.slice(0, LISTED_VIOLATIONS)) lines.push(`  ${clock(note.at)} ${note.text}`)
+    lines.push('')
+  }
   if (report.violations.length === 0) {
     lines.push('Violations: none')
   } else {

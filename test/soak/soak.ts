@@ -47,6 +47,7 @@ export interface SoakReport {
   readonly faults: readonly Fault[]
   readonly memory: MemorySummary
   readonly violations: readonly Violation[]
+  readonly notes: SoakChecks['notes']
 }
 
 /** Progress lines and each violation as it happens. */
@@ -99,7 +100,7 @@ export async function runSoak (teardown: Teardown, options: SoakOptions, log: So
   const endedAt = now()
   const summary = memory.summary(options.warmupSeconds * 1000)
   checks.finish(stack.proxyOutput, endedAt, memoryProblem(summary))
-  return { options, startedAt, durationMs: endedAt, tallies: checks.tallies, faults: faults.faults, memory: summary, violations: checks.violations }
+  return { options, startedAt, durationMs: endedAt, tallies: checks.tallies, faults: faults.faults, memory: summary, violations: checks.violations, notes: checks.notes }
 }
 
 async function injectOnSchedule (stack: SoakStack, faults: FaultLog, options: SoakOptions, durationMs: number, now: () => number, log: SoakLog): Promise<void> {
