@@ -63,8 +63,8 @@ export class SoakChecks {
 
   judge (operation: Operation): void {
     const label = operation.kind === 'websocket'
-      ? this.#judgeEcho(operation, operation.outcome as EchoOutcome)
-      : this.#judgeHttp(operation, operation.outcome as HttpOutcome)
+      ? this.#judgeEcho(operation, operation.outcome)
+      : this.#judgeHttp(operation, operation.outcome)
     if (label !== null) this.#count(operation.kind, label)
   }
 

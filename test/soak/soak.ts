@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Teardown } from '../helpers/processes.ts'
 import { SoakChecks, type Violation } from './checks.ts'
 import { faultSchedule, FaultLog, inject, type Fault } from './faults.ts'
-import { memoryProblem, RssSampler, type MemorySummary } from './memory.ts'
+import { memoryProblem, mib, RssSampler, type MemorySummary } from './memory.ts'
 import { SoakStack } from './stack.ts'
 import { runWorkload, type Kind } from './workload.ts'
 
@@ -69,7 +69,7 @@ export async function runSoak (teardown: Teardown, options: SoakOptions, log: So
   memory.start(RSS_EVERY_MS)
   const stop = new AbortController()
   let completed = 0
-  const progress = setInterval(() => log(`${(now() / 1000).toFixed(0)} s: ${completed} operations, ${faults.faults.length} faults, proxy RSS ${((memory.samples.at(-1)?.bytes ?? 0) / 1024 / 1024).toFixed(1)} MiB, ${checks.violations.length} violations`), 10_000)
+  const progress = setInterval(() => log(`${(now() / 1000).toFixed(0)} s: ${completed} operations, ${faults.faults.length} faults, proxy RSS ${mib(memory.samples.at(-1)?.bytes ?? NaN)}, ${checks.violations.length} violations`), 10_000)
 
   try {
     await Promise.all([

@@ -28,15 +28,18 @@ export const DEADLINE_MS = 15_000
 /** Messages per WebSocket conversation. */
 const ECHOES = 3
 
-export interface Operation {
-  readonly kind: Kind
+/** What one operation asked and what its client saw: an HTTP outcome, or a WebSocket's. */
+export type Operation = {
   readonly visitor: Visitor
   readonly token: string
   /** Milliseconds since the run began. */
   readonly startedAt: number
   readonly endedAt: number
-  readonly outcome: HttpOutcome | EchoOutcome
-}
+} & Performed
+
+type Performed =
+  | { readonly kind: Exclude<Kind, 'websocket'>, readonly outcome: HttpOutcome }
+  | { readonly kind: 'websocket', readonly outcome: EchoOutcome }
 
 export interface WorkloadOptions {
   readonly proxyUrl: string
@@ -75,8 +78,8 @@ export async function runWorkload (options: WorkloadOptions, onDone: (operation:
         const visitor = visitorFor(kind, Math.floor(sequence / MIX.length))
         const token = tokenFor(runId, client, sequence)
         const startedAt = options.now()
-        const outcome = await perform(options, agent, kind, visitor, token)
-        onDone({ kind, visitor, token, startedAt, endedAt: options.now(), outcome })
+        const performed = await perform(options, agent, kind, visitor, token)
+        onDone({ ...performed, visitor, token, startedAt, endedAt: options.now() })
       }
     }))
   } finally {
@@ -93,16 +96,16 @@ function visitorFor (kind: Kind, round: number): Visitor {
   }
 }
 
-function perform (options: WorkloadOptions, agent: Agent, kind: Kind, visitor: Visitor, token: string): Promise<HttpOutcome | EchoOutcome> {
+async function perform (options: WorkloadOptions, agent: Agent, kind: Kind, visitor: Visitor, token: string): Promise<Performed> {
   const cookie = visitor === 'superuser session' ? options.superuserCookie : visitor === 'visitor session' ? options.visitorCookie : undefined
   const headers = { accept: 'text/html', ...(cookie === undefined ? {} : { cookie }) }
   switch (kind) {
-    case '200': return httpGet(`${options.proxyUrl}${PATHS.ok(token)}`, headers, agent, DEADLINE_MS)
+    case '200': return { kind, outcome: await httpGet(`${options.proxyUrl}${PATHS.ok(token)}`, headers, agent, DEADLINE_MS) }
     case 'anonymous 500':
-    case 'superuser 500': return httpGet(`${options.proxyUrl}${PATHS.fail(token)}`, headers, agent, DEADLINE_MS)
+    case 'superuser 500': return { kind, outcome: await httpGet(`${options.proxyUrl}${PATHS.fail(token)}`, headers, agent, DEADLINE_MS) }
     case 'websocket': {
       const messages = Array.from({ length: ECHOES }, (_, i) => `${token}:${i + 1}`)
-      return echoOverWebSocket(`${options.proxyUrl.replace(/^http/, 'ws')}${PATHS.echo(token)}`, messages, DEADLINE_MS)
+      return { kind, outcome: await echoOverWebSocket(`${options.proxyUrl.replace(/^http/, 'ws')}${PATHS.echo(token)}`, messages, DEADLINE_MS) }
     }
   }
 }
