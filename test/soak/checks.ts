@@ -131,7 +131,7 @@ export class SoakChecks {
     }
     if (outcome.type === 'error') {
       if (this.#isAppFault(operation)) return `${outcome.reason} (app fault)`
-      this.#violate('lost', operation.endedAt, `${operation.kind} ${token}: ${outcome.reason}`)
+      this.#violate('lost', operation.endedAt, `${operation.kind} ${token}: ${outcome.reason} ${outcome.where}`)
       return outcome.reason
     }
     const requestId = String(outcome.headers['x-request-id'] ?? '')

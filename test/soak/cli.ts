@@ -3,6 +3,7 @@
  * each violation as it happens and the summary; exits 1 on any violation.
  */
 import { parseArgs } from 'node:util'
+import { FAULT_KINDS, type FaultKind } from './faults.ts'
 import { formatReport } from './report.ts'
 import { DEFAULT_OPTIONS, runSoak, type SoakOptions } from './soak.ts'
 import { TeardownList } from './teardown.ts'
@@ -22,6 +23,7 @@ Options:
   --rate N           operations a second, all clients together (default ${DEFAULT_OPTIONS.ratePerSecond})
   --warmup S         fault-free seconds at the start; memory is measured from there (default ${DEFAULT_OPTIONS.warmupSeconds})
   --calm S           fault-free seconds at the end (default ${DEFAULT_OPTIONS.calmSeconds})
+  --faults LIST      the faults taken in turn, comma-separated (default: ${FAULT_KINDS.join(',')})
   --help             this text
 `
 
@@ -35,6 +37,16 @@ function positive (name: string, raw: string | undefined, fallback: number): num
   return value
 }
 
+function faultKinds (raw: string): FaultKind[] {
+  const kinds = raw.split(',').map((name) => name.trim())
+  const unknown = kinds.filter((name) => !(FAULT_KINDS as readonly string[]).includes(name))
+  if (kinds.length === 0 || unknown.length > 0) {
+    process.stderr.write(`--faults takes names from: ${FAULT_KINDS.join(', ')}; for example --faults 'Redis killed,app paused'\n`)
+    process.exit(2)
+  }
+  return kinds as FaultKind[]
+}
+
 function readOptions (): SoakOptions | null {
   const { values } = parseArgs({
     options: {
@@ -44,6 +56,7 @@ function readOptions (): SoakOptions | null {
       rate: { type: 'string' },
       warmup: { type: 'string' },
       calm: { type: 'string' },
+      faults: { type: 'string' },
       help: { type: 'boolean' },
     },
   })
@@ -56,6 +69,7 @@ function readOptions (): SoakOptions | null {
     ratePerSecond: positive('rate', values.rate, d.ratePerSecond),
     warmupSeconds: positive('warmup', values.warmup, d.warmupSeconds),
     calmSeconds: positive('calm', values.calm, d.calmSeconds),
+    faultKinds: values.faults === undefined ? d.faultKinds : faultKinds(values.faults),
   }
 }
 

@@ -8,13 +8,15 @@ import { request, type Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders
 
 export type HttpOutcome =
   | { readonly type: 'response', readonly status: number, readonly headers: IncomingHttpHeaders, readonly body: string }
-  /** Refused, reset, or cut mid-body: `reason` is the error code or what was cut. */
-  | { readonly type: 'error', readonly reason: string }
+  /** Refused, reset, or cut mid-body: `reason` is the error code or what was cut; `where` says on which connection and when, for the report. */
+  | { readonly type: 'error', readonly reason: string, readonly where: string }
   | { readonly type: 'timeout' }
 
 export function httpGet (url: string, headers: OutgoingHttpHeaders, agent: Agent, deadlineMs: number): Promise<HttpOutcome> {
   return new Promise((resolve) => {
     let isSettled = false
+    const sentAt = performance.now()
+    const where = (): string => `on a ${req.reusedSocket ? 'reused keep-alive' : 'new'} connection, ${Math.round(performance.now() - sentAt)} ms after sending`
     const settle = (outcome: HttpOutcome): void => {
       if (isSettled) return
       isSettled = true
@@ -24,11 +26,11 @@ export function httpGet (url: string, headers: OutgoingHttpHeaders, agent: Agent
     const req = request(url, { headers, agent }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('error', (err: NodeJS.ErrnoException) => settle({ type: 'error', reason: `cut mid-body (${err.code ?? err.message})` }))
+      res.on('error', (err: NodeJS.ErrnoException) => settle({ type: 'error', reason: `cut mid-body (${err.code ?? err.message})`, where: where() }))
       res.on('end', () => {
         const body = Buffer.concat(chunks)
         const declared = res.headers['content-length']
-        if (!res.complete || (declared !== undefined && Number(declared) !== body.length)) settle({ type: 'error', reason: `cut mid-body (${body.length} bytes)` })
+        if (!res.complete || (declared !== undefined && Number(declared) !== body.length)) settle({ type: 'error', reason: `cut mid-body (${body.length} bytes)`, where: where() })
         else settle({ type: 'response', status: res.statusCode ?? 0, headers: res.headers, body: body.toString() })
       })
     })
@@ -36,7 +38,7 @@ export function httpGet (url: string, headers: OutgoingHttpHeaders, agent: Agent
       settle({ type: 'timeout' })
       req.destroy()
     }, deadlineMs)
-    req.on('error', (err: NodeJS.ErrnoException) => settle({ type: 'error', reason: err.code ?? err.message }))
+    req.on('error', (err: NodeJS.ErrnoException) => settle({ type: 'error', reason: err.code ?? err.message, where: where() }))
     req.end()
   })
 }

@@ -45,12 +45,14 @@ export interface ScheduleOptions {
   readonly everyMs: number
   readonly warmupMs: number
   readonly calmMs: number
+  /** The kinds taken in turn (default: all of FAULT_KINDS). */
+  readonly kinds: readonly FaultKind[]
 }
 
 export function faultSchedule (options: ScheduleOptions): Array<{ readonly at: number, readonly kind: FaultKind }> {
   const schedule: Array<{ at: number, kind: FaultKind }> = []
   for (let at = options.warmupMs, i = 0; at <= options.durationMs - options.calmMs; at += options.everyMs, i++) {
-    schedule.push({ at, kind: FAULT_KINDS[i % FAULT_KINDS.length] as FaultKind })
+    schedule.push({ at, kind: options.kinds[i % options.kinds.length] as FaultKind })
   }
   return schedule
 }

@@ -20,7 +20,7 @@ function rss (sample: RssSample): string {
 export function formatReport (report: SoakReport): string {
   const o = report.options
   const lines = [
-    `Soak from ${new Date(report.startedAt).toISOString()}: ${clock(report.durationMs)} of load, ${o.clients} clients, ${o.ratePerSecond} operations/s, a fault every ${o.faultEverySeconds} s after ${o.warmupSeconds} s of warm-up`,
+    `Soak from ${new Date(report.startedAt).toISOString()}: ${clock(report.durationMs)} of load, ${o.clients} clients, ${o.ratePerSecond} operations/s, a fault every ${o.faultEverySeconds} s (${o.faultKinds.join(', ')}) after ${o.warmupSeconds} s of warm-up`,
     '',
   ]
 
@@ -45,6 +45,9 @@ export function formatReport (report: SoakReport): string {
   const m = report.memory
   lines.push(`Proxy RSS: after warm-up ${rss(m.warm)}, peak ${rss(m.peak)}, end ${rss(m.end)}; growth ${mib(m.end.bytes - m.warm.bytes)} (bound ${mib(GROWTH_BOUND_BYTES)})`)
   lines.push(`  samples (MiB): ${m.samples.map((s) => (s.bytes / 1024 / 1024).toFixed(0)).join(' ')}`, '')
+
+  const codes = [...report.proxyLogCodes].map(([code, n]) => `${code}: ${n}`).join(' · ')
+  lines.push(`Proxy log: ${codes === '' ? 'no error codes' : codes}`, '')
 
   if (report.notes.length > 0) {
     lines.push(`Notes: ${report.notes.length}`)

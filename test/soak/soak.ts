@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Teardown } from '../helpers/processes.ts'
 import { SoakChecks, type Violation } from './checks.ts'
-import { faultSchedule, FaultLog, inject, type Fault } from './faults.ts'
+import { FAULT_KINDS, faultSchedule, FaultLog, inject, type Fault, type FaultKind } from './faults.ts'
 import { memoryProblem, mib, RssSampler, type MemorySummary } from './memory.ts'
 import { SoakStack } from './stack.ts'
 import { runWorkload, type Kind } from './workload.ts'
@@ -27,6 +27,8 @@ export interface SoakOptions {
   readonly warmupSeconds: number
   /** Fault-free at the end: the run must finish recovered. */
   readonly calmSeconds: number
+  /** The faults taken in turn. */
+  readonly faultKinds: readonly FaultKind[]
 }
 
 export const DEFAULT_OPTIONS: SoakOptions = {
@@ -36,6 +38,7 @@ export const DEFAULT_OPTIONS: SoakOptions = {
   ratePerSecond: 100,
   warmupSeconds: 15,
   calmSeconds: 15,
+  faultKinds: FAULT_KINDS,
 }
 
 export interface SoakReport {
@@ -48,6 +51,8 @@ export interface SoakReport {
   readonly memory: MemorySummary
   readonly violations: readonly Violation[]
   readonly notes: SoakChecks['notes']
+  /** How many of the proxy's log lines carry each error code (ST_REDIS, ST_UPSTREAM, …). */
+  readonly proxyLogCodes: ReadonlyMap<string, number>
 }
 
 /** Progress lines and each violation as it happens. */
@@ -100,11 +105,17 @@ export async function runSoak (teardown: Teardown, options: SoakOptions, log: So
   const endedAt = now()
   const summary = memory.summary(options.warmupSeconds * 1000)
   checks.finish(stack.proxyOutput, endedAt, memoryProblem(summary))
-  return { options, startedAt, durationMs: endedAt, tallies: checks.tallies, faults: faults.faults, memory: summary, violations: checks.violations, notes: checks.notes }
+  return { options, startedAt, durationMs: endedAt, tallies: checks.tallies, faults: faults.faults, memory: summary, violations: checks.violations, notes: checks.notes, proxyLogCodes: countCodes(stack.proxyOutput) }
+}
+
+function countCodes (log: string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const [code] of log.matchAll(/\bST_[A-Z_]+\b/g)) counts.set(code, (counts.get(code) ?? 0) + 1)
+  return counts
 }
 
 async function injectOnSchedule (stack: SoakStack, faults: FaultLog, options: SoakOptions, durationMs: number, now: () => number, log: SoakLog): Promise<void> {
-  const schedule = faultSchedule({ durationMs, everyMs: options.faultEverySeconds * 1000, warmupMs: options.warmupSeconds * 1000, calmMs: options.calmSeconds * 1000 })
+  const schedule = faultSchedule({ durationMs, everyMs: options.faultEverySeconds * 1000, warmupMs: options.warmupSeconds * 1000, calmMs: options.calmSeconds * 1000, kinds: options.faultKinds })
   for (const { at, kind } of schedule) {
     const wait = at - now()
     if (wait > 0) await sleep(wait)

@@ -61,7 +61,9 @@ function tokenFor (runId: string, client: number, sequence: number): string {
 
 /** Runs the clients until `untilMs`; `onDone` gets every operation as it completes. */
 export async function runWorkload (options: WorkloadOptions, onDone: (operation: Operation) => void): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.clients })
+  // fifo: every connection is reused in turn, so none sits idle until the proxy's keep-alive timeout (5 s) and
+  // a reset on a reused connection cannot be the client's own race with that timeout: it is the proxy's doing.
+  const agent = new Agent({ keepAlive: true, maxSockets: options.clients, scheduling: 'fifo' })
   const runId = Date.now().toString(36)
   const periodMs = (1000 * options.clients) / options.ratePerSecond
   try {
