@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import type { TestContext } from 'node:test'
 import { Redis } from 'ioredis'
 import { get } from './http.ts'
 
@@ -36,6 +35,14 @@ export async function freePort (): Promise<number> {
     await once(server, 'close')
     return port
   }
+}
+
+/**
+ * Whatever runs the clean-ups: node:test's TestContext, or the soak's own list
+ * (test/soak/teardown.ts) when the processes outlive a single test.
+ */
+export interface Teardown {
+  after (fn: () => unknown): void
 }
 
 export class Started {
@@ -80,7 +87,7 @@ export class Started {
   }
 }
 
-export function run (t: TestContext, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Started {
+export function run (t: Teardown, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Started {
   const started = new Started(spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }))
   t.after(() => started.stop('SIGKILL'))
   return started
@@ -93,7 +100,7 @@ export interface RunningRedis extends Started {
   readonly client: Redis
 }
 
-export async function startRedis (t: TestContext, port?: number): Promise<RunningRedis> {
+export async function startRedis (t: Teardown, port?: number): Promise<RunningRedis> {
   const chosen = port ?? await freePort()
   const server = run(t, 'redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])
   await server.waitFor('Ready to accept connections')
@@ -110,9 +117,9 @@ export interface RunningHttp extends Started {
 
 export const INSTRUMENTED = ['--import', 'supertrace/register'] as const
 
-/** Starts an app with `node --import supertrace/register <file>` (or other node flags); it must print "listening". */
-export async function startApp (t: TestContext, redis: { url: string }, file = exampleApp, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = INSTRUMENTED): Promise<RunningHttp> {
-  const port = await freePort()
+/** Starts an app with `node --import supertrace/register <file>` (or other node flags); it must print "listening". `port`: to restart one where it was. */
+export async function startApp (t: Teardown, redis: { url: string }, file = exampleApp, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = INSTRUMENTED, port?: number): Promise<RunningHttp> {
+  port ??= await freePort()
   const app = run(t, process.execPath, [...nodeFlags, file], {
     PORT: String(port),
     SUPERTRACE_REDIS_URL: redis.url,
@@ -130,7 +137,7 @@ export interface RunningProxy extends RunningHttp {
 }
 
 /** Starts `supertrace proxy` in front of `upstream`, on a free port and a free admin port (never the default 9901, which another proxy may hold). */
-export async function startProxy (t: TestContext, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningProxy> {
+export async function startProxy (t: Teardown, upstream: { url: string }, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningProxy> {
   const port = await freePort()
   let adminPort = Number(env.SUPERTRACE_ADMIN_PORT ?? await freePort())
   while (adminPort === port) adminPort = await freePort()
@@ -150,7 +157,7 @@ export async function startProxy (t: TestContext, upstream: { url: string }, red
 }
 
 /** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. */
-export async function startStack (t: TestContext, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningProxy }> {
+export async function startStack (t: Teardown, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningProxy }> {
   const redis = await startRedis(t)
   const app = await startApp(t, redis, options.appFile, options.appEnv, options.nodeFlags)
   const proxy = await startProxy(t, app, redis, options.proxyEnv)
