@@ -87,6 +87,7 @@ test('no cookie value, Authorization header, query token, Redis password or sess
   await app.stop()
   await get(`${proxy.url}/orders/42${query}`, headers)
   await upgrade(`${proxy.url}/live${query}`)
+  await proxy.waitFor('a WebSocket upgrade failed') // the client may see the socket close before the proxy's line is read
 
   assertLogged(proxy.output, { code: 'ST_REDIS', msg: 'the superuser lookup failed' }, 'the Redis timeout was logged')
   assertLogged(proxy.output, { code: 'ST_UPSTREAM', msg: 'the upstream request failed', error: /GET \/orders\/42\?access_token=\*+&api_key=\*+&page=2/ }, 'the failed request is named, its tokens hidden')
