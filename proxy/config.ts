@@ -66,6 +66,13 @@ export const proxySettings = {
     example: '300000',
     parse: integer(0, 86_400_000),
   },
+  keepAliveTimeoutMs: {
+    env: 'SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS',
+    description: 'How long an idle client connection is kept open for its next request. Keep it above the idle timeout of whatever sits in front (a load balancer reusing connections to a proxy that has just closed them gets resets, which it answers 502).',
+    default: 75_000,
+    example: '75000',
+    parse: integer(1, 3_600_000),
+  },
   redisUrl: {
     env: 'SUPERTRACE_REDIS_URL',
     description: 'The Redis that holds the records and the superusers (the instrumentation writes to the same one).',

@@ -92,6 +92,8 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     // Slowloris: a client that sends its headers, or its whole request, too slowly gets 408 and is closed.
     headersTimeout,
     requestTimeout: config.requestTimeoutMs,
+    // Node's 5 s default is below load balancers' idle timeouts (e.g. 60 s): the balancer would reuse a connection the proxy is closing.
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     // A quarter of the shortest timeout, so that a slow client is cut at most 25% late.
     connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeout / 4))),
   }, (req, res) => handleRequest(context, req, res))

@@ -176,6 +176,19 @@ test('a keep-alive connection to the proxy carries several requests, each answer
   assert.deepEqual([...text.matchAll(/"url":"(\/echo\?n=\d)"/g)].map((m) => m[1]), ['/echo?n=1', '/echo?n=2', '/echo?n=3'])
 })
 
+test('an idle client connection outlives Node\'s 5 s default (a load balancer reusing it gets no reset), and closes after SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS', { timeout: 30_000 }, async (t) => {
+  const { proxy } = await stack(t, { SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS: '7000' })
+  const socket = await openSocket(proxy.port)
+  const reply = readUntilClosed(socket)
+  socket.write('GET /echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n')
+  await new Promise((resolve) => setTimeout(resolve, 5_500)) // idle past Node's default keepAliveTimeout
+  assert.ok(!socket.closed, 'still open after 5.5 s idle')
+  socket.write('GET /echo?n=2 HTTP/1.1\r\nHost: a\r\n\r\n')
+  // Then idle again: the proxy closes it by itself at the setting (readUntilClosed would otherwise never resolve).
+  const text = await reply
+  assert.deepEqual([...text.matchAll(/"url":"(\/echo\?n=\d)"/g)].map((m) => m[1]), ['/echo?n=1', '/echo?n=2'])
+})
+
 // ---- settings -------------------------------------------------------------------
 
 test('a wrong SUPERTRACE_TRUSTED_PROXIES, SUPERTRACE_PRESERVE_HOST or timeout stops start-up, naming the variable with a valid example', () => {
@@ -186,6 +199,7 @@ test('a wrong SUPERTRACE_TRUSTED_PROXIES, SUPERTRACE_PRESERVE_HOST or timeout st
     ['SUPERTRACE_PRESERVE_HOST', 'maybe', 'SUPERTRACE_PRESERVE_HOST=true'],
     ['SUPERTRACE_HEADERS_TIMEOUT_MS', '0', 'SUPERTRACE_HEADERS_TIMEOUT_MS=10000'],
     ['SUPERTRACE_REQUEST_TIMEOUT_MS', '-1', 'SUPERTRACE_REQUEST_TIMEOUT_MS=300000'],
+    ['SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS', '0', 'SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS=75000'],
   ] as const) {
     assert.throws(() => loadProxyConfig({ ...base, [name]: value }), (err: unknown) => err instanceof ConfigError && err.message.includes(name) && err.message.includes(example), `${name}=${value}`)
   }
