@@ -12,7 +12,7 @@ import { UpstreamError } from '../core/errors.ts'
 import { RECORD_HEADER } from '../core/protocol.ts'
 import { clientHeaders } from './headers.ts'
 import type { ProxyContext } from './context.ts'
-import { ServerErrorInterception } from './server-error.ts'
+import { logTooLongToHold, ServerErrorInterception } from './server-error.ts'
 import { describeUpstreamFailure, sendFailure, UpstreamFailureAnswer } from './upstream-failure.ts'
 
 const kExchange = Symbol('supertrace.exchange')
@@ -63,7 +63,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         this.#interception = this.#waiting = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, headers[RECORD_HEADER] !== undefined)
         return
       }
-      this.context.logger.warn(`this ${statusCode} was sent as the app sent it, without a debug page: its Content-Length (${this.#wholeBodyLength}) is over SUPERTRACE_MAX_BUFFER_BYTES (${this.context.config.maxBufferBytes} bytes)`, this.requestId)
+      logTooLongToHold(this, statusCode, `its Content-Length (${this.#wholeBodyLength})`)
     }
     this.res.writeHead(statusCode, statusMessage, out)
   }

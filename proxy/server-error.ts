@@ -96,8 +96,7 @@ export class ServerErrorInterception {
 
   /** Too long to hold: the app's response goes to this client as it is, superuser or not, and the log says why. */
   #outgrown (): void {
-    const { context, requestId } = this.#exchange
-    context.logger.warn(`this ${this.#response.statusCode} was sent as the app sent it, without a debug page: its body is longer than SUPERTRACE_MAX_BUFFER_BYTES (${context.config.maxBufferBytes} bytes)`, requestId)
+    logTooLongToHold(this.#exchange, this.#response.statusCode, 'its body')
     this.#stopWaiting?.abort()
     this.#sendOriginal()
   }
@@ -158,4 +157,10 @@ export class ServerErrorInterception {
       ...(decodedBody === undefined ? {} : { decodedBody }),
     }
   }
+}
+
+/** One log line, with the request ID, for a response sent as the app sent it because `what` is over SUPERTRACE_MAX_BUFFER_BYTES. */
+export function logTooLongToHold (exchange: Exchange, status: number, what: string): void {
+  const { context, requestId } = exchange
+  context.logger.warn(`this ${status} was sent as the app sent it, without a debug page: ${what} is longer than SUPERTRACE_MAX_BUFFER_BYTES (${context.config.maxBufferBytes} bytes)`, requestId)
 }

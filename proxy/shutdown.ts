@@ -13,7 +13,7 @@ import type { Logger } from '../core/log.ts'
 /**
  * How often idle connections are closed while draining. Node's server.close() closes
  * the idle ones only once; a connection whose response ends later would otherwise stay
- * open for its keep-alive timeout (5 s, plus Node's 1 s buffer).
+ * open for its keep-alive timeout (SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS, 75 s by default).
  */
 const IDLE_SWEEP_MS = 50
 

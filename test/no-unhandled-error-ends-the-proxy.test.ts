@@ -8,13 +8,13 @@ import { get } from './helpers/http.ts'
 import { repoRoot, startApp, startProxy, startRedis } from './helpers/processes.ts'
 
 const bounded = { timeout: 30_000 }
-const drainApp = `${repoRoot}test/apps/drain-app.js`
+const plainApp = `${repoRoot}test/apps/plain-app.js`
 /** Raises a fault outside every handler of the proxy on SIGUSR2 (see the file). */
 const injectFault = (fault: string): NodeJS.ProcessEnv => ({ NODE_OPTIONS: `--import=${repoRoot}test/apps/inject-fault.js`, SUPERTRACE_TEST_FAULT: fault })
 
 test('an unhandled error that concerns one connection (a reset socket) is logged as ST_UNHANDLED with its stack, and the proxy goes on serving', bounded, async (t) => {
   const redis = await startRedis(t)
-  const app = await startApp(t, redis, drainApp, {}, [])
+  const app = await startApp(t, redis, plainApp, {}, [])
   const proxy = await startProxy(t, app, redis, injectFault('reset-socket'))
 
   proxy.child.kill('SIGUSR2')
@@ -28,7 +28,7 @@ test('an unhandled error that concerns one connection (a reset socket) is logged
 
 test('any other unhandled error (a bug) stops the proxy as SIGTERM would: the request in flight completes, and the exit code is 70 for the supervisor to restart it', bounded, async (t) => {
   const redis = await startRedis(t)
-  const app = await startApp(t, redis, drainApp, {}, [])
+  const app = await startApp(t, redis, plainApp, {}, [])
   const proxy = await startProxy(t, app, redis, injectFault('bug'))
   const body = new Promise<string>((resolve, reject) => {
     request(`${proxy.url}/stream?id=in-flight`, { agent: false }, (res) => {
@@ -59,7 +59,7 @@ test('any other unhandled error (a bug) stops the proxy as SIGTERM would: the re
 
 test('with its file descriptors exhausted, the proxy answers what it can, 502s or drops the rest, never dies, and serves again once they are free', bounded, async (t) => {
   const redis = await startRedis(t)
-  const app = await startApp(t, redis, drainApp, {}, [])
+  const app = await startApp(t, redis, plainApp, {}, [])
   const proxy = await startProxy(t, app, redis)
   // A few descriptors above what it holds now: 200 requests at once need one each, plus one upstream each.
   const limited = spawnSync('prlimit', ['--pid', String(proxy.child.pid), '--nofile=45:45'], { encoding: 'utf8' })

@@ -7,11 +7,11 @@ import { get } from './helpers/http.ts'
 import { repoRoot, startApp, startProxy, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
 
 const bounded = { timeout: 30_000 }
-const drainApp = `${repoRoot}test/apps/drain-app.js`
+const plainApp = `${repoRoot}test/apps/plain-app.js`
 
 async function startDrainStack (t: TestContext, proxyEnv: NodeJS.ProcessEnv = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
   const redis = await startRedis(t)
-  const app = await startApp(t, redis, drainApp, {}, [])
+  const app = await startApp(t, redis, plainApp, {}, [])
   const proxy = await startProxy(t, app, redis, proxyEnv)
   return { redis, app, proxy }
 }

@@ -1,6 +1,7 @@
 // A plain node:http app for the situations the example shop does not have:
 // it echoes what it received, streams under the test's control, and sends a 500
-// whose record it stores only after the response has left (a slow writer).
+// whose record it stores only after the response has left (a slow writer). It
+// prints each request it receives, so a test knows a request is in flight.
 import { createServer } from 'node:http'
 import { RECORD_HEADER, RECORD_VERSION, RecordWriter } from 'supertrace'
 
@@ -9,7 +10,15 @@ const heldStreams = new Map() // stream ID -> response waiting to be released
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://app')
+  process.stdout.write(`received ${url.pathname}${url.search}\n`)
   switch (url.pathname) {
+    case '/hello':
+      res.end('hello\n')
+      return
+    case '/fail':
+      res.writeHead(500, { 'content-type': 'text/plain' })
+      res.end('the app failed\n')
+      return
     case '/headers':
       res.setHeader('content-type', 'application/json')
       res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/'])
