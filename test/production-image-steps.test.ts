@@ -26,7 +26,7 @@ test('the proxy runs from a production-only install (the image\'s steps), and it
 
   // The HEALTHCHECK's command as the Dockerfile runs it, and the admin port the Dockerfile exposes.
   const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8')
-  assert.match(dockerfile, /^HEALTHCHECK CMD \["node", "dist\/proxy\/cli\.js", "health"\]$/m)
+  assert.match(dockerfile, /^HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "dist\/proxy\/cli\.js", "health"\]$/m)
   assert.match(dockerfile, /^EXPOSE 8080 9901$/m)
   const health = spawnSync(process.execPath, ['dist/proxy/cli.js', 'health'], { cwd: dir, env: { ...process.env, ...env }, timeout: 10_000 })
   assert.equal(health.status, 0, 'the health check asks the admin port\'s /healthz')
