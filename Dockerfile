@@ -13,16 +13,10 @@
 
 ARG NODE_IMAGE=node:26-bookworm-slim
 
-# Production dependencies only, without install scripts (none is needed at run time).
-FROM ${NODE_IMAGE} AS dependencies
-ARG NODE_EXTRA_CA_CERTS
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=secret,id=extra-ca-certs \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-
-# Every dependency, to compile the TypeScript into dist/. `--ignore-scripts` skips the `node`
-# devDependency's download of a second Node: the base image's Node runs the compiler.
+# Every dependency, to compile the TypeScript into dist/; then only what the proxy loads at run time
+# is copied to /runtime (the instrumentation's dependencies, OpenTelemetry above all, are not the proxy's).
+# `--ignore-scripts`: no install script is needed, and it skips the `node` devDependency's download of a
+# second Node; the base image's Node runs the compiler.
 FROM ${NODE_IMAGE} AS build
 ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
@@ -33,7 +27,8 @@ COPY tsconfig.json index.ts ./
 COPY core/ core/
 COPY proxy/ proxy/
 COPY instrumentation/ instrumentation/
-RUN node_modules/.bin/tsc -p tsconfig.json
+COPY deploy/image/ deploy/image/
+RUN node_modules/.bin/tsc -p tsconfig.json && node deploy/image/runtime-files.ts /runtime
 
 FROM ${NODE_IMAGE}
 # Set by whoever builds a release: --build-arg VERSION=… --build-arg REVISION=$(git rev-parse HEAD)
@@ -47,10 +42,9 @@ LABEL org.opencontainers.image.title="supertrace-proxy" \
 ENV NODE_ENV=production \
     SUPERTRACE_HOST=0.0.0.0 SUPERTRACE_PORT=8080 SUPERTRACE_ADMIN_PORT=9901
 WORKDIR /app
-# package.json says the compiled files are ES modules; nothing here is writable by the proxy.
-COPY package.json ./
-COPY --from=dependencies /app/node_modules/ node_modules/
-COPY --from=build /app/dist/ dist/
+# dist/ and the node_modules files it loads, with package.json (it says they are ES modules).
+# Owned by root: the proxy writes nothing, and could not change its own code.
+COPY --from=build /runtime/ ./
 USER node
 # 8080: the proxy; 9901: its admin server (/healthz, /readyz, /metrics), for the platform only.
 EXPOSE 8080 9901

@@ -33,20 +33,21 @@ function fullyQualified (image: string): string {
   return image.includes('/') ? `docker.io/${image}` : `docker.io/library/${image}`
 }
 
-function imageExists (image: string): boolean {
+/** The Node version of an image in the local store, or undefined if there is no such image. */
+function storedNodeVersion (image: string): string | undefined {
   try {
-    execFileSync('podman', ['image', 'exists', image], { stdio: 'ignore' })
-    return true
+    const env = execFileSync('podman', ['image', 'inspect', '--format', '{{join .Config.Env "\\n"}}', image], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return /^NODE_VERSION=(.+)$/m.exec(env)?.[1] ?? ''
   } catch {
-    return false
+    return undefined
   }
 }
 
-/** Makes the stand-in unless the local store has it already; returns its name. */
+/** Makes the stand-in unless the local store has it already, with the project's Node; returns its name. */
 export function ensureStandInBaseImage (log: (line: string) => void): string {
   const image = fullyQualified(dockerfileBaseImage())
-  if (imageExists(image)) return image
   const nodeVersion = projectNodeVersion()
+  if (storedNodeVersion(image) === nodeVersion) return image
   const work = mkdtempSync(join(tmpdir(), 'supertrace-base-'))
   try {
     log(`making ${image}: Debian bookworm (minbase), Node ${nodeVersion}, npm ${NPM_VERSION}`)
