@@ -45,7 +45,8 @@ WORKDIR /app
 # dist/ and the node_modules files it loads, with package.json (it says they are ES modules).
 # Owned by root: the proxy writes nothing, and could not change its own code.
 COPY --from=build /runtime/ ./
-USER node
+# The base image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
+USER 1000:1000
 # 8080: the proxy; 9901: its admin server (/healthz, /readyz, /metrics), for the platform only.
 EXPOSE 8080 9901
 # Asks http://127.0.0.1:$SUPERTRACE_ADMIN_PORT/healthz, bounded at 2 s.

@@ -44,7 +44,7 @@ async function startContainerStack (t: TestContext, appFile?: string, appFlags?:
 
 test('the image runs the proxy itself as a non-root user, with its ports, health check and stop signal declared', () => {
   const { config } = image
-  assert.equal(config.User, 'node')
+  assert.equal(config.User, '1000:1000', 'a numeric user, which Kubernetes\' runAsNonRoot can check')
   assert.deepEqual(Object.keys(config.ExposedPorts).sort(), ['8080/tcp', '9901/tcp'])
   assert.deepEqual(config.Entrypoint, ['node', 'dist/proxy/cli.js'], 'node is PID 1: no npm or shell to swallow SIGTERM')
   assert.deepEqual(config.Cmd, ['proxy'])
@@ -65,6 +65,8 @@ test('the image holds the compiled proxy and the dependencies it loads, nothing 
   for (const notTheProxys of ['sdk-node', 'import-in-the-middle', 'typescript', 'express', 'node']) assert.ok(!lines.includes(notTheProxys), `${notTheProxys} (the instrumentation's, or a devDependency) is not`)
   for (const source of ['core', 'proxy', 'instrumentation', 'tsconfig.json', 'test', 'deploy']) assert.ok(!lines.includes(source), `the sources (${source}) are not copied`)
   assert.ok(!lines.some((line) => line.endsWith('.ts')), 'no TypeScript source is left in dist/')
+  const write = container.exec(['touch', 'dist/proxy/cli.js'])
+  assert.notEqual(write.status, 0, 'the proxy cannot change its own code (and needs no writable root)')
 })
 
 test('in front of an app with a real Redis: a 200 streams through, an anonymous 500 is the app\'s own byte for byte, a superuser sees the debug page', { timeout: 120_000 }, async (t) => {
