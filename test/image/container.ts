@@ -68,64 +68,77 @@ export function buildProxyImage (tag: string, log: (line: string) => void): Buil
   return { tag, config, healthcheck, size, baseSize: inspect(base).Size, buildSeconds }
 }
 
-/** A container of the image, started with its own ENTRYPOINT and CMD as an engine would. */
-export class RunningContainer {
-  readonly process: Started
+/** A container of the image (`buildah from`), removed when the test ends. */
+export class Container {
   readonly #name: string
   readonly #image: BuiltImage
-  readonly #env: readonly string[]
+  #env: readonly string[] = []
+  #main: Started | undefined
 
-  private constructor (name: string, image: BuiltImage, env: readonly string[], started: Started) {
+  private constructor (name: string, image: BuiltImage) {
     this.#name = name
     this.#image = image
-    this.#env = env
-    this.process = started
   }
 
-  static start (t: Teardown, image: BuiltImage, env: Readonly<Record<string, string>>): RunningContainer {
-    const name = execFileSync('buildah', ['from', '--pull=never', image.tag], { encoding: 'utf8' }).trim()
-    const envArgs = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`])
-    const command = [...image.config.Entrypoint ?? [], ...image.config.Cmd ?? []]
-    const buildah = new Started(spawn('buildah', ['run', ...ISOLATION, ...envArgs, name, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'] }))
-    const container = new RunningContainer(name, image, envArgs, buildah)
-    // Killing buildah alone would leave the container's processes running: kill the main one, then remove the container.
-    t.after(async () => {
-      if (buildah.child.exitCode === null && buildah.child.signalCode === null) {
-        const exited = once(buildah.child, 'exit')
-        process.kill(container.mainPid(), 'SIGKILL')
-        await exited
-      }
-      spawnSync('buildah', ['rm', name], { stdio: 'ignore' })
-    })
+  static create (t: Teardown, image: BuiltImage): Container {
+    const container = new Container(execFileSync('buildah', ['from', '--pull=never', image.tag], { encoding: 'utf8' }).trim(), image)
+    t.after(() => container.#remove())
     return container
   }
 
-  /** Runs a command in the container, with the same environment (`docker exec`). */
+  /** `docker run -e …`: the image's ENTRYPOINT and CMD, as its USER, in its WORKDIR. */
+  start (env: Readonly<Record<string, string>>): Started {
+    this.#env = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`])
+    this.#main = new Started(spawn('buildah', ['run', ...ISOLATION, ...this.#env, this.#name, '--', ...this.#command()], { stdio: ['ignore', 'pipe', 'pipe'] }))
+    return this.#main
+  }
+
+  /** `docker exec`: a command in the container, with the environment it was started with. */
   exec (command: readonly string[]): { status: number | null, output: string } {
     const result = spawnSync('buildah', ['run', ...ISOLATION, ...this.#env, this.#name, '--', ...command], { encoding: 'utf8', timeout: 20_000 })
     return { status: result.status, output: result.stdout + result.stderr }
   }
 
-  /** The container's main process, which an engine would run as PID 1: the image's command, under buildah's chroot helpers. */
-  mainPid (): number {
-    const command = [...this.#image.config.Entrypoint ?? [], ...this.#image.config.Cmd ?? []]
-    let pids = [this.process.child.pid ?? 0]
-    for (let depth = 0; depth < 4 && pids.length > 0; depth++) {
-      pids = pids.flatMap((pid) => childPids(pid))
-      const main = pids.find((pid) => isRunning(pid, command))
-      if (main !== undefined) return main
-    }
-    throw new Error(`the container's ${command.join(' ')} is not running:\n${this.process.output}`)
-  }
-
   /** `docker stop`: the image's STOPSIGNAL to the main process; resolves with the container's exit status. */
   async stop (): Promise<number | null> {
-    const child = this.process.child
-    const exited = once(child, 'exit')
-    process.kill(this.mainPid(), this.#image.config.StopSignal ?? 'SIGTERM')
+    const buildah = this.#started().child
+    const exited = once(buildah, 'exit')
+    const command = this.#command()
+    const main = descendants(buildah.pid ?? 0).find((pid) => isRunning(pid, command))
+    if (main === undefined) throw new Error(`the container's ${command.join(' ')} is not running:\n${this.#started().output}`)
+    process.kill(main, this.#image.config.StopSignal ?? 'SIGTERM')
     await exited
-    return child.exitCode
+    return buildah.exitCode
   }
+
+  #command (): string[] {
+    return [...this.#image.config.Entrypoint ?? [], ...this.#image.config.Cmd ?? []]
+  }
+
+  #started (): Started {
+    if (this.#main === undefined) throw new Error('the container was not started')
+    return this.#main
+  }
+
+  // Killing buildah alone would leave the container's processes running: kill every process under it.
+  async #remove (): Promise<void> {
+    const buildah = this.#main?.child
+    if (buildah !== undefined && buildah.exitCode === null && buildah.signalCode === null) {
+      const exited = once(buildah, 'exit')
+      for (const pid of [...descendants(buildah.pid ?? 0), buildah.pid ?? 0]) {
+        try { process.kill(pid, 'SIGKILL') } catch { /* it has exited */ }
+      }
+      await exited
+    }
+    spawnSync('buildah', ['rm', this.#name], { stdio: 'ignore' })
+  }
+}
+
+/** Every process under `pid`, nearest first. */
+function descendants (pid: number): number[] {
+  const found: number[] = []
+  for (let level = childPids(pid); level.length > 0; level = level.flatMap(childPids)) found.push(...level)
+  return found
 }
 
 /** Whether `pid` runs `command`: its argv, with the program named by its path or its name. */

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { before, test, type TestContext } from 'node:test'
 import { get, login, visible } from '../helpers/http.ts'
-import { freePort, repoRoot, startApp, startRedis, type RunningHttp, type RunningRedis } from '../helpers/processes.ts'
-import { buildProxyImage, RunningContainer, type BuiltImage } from './container.ts'
+import { freePort, repoRoot, startApp, startRedis, type RunningHttp, type RunningRedis, type Started } from '../helpers/processes.ts'
+import { buildProxyImage, Container, type BuiltImage } from './container.ts'
 
 let image: BuiltImage
 const MiB = 1024 * 1024
@@ -20,7 +20,8 @@ before(() => {
 interface ContainerStack {
   readonly redis: RunningRedis
   readonly app: RunningHttp
-  readonly container: RunningContainer
+  readonly container: Container
+  readonly proxy: Started
   readonly url: string
   readonly adminUrl: string
 }
@@ -31,15 +32,16 @@ async function startContainerStack (t: TestContext, appFile?: string, appFlags?:
   const app = await startApp(t, redis, appFile, {}, appFlags)
   const port = await freePort()
   const adminPort = await freePort()
-  const container = RunningContainer.start(t, image, {
+  const container = Container.create(t, image)
+  const proxy = container.start({
     SUPERTRACE_UPSTREAM: app.url,
     SUPERTRACE_REDIS_URL: redis.url,
     SUPERTRACE_PORT: String(port),
     SUPERTRACE_ADMIN_PORT: String(adminPort),
   })
   const adminUrl = `http://127.0.0.1:${adminPort}`
-  await container.process.waitUntil('answering /readyz', async () => (await get(`${adminUrl}/readyz`)).status === 200)
-  return { redis, app, container, url: `http://127.0.0.1:${port}`, adminUrl }
+  await proxy.waitUntil('answering /readyz', async () => (await get(`${adminUrl}/readyz`)).status === 200)
+  return { redis, app, container, proxy, url: `http://127.0.0.1:${port}`, adminUrl }
 }
 
 test('the image runs the proxy itself as a non-root user, with its ports, health check and stop signal declared', () => {
@@ -56,7 +58,7 @@ test('the image runs the proxy itself as a non-root user, with its ports, health
 })
 
 test('the image holds the compiled proxy and the dependencies it loads, nothing else', (t) => {
-  const container = RunningContainer.start(t, image, {})
+  const container = Container.create(t, image)
   const listing = container.exec(['sh', '-c', 'id -u; ls; ls node_modules node_modules/@opentelemetry; find dist -name "*.ts" ! -name "*.d.ts"'])
   assert.equal(listing.status, 0, listing.output)
   const lines = listing.output.split('\n')
@@ -107,7 +109,7 @@ test('the image\'s HEALTHCHECK passes while the proxy runs, and fails once it ha
 
 test('docker stop: the STOPSIGNAL reaches the proxy, which finishes the request in flight and exits 0', { timeout: 120_000 }, async (t) => {
   const plainApp = `${repoRoot}test/apps/plain-app.js`
-  const { app, container, url } = await startContainerStack(t, plainApp, [])
+  const { app, container, proxy, url } = await startContainerStack(t, plainApp, [])
 
   const inFlight = new Promise<{ status: number, body: string, complete: boolean }>((resolve, reject) => {
     request(`${url}/stream?id=stop`, { agent: false }, (res) => {
@@ -120,12 +122,12 @@ test('docker stop: the STOPSIGNAL reaches the proxy, which finishes the request 
   await app.waitFor('received /stream')
 
   const stopped = container.stop()
-  await container.process.waitFor('SIGTERM: stopping')
+  await proxy.waitFor('SIGTERM: stopping')
   await get(`${app.url}/release?id=stop`)
   const response = await inFlight
 
   assert.equal(response.status, 200)
   assert.ok(response.complete, `the response in flight is finished, not cut: ${JSON.stringify(response.body)}`)
-  assert.equal(await stopped, 0, container.process.output)
-  assert.match(container.process.output, /"msg":"stopped"/)
+  assert.equal(await stopped, 0, proxy.output)
+  assert.match(proxy.output, /"msg":"stopped"/)
 })
