@@ -216,8 +216,10 @@ function environment (container: IContainer, objects: Objects): Record<string, s
     Object.assign(env, data)
   }
   for (const variable of container.env ?? []) {
-    const ref = variable.valueFrom?.secretKeyRef ?? variable.valueFrom?.configMapKeyRef
-    const value = variable.valueFrom?.secretKeyRef !== undefined ? secretData(objects, ref?.name ?? '')[ref?.key ?? ''] : variable.valueFrom?.configMapKeyRef !== undefined ? configMapData(objects, ref?.name ?? '')[ref?.key ?? ''] : variable.value
+    const { secretKeyRef, configMapKeyRef } = variable.valueFrom ?? {}
+    const value = secretKeyRef !== undefined
+      ? secretData(objects, secretKeyRef.name ?? '')[secretKeyRef.key]
+      : configMapKeyRef !== undefined ? configMapData(objects, configMapKeyRef.name ?? '')[configMapKeyRef.key] : variable.value
     if (value !== undefined) env[variable.name] = value
   }
   return env
