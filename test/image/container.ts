@@ -1,0 +1,148 @@
+// Builds the Dockerfile and runs the image with buildah, the way a container engine would: no Docker
+// engine runs on these machines. `--isolation=chroot` needs no daemon and no user namespaces; the host
+// network lets the container's proxy reach the test's app and Redis on loopback.
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { repoRoot, Started, type Teardown } from '../helpers/processes.ts'
+import { ensureStandInBaseImage } from './stand-in-base-image.ts'
+
+const ISOLATION = ['--isolation=chroot', '--network=host'] as const
+
+/** What the image says about itself; the HEALTHCHECK is kept because it is built in Docker's format (OCI's has none). */
+export interface ImageConfig {
+  readonly User: string
+  readonly WorkingDir: string
+  readonly Entrypoint: readonly string[] | null
+  readonly Cmd: readonly string[] | null
+  readonly Env: readonly string[]
+  readonly ExposedPorts: Readonly<Record<string, object>>
+  readonly StopSignal?: string
+  readonly Labels: Readonly<Record<string, string>>
+}
+
+export interface BuiltImage {
+  readonly tag: string
+  readonly config: ImageConfig
+  readonly healthcheck?: { readonly Test: readonly string[], readonly Interval: number, readonly Timeout: number }
+  /** Bytes, uncompressed: the base image's and this Dockerfile's layers. */
+  readonly size: number
+  readonly baseSize: number
+  readonly buildSeconds: number
+}
+
+interface Inspected {
+  readonly Config: ImageConfig
+  readonly Healthcheck?: BuiltImage['healthcheck']
+  readonly Size: number
+}
+
+function inspect (image: string): Inspected {
+  const [found] = JSON.parse(execFileSync('podman', ['image', 'inspect', image], { encoding: 'utf8' })) as [Inspected]
+  return found
+}
+
+/**
+ * `buildah bud` of the repository's Dockerfile, never pulling: the stand-in base image is in the local
+ * store under the name the Dockerfile's `FROM` uses. A CA bundle the host trusts (NODE_EXTRA_CA_CERTS,
+ * as behind a TLS-inspecting proxy) is mounted as a build secret and named by the build argument of the same name.
+ */
+export function buildProxyImage (tag: string, log: (line: string) => void): BuiltImage {
+  const base = ensureStandInBaseImage(log)
+  const caBundle = process.env.NODE_EXTRA_CA_CERTS
+  const trustArgs = caBundle !== undefined && existsSync(caBundle)
+    ? ['--secret', `id=extra-ca-certs,src=${caBundle}`, '--build-arg', 'NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca-certs']
+    : []
+  const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+  const revision = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim() || 'unknown'
+  const started = process.hrtime.bigint()
+  const build = spawnSync('buildah', [
+    'bud', ...ISOLATION, '--pull=never', '--format=docker', '--layers',
+    ...trustArgs, '--build-arg', `VERSION=${version}`, '--build-arg', `REVISION=${revision}`,
+    '--tag', tag, '--file', 'Dockerfile', '.',
+  ], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (build.status !== 0) throw new Error(`buildah bud failed (${build.status}):\n${build.stdout}\n${build.stderr}`)
+  const buildSeconds = Number(process.hrtime.bigint() - started) / 1e9
+  const { Config: config, Healthcheck: healthcheck, Size: size } = inspect(tag)
+  return { tag, config, healthcheck, size, baseSize: inspect(base).Size, buildSeconds }
+}
+
+/** A container of the image, started with its own ENTRYPOINT and CMD as an engine would. */
+export class RunningContainer {
+  readonly process: Started
+  readonly #name: string
+  readonly #image: BuiltImage
+  readonly #env: readonly string[]
+
+  private constructor (name: string, image: BuiltImage, env: readonly string[], started: Started) {
+    this.#name = name
+    this.#image = image
+    this.#env = env
+    this.process = started
+  }
+
+  static start (t: Teardown, image: BuiltImage, env: Readonly<Record<string, string>>): RunningContainer {
+    const name = execFileSync('buildah', ['from', '--pull=never', image.tag], { encoding: 'utf8' }).trim()
+    const envArgs = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`])
+    const command = [...image.config.Entrypoint ?? [], ...image.config.Cmd ?? []]
+    const buildah = new Started(spawn('buildah', ['run', ...ISOLATION, ...envArgs, name, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'] }))
+    const container = new RunningContainer(name, image, envArgs, buildah)
+    // Killing buildah alone would leave the container's processes running: kill the main one, then remove the container.
+    t.after(async () => {
+      if (buildah.child.exitCode === null && buildah.child.signalCode === null) {
+        const exited = once(buildah.child, 'exit')
+        process.kill(container.mainPid(), 'SIGKILL')
+        await exited
+      }
+      spawnSync('buildah', ['rm', name], { stdio: 'ignore' })
+    })
+    return container
+  }
+
+  /** Runs a command in the container, with the same environment (`docker exec`). */
+  exec (command: readonly string[]): { status: number | null, output: string } {
+    const result = spawnSync('buildah', ['run', ...ISOLATION, ...this.#env, this.#name, '--', ...command], { encoding: 'utf8', timeout: 20_000 })
+    return { status: result.status, output: result.stdout + result.stderr }
+  }
+
+  /** The container's main process, which an engine would run as PID 1: the image's command, under buildah's chroot helpers. */
+  mainPid (): number {
+    const command = [...this.#image.config.Entrypoint ?? [], ...this.#image.config.Cmd ?? []]
+    let pids = [this.process.child.pid ?? 0]
+    for (let depth = 0; depth < 4 && pids.length > 0; depth++) {
+      pids = pids.flatMap((pid) => childPids(pid))
+      const main = pids.find((pid) => isRunning(pid, command))
+      if (main !== undefined) return main
+    }
+    throw new Error(`the container's ${command.join(' ')} is not running:\n${this.process.output}`)
+  }
+
+  /** `docker stop`: the image's STOPSIGNAL to the main process; resolves with the container's exit status. */
+  async stop (): Promise<number | null> {
+    const child = this.process.child
+    const exited = once(child, 'exit')
+    process.kill(this.mainPid(), this.#image.config.StopSignal ?? 'SIGTERM')
+    await exited
+    return child.exitCode
+  }
+}
+
+/** Whether `pid` runs `command`: its argv, with the program named by its path or its name. */
+function isRunning (pid: number, command: readonly string[]): boolean {
+  try {
+    const [program = '', ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+    return basename(program) === command[0] && args.join(' ') === command.slice(1).join(' ')
+  } catch {
+    return false // it has exited
+  }
+}
+
+/** Every thread's children: buildah is a Go program, and any of its threads may have started one. */
+function childPids (pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number))
+  } catch {
+    return [] // it has exited
+  }
+}
