@@ -44,11 +44,12 @@ function inspect (image: string): Inspected {
 }
 
 /**
- * `buildah bud` of the repository's Dockerfile, never pulling: the stand-in base image is in the local
- * store under the name the Dockerfile's `FROM` uses. A CA bundle the host trusts (NODE_EXTRA_CA_CERTS,
- * as behind a TLS-inspecting proxy) is mounted as a build secret and named by the build argument of the same name.
+ * `buildah bud` of one of the repository's Dockerfiles (context: the repository), never pulling: the
+ * stand-in base image is in the local store under the name the `FROM` uses. A CA bundle the host trusts
+ * (NODE_EXTRA_CA_CERTS, as behind a TLS-inspecting proxy) is mounted as a build secret and named by the
+ * build argument of the same name.
  */
-export function buildProxyImage (tag: string, log: (line: string) => void): BuiltImage {
+export function buildImage (tag: string, dockerfile: string, log: (line: string) => void): BuiltImage {
   const base = ensureStandInBaseImage(log)
   const caBundle = process.env.NODE_EXTRA_CA_CERTS
   const trustArgs = caBundle !== undefined && existsSync(caBundle)
@@ -60,10 +61,11 @@ export function buildProxyImage (tag: string, log: (line: string) => void): Buil
   const build = spawnSync('buildah', [
     'bud', ...ISOLATION, '--pull=never', '--format=docker', '--layers',
     ...trustArgs, '--build-arg', `VERSION=${version}`, '--build-arg', `REVISION=${revision}`,
-    '--tag', tag, '--file', 'Dockerfile', '.',
+    '--tag', tag, '--file', dockerfile, '.',
   ], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  if (build.status !== 0) throw new Error(`buildah bud failed (${build.status}):\n${build.stdout}\n${build.stderr}`)
+  if (build.status !== 0) throw new Error(`buildah bud of ${dockerfile} failed (${build.status}):\n${build.stdout}\n${build.stderr}`)
   const buildSeconds = Number(process.hrtime.bigint() - started) / 1e9
+  log(`built ${tag} from ${dockerfile} in ${buildSeconds.toFixed(1)} s`)
   const { Config: config, Healthcheck: healthcheck, Size: size } = inspect(tag)
   return { tag, config, healthcheck, size, baseSize: inspect(base).Size, buildSeconds }
 }
@@ -86,14 +88,14 @@ export class Container {
     return container
   }
 
-  /** `docker run -e …`: the image's ENTRYPOINT and CMD, as its USER, in its WORKDIR. */
-  start (env: Readonly<Record<string, string>>): Started {
-    this.#env = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`])
+  /** `docker run -e …`: the image's ENTRYPOINT and CMD, as its USER (or `user`, `uid:gid`), in its WORKDIR. */
+  start (env: Readonly<Record<string, string>>, user?: string): Started {
+    this.#env = [...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]), ...user === undefined ? [] : ['--user', user]]
     this.#main = new Started(spawn('buildah', ['run', ...ISOLATION, ...this.#env, this.#name, '--', ...this.#command()], { stdio: ['ignore', 'pipe', 'pipe'] }))
     return this.#main
   }
 
-  /** `docker exec`: a command in the container, with the environment it was started with. */
+  /** `docker exec`: a command in the container, with the environment and user it was started with. */
   exec (command: readonly string[]): { status: number | null, output: string } {
     const result = spawnSync('buildah', ['run', ...ISOLATION, ...this.#env, this.#name, '--', ...command], { encoding: 'utf8', timeout: 20_000 })
     return { status: result.status, output: result.stdout + result.stderr }

@@ -6,15 +6,14 @@ import { request } from 'node:http'
 import { before, test, type TestContext } from 'node:test'
 import { get, login, visible } from '../helpers/http.ts'
 import { freePort, repoRoot, startApp, startRedis, type RunningHttp, type RunningRedis, type Started } from '../helpers/processes.ts'
-import { buildProxyImage, Container, type BuiltImage } from './container.ts'
+import { buildImage, Container, type BuiltImage } from './container.ts'
 
 let image: BuiltImage
 const MiB = 1024 * 1024
 
 before(() => {
-  image = buildProxyImage('localhost/supertrace-proxy:test', (line) => console.log(line))
-  console.log(`built ${image.tag} in ${image.buildSeconds.toFixed(1)} s: ${(image.size / MiB).toFixed(1)} MiB, ` +
-    `of which ${((image.size - image.baseSize) / MiB).toFixed(1)} MiB over the base image`)
+  image = buildImage('localhost/supertrace-proxy:test', 'Dockerfile', (line) => console.log(line))
+  console.log(`${image.tag}: ${(image.size / MiB).toFixed(1)} MiB, of which ${((image.size - image.baseSize) / MiB).toFixed(1)} MiB over the base image`)
 })
 
 interface ContainerStack {
