@@ -17,6 +17,7 @@ import { loadInstrumentationConfig, type InstrumentationConfig } from './config.
 import { LIMITS } from './limits.ts'
 import { startLocalsCapture } from './locals.ts'
 import { processFacts } from './process-facts.ts'
+import { RedactionCache } from './redaction-cache.ts'
 import { buildRecord, type RecordSources } from './record-builder.ts'
 import { captureUncaughtErrors } from './crash-capture.ts'
 import { activeRequest, captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
@@ -42,7 +43,7 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     setLogLevel(config.logLevel)
     this.#writer = new RecordWriter({ redisUrl: config.redis.url, topology: config.redis.topology, ttlSeconds: config.ttlSeconds, logger: this.#logger })
     const redactor = new Redactor(config.redact)
-    this.#sources = { redactor, process: processFacts(config.commit), env: process.env }
+    this.#sources = { redactor, redactionCache: new RedactionCache(redactor), process: processFacts(config.commit), env: process.env }
     // V8 keeps 10 frames by default, often all inside the framework; the record keeps up to this many.
     if (Error.stackTraceLimit < LIMITS.framesPerException) Error.stackTraceLimit = LIMITS.framesPerException
     this.#stopLocalsCapture = config.captureLocals

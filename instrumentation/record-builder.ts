@@ -22,6 +22,7 @@ import { recordException, type ExceptionContext } from './exceptions.ts'
 import { recordFrames } from './frames.ts'
 import { LIMITS, Truncation } from './limits.ts'
 import { recordEnvironment } from './process-facts.ts'
+import type { RedactionCache } from './redaction-cache.ts'
 import { recordRequest, recordRequestFromSpan, type AppRequest } from './request-details.ts'
 import type { RequestSpans } from './request-spans.ts'
 
@@ -49,6 +50,8 @@ export interface FailedResponse {
 /** What every record of this process shares. */
 export interface RecordSources {
   readonly redactor: Redactor
+  /** The same redactor's cache, for what every record carries again (the environment, source lines). */
+  readonly redactionCache: RedactionCache
   readonly process: RecordedProcess
   readonly env: NodeJS.ProcessEnv
 }
@@ -58,14 +61,14 @@ export interface RecordSources {
  * failed with no response) method, URL and status come from the server span's attributes.
  */
 export function buildRecord (request: RequestSpans, response: FailedResponse | undefined, complete: boolean, sources: RecordSources): TraceRecord {
-  const { redactor } = sources
+  const { redactor, redactionCache } = sources
   const truncation = new Truncation()
   const root = request.root
   const attrs = root.attributes
   const resource = root.resource.attributes
   const version = resource['service.version']
   const route = response?.route ?? (attrs['http.route'] === undefined ? undefined : String(attrs['http.route']))
-  const context: ExceptionContext = { redactor, truncation }
+  const context: ExceptionContext = { redactor, redactionCache, truncation }
   const spans = request.spans.map((span) => recordSpan(span, span === root && !root.ended && route !== undefined ? `${root.name} ${route}` : span.name, redactor, truncation))
   const record: TraceRecord = {
     v: RECORD_VERSION,
@@ -85,7 +88,7 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
     response: { status: response?.status ?? Number(attrs['http.response.status_code'] ?? attrs['http.status_code'] ?? 500) },
     process: sources.process,
     resource: boundAttributes(redactor.attributes(resource as Attributes), LIMITS.resourceAttributes, truncation, 'resource'),
-    environment: recordEnvironment(sources.env, redactor, truncation),
+    environment: recordEnvironment(sources.env, redactionCache, truncation),
     exceptions: exceptionsOf(request, context),
     spans,
     droppedSpans: request.droppedSpans,
@@ -140,7 +143,7 @@ function exceptionsOf (request: RequestSpans, context: ExceptionContext): Record
     return ordered.map(({ value, spanId }, i) => recordException(value, spanId, context, `exceptions[${i}]`))
   }
   // No thrown value was captured (another processor's span class, say): fall back on the events OpenTelemetry recorded.
-  const { redactor, truncation } = context
+  const { redactor, redactionCache, truncation } = context
   const fromEvents: RecordedException[] = []
   for (const span of request.spans) {
     for (const event of span.events) {
@@ -152,7 +155,7 @@ function exceptionsOf (request: RequestSpans, context: ExceptionContext): Record
         type: String(event.attributes?.['exception.type'] ?? 'Error'),
         message: truncation.redactedText(String(event.attributes?.['exception.message'] ?? ''), LIMITS.messageChars, `${path}.message`, redact),
         stack: truncation.redactedText(stack, LIMITS.stackChars, `${path}.stack`, redact),
-        frames: recordFrames(stack, redactor, truncation, path),
+        frames: recordFrames(stack, redactionCache, truncation, path),
         spanId: span.spanContext().spanId,
       })
     }

@@ -20,6 +20,7 @@ import { loadInstrumentationConfig } from '../../instrumentation/config.ts'
 import { processFacts } from '../../instrumentation/process-facts.ts'
 import { SupertraceSpanProcessor } from '../../instrumentation/processor.ts'
 import { buildRecord } from '../../instrumentation/record-builder.ts'
+import { RedactionCache } from '../../instrumentation/redaction-cache.ts'
 import { requestOf } from '../../instrumentation/request-spans.ts'
 import { RecordWriter } from '../../instrumentation/writer.ts'
 import { percentile, spread } from '../lib/stats.ts'
@@ -93,7 +94,8 @@ incoming.method = 'GET'
 incoming.url = '/hello?page=2'
 incoming.rawHeaders = ['Host', 'shop.example', 'User-Agent', 'Mozilla/5.0', 'Accept', 'text/html', 'Cookie', 'sessionid=abc; theme=dark']
 const response = { status: 500, request: incoming, route: '/hello' }
-const sources = { redactor: new Redactor(), process: processFacts(''), env: process.env }
+const redactor = new Redactor()
+const sources = { redactor, redactionCache: new RedactionCache(redactor), process: processFacts(''), env: process.env }
 const build = measure(2000, () => encodeRecord(buildRecord(spans, response, false, sources)))
 const json = encodeRecord(buildRecord(spans, response, false, sources))
 const writer = new RecordWriter({ redisUrl, ttlSeconds: 60 })
