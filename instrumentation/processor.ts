@@ -97,7 +97,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     if (this.#isShutdown) return Promise.resolve(false)
     let written: Promise<unknown>
     try {
-      written = this.#writer.write(buildRecord(request, request.failedResponse, complete, this.#sources))
+      const { record, json } = buildRecord(request, request.failedResponse, complete, this.#sources)
+      written = this.#writer.write(record, json)
     } catch (err) {
       this.#logger.error('a record could not be built', err, request.requestId)
       return Promise.resolve(false)

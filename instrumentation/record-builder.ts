@@ -7,6 +7,7 @@
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
 import {
+  encodeRecord,
   RECORD_VERSION,
   type AttributeValue,
   type Attributes,
@@ -56,11 +57,17 @@ export interface RecordSources {
   readonly env: NodeJS.ProcessEnv
 }
 
+/** A record as the writer stores it, and its JSON. */
+export interface EncodedRecord {
+  readonly record: TraceRecord
+  readonly json: string
+}
+
 /**
  * `response` is the 5xx being sent, when there is one; without it (a request that
  * failed with no response) method, URL and status come from the server span's attributes.
  */
-export function buildRecord (request: RequestSpans, response: FailedResponse | undefined, complete: boolean, sources: RecordSources): TraceRecord {
+export function buildRecord (request: RequestSpans, response: FailedResponse | undefined, complete: boolean, sources: RecordSources): EncodedRecord {
   const { redactor, redactionCache } = sources
   const truncation = new Truncation()
   const root = request.root
@@ -94,7 +101,19 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
     droppedSpans: request.droppedSpans,
     truncated: truncation.paths,
   }
-  return fitRecord(record)
+  return encodeFitted(record)
+}
+
+/**
+ * Encoded once: checking the size needs the JSON, and the same JSON is stored (encoding
+ * the record again took about 4% of the app's CPU for a failing request; docs/benchmarks.md).
+ */
+function encodeFitted (record: TraceRecord): EncodedRecord {
+  const json = encodeRecord(record)
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most records are far under the limit without counting.
+  if (json.length * 3 <= LIMITS.recordBytes || Buffer.byteLength(json) <= LIMITS.recordBytes) return { record, json }
+  const fitted = fitRecord(record)
+  return { record: fitted, json: encodeRecord(fitted) }
 }
 
 /**
