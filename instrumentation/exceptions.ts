@@ -8,8 +8,8 @@ import type { RecordedException } from '../core/record.ts'
 import type { Redactor } from '../core/redact.ts'
 import { recordFrames } from './frames.ts'
 import { LIMITS, type Truncation } from './limits.ts'
-import type { RedactionCache } from './redaction-cache.ts'
 import { localsOf } from './locals.ts'
+import type { RedactionCache } from './redaction-cache.ts'
 
 export interface ExceptionContext {
   readonly redactor: Redactor
