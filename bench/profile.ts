@@ -3,10 +3,11 @@
  * --cpu-prof, then the functions with the most self time. The profile is left in
  * bench/results/profiles/ for Chrome DevTools. Path defaults to /small (a small 200).
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { Redis } from 'ioredis'
 import { freePort, proxyBin, repoRoot, Started } from '../test/helpers/processes.ts'
+import { newProfile, topSelfTime } from './lib/cpu-profile.ts'
 import { load } from './lib/load.ts'
 import { nodeServer, startNode } from './rivals.ts'
 
@@ -35,15 +36,6 @@ try {
   new Redis(redisUrl).disconnect()
 }
 
-interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, hitCount?: number }
-const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.cpuprofile'))
-if (file === undefined) throw new Error('no profile was written')
-const profile = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as { nodes: ProfileNode[] }
-const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0)
-const bySelf = new Map<string, number>()
-for (const n of profile.nodes) {
-  const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(`file://${repoRoot}`, '')}:${n.callFrame.lineNumber + 1}`
-  bySelf.set(key, (bySelf.get(key) ?? 0) + (n.hitCount ?? 0))
-}
-process.stdout.write(`${dir}/${file}\n`)
-for (const [key, hits] of [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, 40)) process.stdout.write(`${(hits / total * 100).toFixed(1).padStart(5)}%  ${key}\n`)
+const file = newProfile(dir, before)
+process.stdout.write(`${file}\n`)
+for (const line of topSelfTime(file)) process.stdout.write(`${line}\n`)

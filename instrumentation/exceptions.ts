@@ -9,9 +9,12 @@ import type { Redactor } from '../core/redact.ts'
 import { recordFrames } from './frames.ts'
 import { LIMITS, type Truncation } from './limits.ts'
 import { localsOf } from './locals.ts'
+import type { RedactionCache } from './redaction-cache.ts'
 
 export interface ExceptionContext {
   readonly redactor: Redactor
+  /** For the source lines around each frame. */
+  readonly redactionCache: RedactionCache
   readonly truncation: Truncation
 }
 
@@ -20,7 +23,7 @@ export function recordException (value: unknown, spanId: string | undefined, con
 }
 
 function recordValue (value: unknown, spanId: string | undefined, context: ExceptionContext, path: string, depth: number, seen: Set<unknown>): RecordedException {
-  const { redactor, truncation } = context
+  const { redactor, redactionCache, truncation } = context
   seen.add(value)
   const described = describe(value, redactor)
   const redact = (text: string): string => redactor.text(text)
@@ -30,7 +33,7 @@ function recordValue (value: unknown, spanId: string | undefined, context: Excep
     type: described.type,
     message: truncation.redactedText(described.message, LIMITS.messageChars, `${path}.message`, redact),
     stack: truncation.redactedText(described.stack, LIMITS.stackChars, `${path}.stack`, redact),
-    frames: framesAt === -1 ? [] : recordFrames(described.stack.slice(framesAt), redactor, truncation, path, localsOf(value)),
+    frames: framesAt === -1 ? [] : recordFrames(described.stack.slice(framesAt), redactionCache, truncation, path, localsOf(value)),
     ...(spanId === undefined ? {} : { spanId }),
   }
   if (!isInstance(value, Error)) return recorded

@@ -5,8 +5,8 @@
  */
 import { fileURLToPath } from 'node:url'
 import { frameOrigin, type LocalVariable, type SourceLine, type StackFrame } from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
 import { LIMITS, type Truncation } from './limits.ts'
+import type { RedactionCache } from './redaction-cache.ts'
 import { originalPosition, sourceLines } from './source-files.ts'
 import { parseStack } from './stack.ts'
 
@@ -23,7 +23,7 @@ export function positionKey (file: string, line: number): string {
   }
 }
 
-export function recordFrames (stack: string, redactor: Redactor, truncation: Truncation, path: string, locals?: LocalsByPosition): StackFrame[] {
+export function recordFrames (stack: string, redactionCache: RedactionCache, truncation: Truncation, path: string, locals?: LocalsByPosition): StackFrame[] {
   const parsed = parseStack(stack, LIMITS.framesPerException + 1)
   if (parsed.length > LIMITS.framesPerException) truncation.mark(`${path}.frames`)
   return parsed.slice(0, LIMITS.framesPerException).map((frame) => {
@@ -32,7 +32,7 @@ export function recordFrames (stack: string, redactor: Redactor, truncation: Tru
     const file = mapped?.file ?? frame.file
     const line = mapped?.line ?? frame.line
     const origin = frameOrigin(file)
-    const context = origin === 'node' ? undefined : contextOf(file, line, redactor)
+    const context = origin === 'node' ? undefined : contextOf(file, line, redactionCache)
     const frameLocals = locals?.get(positionKey(frame.file, frame.line))
     return {
       ...(frame.function === undefined ? {} : { function: frame.function }),
@@ -47,8 +47,12 @@ export function recordFrames (stack: string, redactor: Redactor, truncation: Tru
   })
 }
 
-/** Seven lines around `line` (fewer at the start or end of the file), redacted by shape like every other text. */
-function contextOf (file: string, line: number, redactor: Redactor): SourceLine[] | undefined {
+/**
+ * Seven lines around `line` (fewer at the start or end of the file), redacted by shape like every other text.
+ * The lines are those source-files.ts read first (what most likely ran, if the file changed on disk since);
+ * the same lines come back with every failure at that place, hence the cache.
+ */
+function contextOf (file: string, line: number, redactionCache: RedactionCache): SourceLine[] | undefined {
   const lines = sourceLines(file)
   if (lines === undefined || line < 1 || line > lines.length) return undefined
   const first = Math.max(1, line - LIMITS.contextLinesBefore)
@@ -56,7 +60,7 @@ function contextOf (file: string, line: number, redactor: Redactor): SourceLine[
   const context: SourceLine[] = []
   for (let n = first; n <= last; n++) {
     const text = lines[n - 1] ?? ''
-    context.push({ line: n, text: redactor.text(text.length <= LIMITS.sourceLineChars ? text : `${text.slice(0, LIMITS.sourceLineChars)}…`) })
+    context.push({ line: n, text: redactionCache.text(text.length <= LIMITS.sourceLineChars ? text : `${text.slice(0, LIMITS.sourceLineChars)}…`) })
   }
   return context
 }

@@ -25,6 +25,9 @@ export const LIMITS = {
   sourceFileBytes: 2_000_000,
   cachedSourceFiles: 200,
   cachedSourceBytes: 32_000_000,
+  /** Redacted texts kept for the next record (redaction-cache.ts): at most this many, of at most this many characters in all. */
+  cachedRedactions: 4096,
+  cachedRedactionChars: 4_000_000,
   /** Local variables: frames (innermost first), variables per frame, characters per value. */
   localsFrames: 5,
   localsPerFrame: 20,

@@ -4,8 +4,8 @@
  */
 import { hostname } from 'node:os'
 import type { Pairs, RecordedProcess } from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
 import { LIMITS, type Truncation } from './limits.ts'
+import type { RedactionCache } from './redaction-cache.ts'
 
 /** Where hosts and CI systems put the commit being deployed, most specific first. */
 const COMMIT_VARIABLES = [
@@ -26,11 +26,14 @@ export function processFacts (configured: string, env: NodeJS.ProcessEnv = proce
   }
 }
 
-/** The environment, sorted by name, each value redacted by name and shape. */
-export function recordEnvironment (env: NodeJS.ProcessEnv, redactor: Redactor, truncation: Truncation): Pairs {
+/**
+ * The environment as it is now (process.env can change while the process runs), sorted by
+ * name, each value redacted by name and shape; the same values recur in every record, hence the cache.
+ */
+export function recordEnvironment (env: NodeJS.ProcessEnv, redactionCache: RedactionCache, truncation: Truncation): Pairs {
   const names = Object.keys(env).sort()
   return truncation.list(names, LIMITS.environmentVariables, 'environment').map((name) => [
     name,
-    truncation.text(redactor.named(name, env[name] ?? ''), LIMITS.environmentValueChars, 'environment'),
+    truncation.text(redactionCache.named(name, env[name] ?? ''), LIMITS.environmentValueChars, 'environment'),
   ] as const)
 }

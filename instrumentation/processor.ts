@@ -18,6 +18,7 @@ import { LIMITS } from './limits.ts'
 import { startLocalsCapture } from './locals.ts'
 import { processFacts } from './process-facts.ts'
 import { buildRecord, type RecordSources } from './record-builder.ts'
+import { RedactionCache } from './redaction-cache.ts'
 import { captureUncaughtErrors } from './crash-capture.ts'
 import { activeRequest, captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
 import { holdFailingResponses } from './response-hold.ts'
@@ -42,7 +43,7 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     setLogLevel(config.logLevel)
     this.#writer = new RecordWriter({ redisUrl: config.redis.url, topology: config.redis.topology, ttlSeconds: config.ttlSeconds, logger: this.#logger })
     const redactor = new Redactor(config.redact)
-    this.#sources = { redactor, process: processFacts(config.commit), env: process.env }
+    this.#sources = { redactor, redactionCache: new RedactionCache(redactor), process: processFacts(config.commit), env: process.env }
     // V8 keeps 10 frames by default, often all inside the framework; the record keeps up to this many.
     if (Error.stackTraceLimit < LIMITS.framesPerException) Error.stackTraceLimit = LIMITS.framesPerException
     this.#stopLocalsCapture = config.captureLocals
@@ -96,7 +97,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     if (this.#isShutdown) return Promise.resolve(false)
     let written: Promise<unknown>
     try {
-      written = this.#writer.write(buildRecord(request, request.failedResponse, complete, this.#sources))
+      const { record, json } = buildRecord(request, request.failedResponse, complete, this.#sources)
+      written = this.#writer.write(record, json)
     } catch (err) {
       this.#logger.error('a record could not be built', err, request.requestId)
       return Promise.resolve(false)

@@ -7,6 +7,7 @@
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
 import {
+  encodeRecord,
   RECORD_VERSION,
   type AttributeValue,
   type Attributes,
@@ -22,6 +23,7 @@ import { recordException, type ExceptionContext } from './exceptions.ts'
 import { recordFrames } from './frames.ts'
 import { LIMITS, Truncation } from './limits.ts'
 import { recordEnvironment } from './process-facts.ts'
+import type { RedactionCache } from './redaction-cache.ts'
 import { recordRequest, recordRequestFromSpan, type AppRequest } from './request-details.ts'
 import type { RequestSpans } from './request-spans.ts'
 
@@ -49,23 +51,31 @@ export interface FailedResponse {
 /** What every record of this process shares. */
 export interface RecordSources {
   readonly redactor: Redactor
+  /** The same redactor's cache, for what every record carries again (the environment, source lines). */
+  readonly redactionCache: RedactionCache
   readonly process: RecordedProcess
   readonly env: NodeJS.ProcessEnv
+}
+
+/** A record as the writer stores it, and its JSON. */
+export interface EncodedRecord {
+  readonly record: TraceRecord
+  readonly json: string
 }
 
 /**
  * `response` is the 5xx being sent, when there is one; without it (a request that
  * failed with no response) method, URL and status come from the server span's attributes.
  */
-export function buildRecord (request: RequestSpans, response: FailedResponse | undefined, complete: boolean, sources: RecordSources): TraceRecord {
-  const { redactor } = sources
+export function buildRecord (request: RequestSpans, response: FailedResponse | undefined, complete: boolean, sources: RecordSources): EncodedRecord {
+  const { redactor, redactionCache } = sources
   const truncation = new Truncation()
   const root = request.root
   const attrs = root.attributes
   const resource = root.resource.attributes
   const version = resource['service.version']
   const route = response?.route ?? (attrs['http.route'] === undefined ? undefined : String(attrs['http.route']))
-  const context: ExceptionContext = { redactor, truncation }
+  const context: ExceptionContext = { redactor, redactionCache, truncation }
   const spans = request.spans.map((span) => recordSpan(span, span === root && !root.ended && route !== undefined ? `${root.name} ${route}` : span.name, redactor, truncation))
   const record: TraceRecord = {
     v: RECORD_VERSION,
@@ -85,13 +95,25 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
     response: { status: response?.status ?? Number(attrs['http.response.status_code'] ?? attrs['http.status_code'] ?? 500) },
     process: sources.process,
     resource: boundAttributes(redactor.attributes(resource as Attributes), LIMITS.resourceAttributes, truncation, 'resource'),
-    environment: recordEnvironment(sources.env, redactor, truncation),
+    environment: recordEnvironment(sources.env, redactionCache, truncation),
     exceptions: exceptionsOf(request, context),
     spans,
     droppedSpans: request.droppedSpans,
     truncated: truncation.paths,
   }
-  return fitRecord(record)
+  return encodeFitted(record)
+}
+
+/**
+ * Encoded once: checking the size needs the JSON, and the same JSON is stored (encoding
+ * the record again took about 4% of the app's CPU for a failing request; docs/benchmarks.md).
+ */
+function encodeFitted (record: TraceRecord): EncodedRecord {
+  const json = encodeRecord(record)
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most records are far under the limit without counting.
+  if (json.length * 3 <= LIMITS.recordBytes || Buffer.byteLength(json) <= LIMITS.recordBytes) return { record, json }
+  const fitted = fitRecord(record)
+  return { record: fitted, json: encodeRecord(fitted) }
 }
 
 /**
@@ -140,7 +162,7 @@ function exceptionsOf (request: RequestSpans, context: ExceptionContext): Record
     return ordered.map(({ value, spanId }, i) => recordException(value, spanId, context, `exceptions[${i}]`))
   }
   // No thrown value was captured (another processor's span class, say): fall back on the events OpenTelemetry recorded.
-  const { redactor, truncation } = context
+  const { redactor, redactionCache, truncation } = context
   const fromEvents: RecordedException[] = []
   for (const span of request.spans) {
     for (const event of span.events) {
@@ -152,7 +174,7 @@ function exceptionsOf (request: RequestSpans, context: ExceptionContext): Record
         type: String(event.attributes?.['exception.type'] ?? 'Error'),
         message: truncation.redactedText(String(event.attributes?.['exception.message'] ?? ''), LIMITS.messageChars, `${path}.message`, redact),
         stack: truncation.redactedText(stack, LIMITS.stackChars, `${path}.stack`, redact),
-        frames: recordFrames(stack, redactor, truncation, path),
+        frames: recordFrames(stack, redactionCache, truncation, path),
         spanId: span.spanContext().spanId,
       })
     }

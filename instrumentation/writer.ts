@@ -55,14 +55,15 @@ export class RecordWriter {
    * Three commands, not one MULTI, so that a Redis Cluster takes them: a transaction must keep to
    * one hash slot, and the record and the index are different keys (docs/record.md, "Where it lives").
    * They are sent at once; on one Redis they share a connection and run in order.
+   *
+   * `json`: the record already encoded, when the caller has it (the instrumentation does, from checking its size).
    */
-  write (record: TraceRecord): Promise<boolean> {
+  write (record: TraceRecord, json: string = encodeRecord(record)): Promise<boolean> {
     if (this.#inFlight >= MAX_IN_FLIGHT) {
       if (this.#dropped++ === 0) this.#logger.warn(`more than ${MAX_IN_FLIGHT} records are waiting for Redis; dropping new ones until it catches up`, record.requestId)
       return Promise.resolve(false)
     }
     this.#inFlight++
-    const json = encodeRecord(record)
     // The writer's own Redis commands must not become spans of the failing request.
     return context.with(suppressTracing(context.active()), () => connectOnDemand(this.#redis)
       .then(() => {

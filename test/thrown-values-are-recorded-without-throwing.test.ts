@@ -4,8 +4,11 @@ import { REDACTED } from '../core/record.ts'
 import { Redactor } from '../core/redact.ts'
 import { recordException } from '../instrumentation/exceptions.ts'
 import { Truncation } from '../instrumentation/limits.ts'
+import { RedactionCache } from '../instrumentation/redaction-cache.ts'
 
-const record = (value: unknown): ReturnType<typeof recordException> => recordException(value, undefined, { redactor: new Redactor(), truncation: new Truncation() }, 'exceptions[0]')
+const redactor = new Redactor()
+const redactionCache = new RedactionCache(redactor)
+const record = (value: unknown): ReturnType<typeof recordException> => recordException(value, undefined, { redactor, redactionCache, truncation: new Truncation() }, 'exceptions[0]')
 
 test('thrown non-Errors (a string, null, undefined, a plain object, a class instance) are described, not thrown', () => {
   assert.deepEqual([record('out of stock')].map((e) => [e.type, e.message, e.stack, e.frames]), [['string', 'out of stock', '', []]])
@@ -40,7 +43,7 @@ test('a cause chain deeper than five links is cut, and the cut is listed', () =>
   let error = new Error('root')
   for (let i = 0; i < 10; i++) error = new Error(`level ${i}`, { cause: error })
   const truncation = new Truncation()
-  let recorded = recordException(error, undefined, { redactor: new Redactor(), truncation }, 'exceptions[0]')
+  let recorded = recordException(error, undefined, { redactor, redactionCache, truncation }, 'exceptions[0]')
   let depth = 0
   while (recorded.cause !== undefined) { recorded = recorded.cause; depth++ }
   assert.equal(depth, 5)

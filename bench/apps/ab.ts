@@ -1,8 +1,10 @@
 /**
- * `node bench/apps/ab.ts [rounds] <name>=<import>[,ENV=value…] …`: the Express app
+ * `node bench/apps/ab.ts [rounds] [--fail] <name>=<import>[,ENV=value…] …`: the Express app
  * (bench/apps/express-app.js) under each `--import`, in fresh processes each round (e.g. `plain=./bench/apps/otel-plain.ts`,
  * `st=supertrace/register`, `st-x=supertrace/register,SOME_ENV=1`), wrk on /hello in
- * turns whose order rotates each round. Prints req/s and the app's CPU µs per request
+ * turns whose order rotates each round (with `--fail`: on /fail, which throws, one request
+ * at a time, as the bench's failing-request row; `before=./.ab/base/instrumentation/register.js`
+ * runs a copy of dist/ taken before a change). Prints req/s and the app's CPU µs per request
  * for each, and each one's ratio to the first, round by round: how the figures for
  * "what each change bought" in docs/benchmarks.md's instrumentation section were taken.
  */
@@ -15,7 +17,10 @@ import { nodeServer, type Running } from '../rivals.ts'
 
 const args = process.argv.slice(2)
 const rounds = /^\d+$/.test(args[0] ?? '') ? Number(args.shift()) : 6
-if (args.length < 2) throw new Error('usage: node bench/apps/ab.ts [rounds] <name>=<import>[,ENV=value…] <name>=<import>…')
+const failing = args[0] === '--fail'
+if (failing) args.shift()
+const [path, connections] = failing ? ['/fail', 1] : ['/hello', 32]
+if (args.length < 2) throw new Error('usage: node bench/apps/ab.ts [rounds] [--fail] <name>=<import>[,ENV=value…] <name>=<import>…')
 const variants = args.map((arg) => {
   const [name, spec] = arg.split('=', 2) as [string, string]
   const [importSpec, ...envs] = arg.slice(name.length + 1).split(',') as [string, ...string[]]
@@ -34,13 +39,13 @@ try {
       for (const v of variants) {
         apps.push(await nodeServer(`${repoRoot}bench/apps/express-app.js`, { SUPERTRACE_REDIS_URL: `redis://127.0.0.1:${redisPort}`, ...v.env }, 'listening', ['--import', v.importSpec]))
       }
-      for (const app of apps) await load({ url: `${app.url}/hello`, connections: 32, seconds: 2 })
+      for (const app of apps) await load({ url: `${app.url}${path}`, connections, seconds: 2 })
       for (let i = 0; i < variants.length; i++) {
         const k = (i + round) % variants.length
         const app = apps[k] as Running
         await waitForQuiet()
         const cpu0 = cpuMicros(app.pid)
-        const result = await load({ url: `${app.url}/hello`, connections: 32, seconds: 3 })
+        const result = await load({ url: `${app.url}${path}`, connections, seconds: 3 })
         variants[k]?.rps.push(result.rps)
         variants[k]?.cpu.push((cpuMicros(app.pid) - cpu0) / result.requests)
       }

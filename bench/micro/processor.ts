@@ -6,7 +6,7 @@
  *                       makes), started and ended through real SDK spans, with
  *                       OpenTelemetry's NoopSpanProcessor and with SupertraceSpanProcessor:
  *                       the difference is what supertrace adds (ns and bytes per request);
- *   record build        buildRecord + encodeRecord for such a request with a thrown TypeError;
+ *   record build        buildRecord (which encodes it) for such a request with a thrown TypeError;
  *   record write        RecordWriter.write to a real Redis (SET, the index's MULTI, PUBLISH), one at a time.
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
@@ -15,11 +15,11 @@ import { IncomingMessage } from 'node:http'
 import { Socket } from 'node:net'
 import { GCProfiler } from 'node:v8'
 import { Redactor } from '../../core/redact.ts'
-import { encodeRecord } from '../../core/record.ts'
 import { loadInstrumentationConfig } from '../../instrumentation/config.ts'
 import { processFacts } from '../../instrumentation/process-facts.ts'
 import { SupertraceSpanProcessor } from '../../instrumentation/processor.ts'
 import { buildRecord } from '../../instrumentation/record-builder.ts'
+import { RedactionCache } from '../../instrumentation/redaction-cache.ts'
 import { requestOf } from '../../instrumentation/request-spans.ts'
 import { RecordWriter } from '../../instrumentation/writer.ts'
 import { percentile, spread } from '../lib/stats.ts'
@@ -93,11 +93,11 @@ incoming.method = 'GET'
 incoming.url = '/hello?page=2'
 incoming.rawHeaders = ['Host', 'shop.example', 'User-Agent', 'Mozilla/5.0', 'Accept', 'text/html', 'Cookie', 'sessionid=abc; theme=dark']
 const response = { status: 500, request: incoming, route: '/hello' }
-const sources = { redactor: new Redactor(), process: processFacts(''), env: process.env }
-const build = measure(2000, () => encodeRecord(buildRecord(spans, response, false, sources)))
-const json = encodeRecord(buildRecord(spans, response, false, sources))
+const redactor = new Redactor()
+const sources = { redactor, redactionCache: new RedactionCache(redactor), process: processFacts(''), env: process.env }
+const build = measure(2000, () => buildRecord(spans, response, false, sources).json)
+const { record, json } = buildRecord(spans, response, false, sources)
 const writer = new RecordWriter({ redisUrl, ttlSeconds: 60 })
-const record = buildRecord(spans, response, false, sources)
 await writer.write(record) // opens the connection
 const writes: number[] = []
 for (let i = 0; i < 300; i++) {
