@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { request } from 'node:http'
 import { test } from 'node:test'
 import { get, login, visible } from './helpers/http.ts'
-import { freePort, repoRoot, startRedis, startStack } from './helpers/processes.ts'
+import { freePort, repoRoot, run, startRedis, startStack } from './helpers/processes.ts'
 import { assertLogged } from './helpers/logs.ts'
 
 // node:test's timeout bounds each case: a proxy or app that waited on a dead Redis forever would fail here.
@@ -98,19 +96,13 @@ test('a process with the instrumentation still exits on its own when Redis is un
     server.listen(0, '127.0.0.1', () => get('http://127.0.0.1:' + server.address().port + '/', (res) => {
       res.resume(); res.on('end', () => { console.log('status ' + res.statusCode); server.close() })
     }))`
-  const child = spawn(process.execPath, ['--import', 'supertrace/register', '--input-type=module', '-e', script], {
-    cwd: repoRoot, env: { ...process.env, SUPERTRACE_REDIS_URL: `redis://127.0.0.1:${closedPort}` }, stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.after(() => child.kill('SIGKILL'))
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const child = run(t, process.execPath, ['--import', 'supertrace/register', '--input-type=module', '-e', script], { SUPERTRACE_REDIS_URL: `redis://127.0.0.1:${closedPort}` })
 
-  const [code] = await once(child, 'exit') as [number | null]
+  const [code] = await child.exited
 
-  assert.equal(code, 0, output)
-  assert.match(output, /status 500/)
-  assert.match(output, /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable for writing records/)
+  assert.equal(code, 0, child.output)
+  assert.match(child.output, /status 500/)
+  assert.match(child.output, /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable for writing records/)
 })
 
 test('with Redis hanging while a superuser\'s page waits for a late record, the wait still ends at SUPERTRACE_TRACE_WAIT_MS and the page says Redis failed', bounded, async (t) => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { once } from 'node:events'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { test } from 'node:test'
@@ -38,7 +37,7 @@ test('any other unhandled error (a bug) stops the proxy as SIGTERM would: the re
     }).on('error', reject).end()
   })
   await app.waitFor('received /stream?id=in-flight')
-  const exited = once(proxy.child, 'exit')
+  const exited = proxy.exited
 
   proxy.child.kill('SIGUSR2')
   await proxy.waitFor('an unexpected error: stopping')

@@ -64,7 +64,7 @@ test('on SIGTERM a slow response in flight completes intact, a new connection is
   const idleClosed = once(idle, 'close')
   const slow = stream(`${proxy.url}/stream?id=slow`)
   await slow.started
-  const exited = once(proxy.child, 'exit')
+  const exited = proxy.exited
 
   proxy.child.kill('SIGTERM')
   await proxy.waitFor('SIGTERM: stopping')
@@ -85,7 +85,7 @@ test('on SIGTERM a superuser\'s 500 held while the lookup waits on a hanging Red
   t.after(() => { redis.child.kill('SIGCONT') })
   const held = stream(`${proxy.url}/fail?held`, { cookie: 'sessionid=boss' })
   await app.waitFor('received /fail?held')
-  const exited = once(proxy.child, 'exit')
+  const exited = proxy.exited
 
   proxy.child.kill('SIGTERM')
   await proxy.waitFor('SIGTERM: stopping')
@@ -102,7 +102,7 @@ test('a request that outlasts SUPERTRACE_SHUTDOWN_GRACE_MS is cut when it ends, 
   const { proxy } = await startDrainStack(t, { SUPERTRACE_SHUTDOWN_GRACE_MS: '300' })
   const endless = stream(`${proxy.url}/stream?id=endless`)
   await endless.started
-  const exited = once(proxy.child, 'exit')
+  const exited = proxy.exited
 
   proxy.child.kill('SIGTERM')
 
@@ -117,7 +117,7 @@ test('a second SIGTERM while the proxy drains is noted and changes nothing: the 
   const { app, proxy } = await startDrainStack(t)
   const slow = stream(`${proxy.url}/stream?id=twice`)
   await slow.started
-  const exited = once(proxy.child, 'exit')
+  const exited = proxy.exited
 
   proxy.child.kill('SIGTERM')
   await proxy.waitFor('SIGTERM: stopping')
@@ -139,7 +139,7 @@ test('on SIGINT a WebSocket connection is closed at once rather than waited for,
   socket.write('ping')
   while (!received.endsWith('ping')) await once(socket, 'data')
   const closed = once(socket, 'close')
-  const exited = once(proxy.child, 'exit')
+  const exited = proxy.exited
 
   proxy.child.kill('SIGINT')
 

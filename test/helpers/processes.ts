@@ -47,10 +47,13 @@ export interface Teardown {
 
 export class Started {
   readonly child: ChildProcess
+  /** Its exit code and signal, once it has exited and all it printed has been read ('close', not 'exit', which can come first). */
+  readonly exited: Promise<[code: number | null, signal: NodeJS.Signals | null]>
   #output = ''
 
   constructor (child: ChildProcess) {
     this.child = child
+    this.exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>
     child.stdout?.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
     child.stderr?.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
   }
@@ -83,7 +86,7 @@ export class Started {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
     this.child.kill('SIGCONT')
     this.child.kill(signal)
-    await once(this.child, 'exit')
+    await this.exited
   }
 }
 
