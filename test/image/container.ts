@@ -82,8 +82,10 @@ export class Container {
     this.#image = image
   }
 
-  static create (t: Teardown, image: BuiltImage): Container {
-    const container = new Container(execFileSync('buildah', ['from', '--pull=never', image.tag], { encoding: 'utf8' }).trim(), image)
+  /** `hosts`: names the container resolves, as Compose's service names (all on this machine's network here). */
+  static create (t: Teardown, image: BuiltImage, hosts: Readonly<Record<string, string>> = {}): Container {
+    const addHosts = Object.entries(hosts).map(([name, address]) => `--add-host=${name}:${address}`)
+    const container = new Container(execFileSync('buildah', ['from', '--pull=never', ...addHosts, image.tag], { encoding: 'utf8' }).trim(), image)
     t.after(() => container.#remove())
     return container
   }

@@ -1,17 +1,18 @@
-// The Pod of deploy/kubernetes/ run as a kubelet would run it, with no cluster: its two containers
-// from the images the Dockerfiles build, each with the environment and user the manifests give it
-// (ConfigMap and Secret resolved), sharing one network as a Pod's containers share theirs (here the
-// host's, so the Pod's fixed ports must be free); then the declared probes, and the Service's port.
-// Part of `npm run test:image`. What a running Pod cannot show here (the read-only root, the stop
-// order of the preStop hooks) is checked from the files in npm test's deploy-files test.
+// deploy/docker-compose.yml and the Pod of deploy/kubernetes/, run as Compose and a kubelet would run
+// them, with neither: the containers from the images the Dockerfiles build, each with the environment
+// (and user) the files give it, all on this machine's network — as a Pod's containers share theirs, and
+// with Compose's service names resolving to it — so the fixed ports they use (3000, 8080, 9901) must be
+// free. Then what the files declare: health checks, start order, probes, the published or Service port.
+// Part of `npm run test:image`. What cannot run here (a Redis image, the read-only root, the preStop
+// hooks' timing) is checked from the files in npm test's deploy-files test.
 import assert from 'node:assert/strict'
 import { connect, createServer } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { before, test } from 'node:test'
 import type { IContainer } from 'kubernetes-models/v1/Container'
-import { byKind, readManifests, sidecarPod } from '../helpers/deploy-files.ts'
+import { byKind, readCompose, readManifests, serviceEnvironment, sidecarPod, type ComposeFile } from '../helpers/deploy-files.ts'
 import { get, login, visible } from '../helpers/http.ts'
-import { freePort, run } from '../helpers/processes.ts'
+import { freePort, run, startRedis, type Started } from '../helpers/processes.ts'
 import { buildImage, Container, type BuiltImage } from './container.ts'
 
 let proxyImage: BuiltImage
@@ -41,6 +42,12 @@ function assertFree (port: number): Promise<void> {
     server.once('error', () => reject(new Error(`port ${port}, which the Pod uses, is taken on this machine: stop what holds it (npm start?)`)))
     server.listen(port, () => server.close(() => resolve()))
   })
+}
+
+/** A Compose healthcheck's `CMD` run in the container until it passes, as `depends_on: service_healthy` waits for it. */
+async function waitHealthy (name: string, container: Container, started: Started, healthcheck: { readonly test: readonly string[] } | undefined): Promise<void> {
+  assert.equal(healthcheck?.test[0], 'CMD', `services.${name}.healthcheck is a CMD`)
+  await started.waitUntil(`${name} is healthy`, async () => container.exec(healthcheck.test.slice(1)).status === 0)
 }
 
 function connectError (host: string, port: number): Promise<string> {
@@ -91,4 +98,46 @@ test('the sidecar Pod: its probes pass, the Service\'s port serves the app throu
   assert.ok(address !== undefined, 'this machine has an address besides loopback')
   assert.equal(await connectError(address, servicePort), 'accepted')
   assert.equal(await connectError(address, appPort), 'ECONNREFUSED', 'the app listens on the Pod\'s loopback only')
+})
+
+test('the Compose demo: Redis, then the app once Redis is healthy, then the proxy once both are; the published port shows each the README\'s URLs', { timeout: 120_000 }, async (t) => {
+  const { services } = readCompose() as ComposeFile
+  const { app: appService, proxy: proxyService } = services
+  assert.ok(appService !== undefined && proxyService !== undefined)
+  const published = /^127\.0\.0\.1:(\d+):(\d+)$/.exec(String(proxyService.ports?.[0]))
+  assert.ok(published !== null, 'the proxy is published on loopback')
+  const appPort = Number(serviceEnvironment(appService).PORT)
+  for (const port of [Number(published[1]), appPort]) await assertFree(port)
+
+  // The redis image cannot be pulled here: a redis-server of the test's stands in, under the service name `redis` on a free port.
+  const redis = await startRedis(t)
+  const serviceNames = { redis: '127.0.0.1', app: '127.0.0.1' }
+  const onTestRedis = (env: Record<string, string>): Record<string, string> => {
+    const url = new URL(env.SUPERTRACE_REDIS_URL ?? '')
+    assert.equal(url.hostname, 'redis', 'the service reaches Redis by its service name')
+    url.port = String(redis.port)
+    return { ...env, SUPERTRACE_REDIS_URL: url.href }
+  }
+
+  const appContainer = Container.create(t, appImage, serviceNames)
+  const app = appContainer.start(onTestRedis(serviceEnvironment(appService)))
+  await waitHealthy('app', appContainer, app, appService.healthcheck)
+  const proxyContainer = Container.create(t, proxyImage, serviceNames)
+  const proxy = proxyContainer.start(onTestRedis(serviceEnvironment(proxyService)))
+  await waitHealthy('proxy', proxyContainer, proxy, proxyService.healthcheck)
+
+  const url = `http://127.0.0.1:${published[1]}`
+  assert.equal((await get(`${url}/`)).status, 200, 'the shop, through the proxy')
+  const anonymous = await get(`${url}/orders/42`)
+  assert.deepEqual(visible(anonymous), visible(await get(`http://127.0.0.1:${appPort}/orders/42`)), 'the shop\'s own 500')
+  const alice = await get(`${url}/orders/42`, { cookie: await login(url, 'alice') })
+  assert.deepEqual(alice.body, anonymous.body, 'alice gets the shop\'s own 500 too')
+  const admin = await login(url, 'admin')
+  const page = await get(`${url}/orders/42`, { cookie: admin, accept: 'text/html' })
+  assert.match(page.text, /<h1>TypeError at \/orders\/42<\/h1>/, 'the debug page')
+  const recent = await get(`${url}/_supertrace/`, { cookie: admin, accept: 'text/html' })
+  assert.ok(recent.text.includes(String(page.headers['x-request-id'])), 'the recent failures list it')
+
+  // `docker compose down` stops the proxy first, within stop_grace_period.
+  assert.equal(await proxyContainer.stop(), 0)
 })
