@@ -84,37 +84,32 @@ function createClient (options: RedisConnectionOptions): RedisClient {
   const topology = options.topology
   switch (topology.kind) {
     case 'single': return new Redis(options.url.href, serverOptions(options))
-    case 'sentinel': {
-      const { tls, ...credentials } = credentialsOf(options.url)
-      const access = topology.sentinelAccess
-      return new Redis({
-        ...credentials,
-        db: databaseOf(options.url),
-        ...serverOptions(options),
-        // Behind Sentinel ioredis ignores `tls` for the master unless told (ioredis 6
-        // SentinelConnector.connect): without this a rediss: URL reached the master in plain text.
-        tls,
-        enableTLSForSentinelMode: tls !== undefined,
-        sentinels: [...topology.sentinels],
-        name: topology.masterName,
-        role: 'master',
-        // The sentinels' own access, used for the lookup of the master and for the failover watch alike.
-        sentinelUsername: access.username ?? undefined,
-        sentinelPassword: access.password ?? undefined,
-        sentinelTLS: access.isTls ? {} : undefined,
-        // No sentinel answering: the same back-off as a lost connection (on demand: give up until the next record).
-        sentinelRetryStrategy: options.onDemand ? () => null : retryDelay,
-        sentinelCommandTimeout: 1000,
-        // Hear +switch-master from the sentinels and reconnect at once. Without it a connection stays on a
-        // master an operator moved away from (SENTINEL FAILOVER): it accepts writes until the sentinels
-        // demote it, about 10 s later, and then discards them (test/redis-sentinel-failover-during-traffic.test.ts).
-        // The cost, on the app's side too: once connected, one subscribed connection per sentinel stays open.
-        failoverDetector: true,
-        sentinelReconnectStrategy: options.onDemand ? () => null : retryDelay,
-        // A demoted master answers writes with READONLY: reconnect, and the sentinels name the new master.
-        reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
-      })
-    }
+    case 'sentinel': return new Redis({
+      ...credentialsOf(options.url),
+      // Behind Sentinel ioredis ignores `tls` for the master unless told (ioredis 6
+      // SentinelConnector.connect): without this a rediss: URL reached the master in plain text.
+      enableTLSForSentinelMode: options.url.protocol === 'rediss:',
+      db: databaseOf(options.url),
+      ...serverOptions(options),
+      sentinels: [...topology.sentinels],
+      name: topology.masterName,
+      role: 'master',
+      // The sentinels' own access, for asking them for the master and for the failover watch alike.
+      sentinelUsername: topology.sentinelAccess.username ?? undefined,
+      sentinelPassword: topology.sentinelAccess.password ?? undefined,
+      sentinelTLS: topology.sentinelAccess.isTls ? {} : undefined,
+      // No sentinel answering: the same back-off as a lost connection (on demand: give up until the next record).
+      sentinelRetryStrategy: options.onDemand ? () => null : retryDelay,
+      sentinelCommandTimeout: 1000,
+      // Hear +switch-master from the sentinels and reconnect at once. Without it a connection stays on a
+      // master an operator moved away from (SENTINEL FAILOVER): it accepts writes until the sentinels
+      // demote it, about 10 s later, and then discards them (test/redis-sentinel-failover-during-traffic.test.ts).
+      // The cost, on the app's side too: once connected, one subscribed connection per sentinel stays open.
+      failoverDetector: true,
+      sentinelReconnectStrategy: options.onDemand ? () => null : retryDelay,
+      // A demoted master answers writes with READONLY: reconnect, and the sentinels name the new master.
+      reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+    })
     case 'cluster': {
       const { enableOfflineQueue, retryStrategy, lazyConnect, ...nodeOptions } = serverOptions(options)
       const clusterOptions: ClusterOptions = {
