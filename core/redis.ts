@@ -86,11 +86,18 @@ function createClient (options: RedisConnectionOptions): RedisClient {
     case 'single': return new Redis(options.url.href, serverOptions(options))
     case 'sentinel': return new Redis({
       ...credentialsOf(options.url),
+      // Behind Sentinel ioredis ignores `tls` for the master unless told (ioredis 6
+      // SentinelConnector.connect): without this a rediss: URL reached the master in plain text.
+      enableTLSForSentinelMode: options.url.protocol === 'rediss:',
       db: databaseOf(options.url),
       ...serverOptions(options),
       sentinels: [...topology.sentinels],
       name: topology.masterName,
       role: 'master',
+      // The sentinels' own access, for asking them for the master and for the failover watch alike.
+      sentinelUsername: topology.sentinelAccess.username ?? undefined,
+      sentinelPassword: topology.sentinelAccess.password ?? undefined,
+      sentinelTLS: topology.sentinelAccess.isTls ? {} : undefined,
       // No sentinel answering: the same back-off as a lost connection (on demand: give up until the next record).
       sentinelRetryStrategy: options.onDemand ? () => null : retryDelay,
       sentinelCommandTimeout: 1000,

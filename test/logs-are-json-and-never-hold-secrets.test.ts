@@ -14,6 +14,7 @@ const SECRETS = {
   queryToken: 'S3CRETqueryTOKEN',
   queryKey: 'S3CRETapiKEY',
   redisPassword: 'S3CRETredisPASSWORD',
+  sentinelPassword: 'S3CRETsentinelPASSWORD',
   sessionSecret: 'S3CRETsigningSECRET',
 }
 const headers = { cookie: `sessionid=${SECRETS.session}; remember_token=${SECRETS.otherCookie}; theme=dark`, authorization: `Bearer ${SECRETS.bearer}` }
@@ -66,7 +67,7 @@ test('every line the proxy and the instrumentation log is one JSON object: time,
   assert.equal(dropped.component, 'instrumentation')
 })
 
-test('no cookie value, Authorization header, query token, Redis password or session secret reaches a log, through upstream failures, Redis faults and bad settings', bounded, async (t) => {
+test('no cookie value, Authorization header, query token, Redis or sentinel password or session secret reaches a log, through upstream failures, Redis faults and bad settings', bounded, async (t) => {
   const redis = await startRedis(t)
   const app = await startApp(t, redis)
   const proxy = await startProxy(t, app, redis, { SUPERTRACE_LOG_LEVEL: 'debug', SUPERTRACE_REDIS_TIMEOUT_MS: '100' })
@@ -101,8 +102,14 @@ test('no cookie value, Authorization header, query token, Redis password or sess
   await get(`${noRedis.url}/hello${query}`, headers)
   assertLogged(noRedis.output, { code: 'ST_REDIS', msg: 'is unreachable' })
   assertNoSecret(noRedis.output, 'a proxy whose Redis has a password')
-  await assert.rejects(startProxy(t, app, { url: unreachable }, { SUPERTRACE_LOOKUP: 'express-session', SUPERTRACE_SESSION_SECRET: `["${SECRETS.sessionSecret}"`, SUPERTRACE_LOG_LEVEL: 'loud' }), (err: Error) => {
+  // The same behind Sentinel: sentinels that cannot be reached, asked with their own password.
+  const noSentinels = await startProxy(t, app, { url: unreachable }, { SUPERTRACE_REDIS_SENTINELS: `127.0.0.1:${await freePort()}`, SUPERTRACE_REDIS_SENTINEL_PASSWORD: SECRETS.sentinelPassword, SUPERTRACE_LOG_LEVEL: 'debug' })
+  await get(`${noSentinels.url}/orders/42${query}`, headers)
+  assertLogged(noSentinels.output, { code: 'ST_REDIS', msg: /unreachable .*All sentinels are unreachable/ })
+  assertNoSecret(noSentinels.output, 'a proxy whose sentinels have a password')
+  await assert.rejects(startProxy(t, app, { url: unreachable }, { SUPERTRACE_LOOKUP: 'express-session', SUPERTRACE_SESSION_SECRET: `["${SECRETS.sessionSecret}"`, SUPERTRACE_REDIS_SENTINELS: '10.0.0.1:26379', SUPERTRACE_REDIS_SENTINEL_PASSWORD: `${SECRETS.sentinelPassword}\n`, SUPERTRACE_LOG_LEVEL: 'loud' }), (err: Error) => {
     assert.match(err.message, /SUPERTRACE_SESSION_SECRET=\(hidden\) is not valid/)
+    assert.match(err.message, /SUPERTRACE_REDIS_SENTINEL_PASSWORD=\(hidden\) is not valid/)
     assert.match(err.message, /SUPERTRACE_LOG_LEVEL="loud" is not valid: it must be one of debug, info, warn, error, silent; for example SUPERTRACE_LOG_LEVEL=warn/)
     assertNoSecret(err.message, 'the start-up error')
     return true

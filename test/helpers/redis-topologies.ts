@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { promisify } from 'node:util'
-import { Redis } from 'ioredis'
+import { Redis, type RedisOptions } from 'ioredis'
 import { freePort, run, type Started } from './processes.ts'
+import type { TestCertificates } from './tls.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -37,17 +38,20 @@ async function tempDir (t: TestContext, name: string): Promise<string> {
   return dir
 }
 
-function client (t: TestContext, port: number): Redis {
-  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true })
+/** How the test's own clients reach a server: its password, and TLS when it listens on nothing else. */
+type ClientAccess = Pick<RedisOptions, 'password' | 'tls'>
+
+function client (t: TestContext, port: number, access: ClientAccess = {}): Redis {
+  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true, ...access })
   redis.on('error', () => {})
   t.after(() => redis.disconnect())
   return redis
 }
 
-async function startServer (t: TestContext, args: readonly string[], port: number, ready = 'Ready to accept connections'): Promise<RedisNode> {
+async function startServer (t: TestContext, args: readonly string[], port: number, ready = 'Ready to accept connections', access: ClientAccess = {}): Promise<RedisNode> {
   const server = run(t, 'redis-server', args)
   await server.waitFor(ready)
-  return { port, process: server, client: client(t, port) }
+  return { port, process: server, client: client(t, port, access) }
 }
 
 export interface RunningCluster {
@@ -88,31 +92,64 @@ export interface RunningSentinels {
   masterPort (): Promise<number>
 }
 
+/** What a Sentinel deployment asks of its clients; by default nothing (no passwords, no TLS). */
+export interface SentinelDeploymentOptions {
+  /** `requirepass` of the master and the replica (with the replica's `masterauth` and the sentinels' `auth-pass`). */
+  readonly masterPassword?: string
+  /** `requirepass` of every sentinel (sentinels sign in to each other with it too). */
+  readonly sentinelPassword?: string
+  /** Every server, sentinels included, on TLS alone (`port 0`), with this certificate; clients need not show one. */
+  readonly tls?: TestCertificates
+}
+
+/** The configuration lines that put a server on TLS alone, and its replication and sentinel links too. */
+function tlsLines (tls: TestCertificates | undefined, port: number): string[] {
+  if (tls === undefined) return [`port ${port}`]
+  return ['port 0', `tls-port ${port}`, `tls-cert-file ${tls.certFile}`, `tls-key-file ${tls.keyFile}`, `tls-ca-cert-file ${tls.caFile}`, 'tls-auth-clients no', 'tls-replication yes']
+}
+
+/** Configuration lines (values without spaces) as redis-server's arguments: `--port 0 --tls-port 6380 …`. */
+function asArguments (lines: readonly string[]): string[] {
+  return lines.flatMap((line) => {
+    const [name = '', ...value] = line.split(' ')
+    return [`--${name}`, ...value]
+  })
+}
+
 /**
  * A master, one replica in sync with it, and three sentinels (quorum 2) that know the
  * replica and each other. A master is judged down after 1 s without an answer, so a
- * failover takes a few seconds.
+ * failover takes a few seconds. `options` adds passwords and TLS as production has them.
  */
-export async function startRedisSentinels (t: TestContext): Promise<RunningSentinels> {
+export async function startRedisSentinels (t: TestContext, options: SentinelDeploymentOptions = {}): Promise<RunningSentinels> {
   const masterName = 'supertrace-test'
+  const { masterPassword, sentinelPassword, tls } = options
+  const tlsAccess = tls === undefined ? {} : { tls: { ca: tls.ca } }
+  const dataAccess: ClientAccess = { ...tlsAccess, password: masterPassword }
+  const sentinelAccess: ClientAccess = { ...tlsAccess, password: sentinelPassword }
   const [masterPort, replicaPort] = [await freePort(), await freePort()]
   // Each in a directory of its own: a full resynchronisation writes an RDB file there.
-  const common = async (name: string): Promise<string[]> => ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', await tempDir(t, name)]
-  const master = await startServer(t, ['--port', String(masterPort), ...await common('master')], masterPort)
-  const replica = await startServer(t, ['--port', String(replicaPort), ...await common('replica'), '--replicaof', '127.0.0.1', String(masterPort)], replicaPort, 'MASTER <-> REPLICA sync: Finished with success')
+  const common = async (name: string, port: number): Promise<string[]> => [
+    ...asArguments(tlsLines(tls, port)), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', await tempDir(t, name),
+    ...masterPassword === undefined ? [] : ['--requirepass', masterPassword, '--masterauth', masterPassword],
+  ]
+  const master = await startServer(t, await common('master', masterPort), masterPort, undefined, dataAccess)
+  const replica = await startServer(t, [...await common('replica', replicaPort), '--replicaof', '127.0.0.1', String(masterPort)], replicaPort, 'MASTER <-> REPLICA sync: Finished with success', dataAccess)
   const sentinels = await Promise.all([0, 1, 2].map(async (i) => {
     const [port, dir] = await Promise.all([freePort(), tempDir(t, `sentinel-${i}`)])
     const config = join(dir, 'sentinel.conf')
     // A sentinel rewrites its own configuration file, so each gets a writable one.
     await writeFile(config, [
-      `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
+      ...tlsLines(tls, port), 'bind 127.0.0.1', `dir ${dir}`,
+      ...sentinelPassword === undefined ? [] : [`requirepass ${sentinelPassword}`],
       `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+      ...masterPassword === undefined ? [] : [`sentinel auth-pass ${masterName} ${masterPassword}`],
       `sentinel down-after-milliseconds ${masterName} 1000`,
       `sentinel failover-timeout ${masterName} 5000`,
       `sentinel parallel-syncs ${masterName} 1`,
       '',
     ].join('\n'))
-    return startServer(t, [config, '--sentinel'], port, 'Sentinel ID is')
+    return startServer(t, [config, '--sentinel'], port, 'Sentinel ID is', sentinelAccess)
   }))
   for (const sentinel of sentinels) {
     await until(`sentinel ${sentinel.port} knows the replica and the other sentinels`, async () => {
@@ -128,13 +165,14 @@ export async function startRedisSentinels (t: TestContext): Promise<RunningSenti
     }
     throw new Error('no sentinel answered')
   }
+  const userinfo = masterPassword === undefined ? '' : `:${encodeURIComponent(masterPassword)}@`
   return {
     master,
     replica,
     sentinels,
     masterName,
     sentinelsSetting: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
-    url: 'redis://127.0.0.1',
+    url: `${tls === undefined ? 'redis' : 'rediss'}://${userinfo}127.0.0.1`,
     masterPort: masterPortNow,
   }
 }
