@@ -61,7 +61,7 @@ test('django: a user whose ID is in supertrace:superuser-ids sees the debug page
   await assertAppsOwn500(proxy.url, app.url, '/orders/42', `sessionid=${hostileKey}`, 'a session holding a hostile pickle')
   await assertAppsOwn500(proxy.url, app.url, '/orders/42', 'sessionid=nosuchsession0000000000000000000', 'a session key Redis does not have')
   assert.equal(existsSync(marker), false, 'the hostile pickle ran nothing')
-  assertLogged(proxy.output, { code: 'ST_SESSION', requestId: true, msg: 'the superuser lookup failed, so not a superuser', error: /the session's value could not be read: refused pickle: opcode 0x/ })
+  await assertLogged(proxy, { code: 'ST_SESSION', requestId: true, msg: 'the superuser lookup failed, so not a superuser', error: /the session's value could not be read: refused pickle: opcode 0x/ })
 
   await redis.client.del(`:1:django.contrib.sessions.cache${ADMIN_KEY}`)
   await assertAppsOwn500(proxy.url, app.url, '/orders/42', `sessionid=${ADMIN_KEY}`, 'user 1 after logging out (Django deleted the key), at once')

@@ -69,7 +69,7 @@ test('express-session: an unsigned session ID or a forged signature is never a s
     await assertAppsOwn500(proxy.url, app.url, '/orders/42', cookie, what)
   }
   await assertDebugPage(proxy.url, '/orders/42', admin, 'while the admin\'s real cookie still works')
-  assertLogged(proxy.output, { code: 'ST_SESSION', requestId: true, msg: 'the superuser lookup failed, so not a superuser', error: 'the session cookie\'s signature is not valid' })
+  await assertLogged(proxy, { code: 'ST_SESSION', requestId: true, msg: 'the superuser lookup failed, so not a superuser', error: 'the session cookie\'s signature is not valid' })
   assert.ok(!proxy.output.includes(id), 'the session ID never reaches the log')
 })
 
@@ -115,5 +115,5 @@ test('express-session: with Redis paused during the lookup, an admin gets the ap
   assert.equal(proxied.status, 500)
   assert.equal(proxied.text, direct.text)
   assert.equal(proxied.text, 'Sorry, the shop is down\n')
-  assertLogged(proxy.output, { code: 'ST_REDIS', requestId: true, msg: 'the superuser lookup failed' })
+  await assertLogged(proxy, { code: 'ST_REDIS', requestId: true, msg: 'the superuser lookup failed' })
 })

@@ -57,13 +57,13 @@ test('every line the proxy and the instrumentation log is one JSON object: time,
     }
   }
   assert.ok(!proxy.output.split('\n').some((line) => line !== '' && !line.startsWith('{')), `nothing but JSON lines from the proxy:\n${proxy.output}`)
-  assertLogged(proxy.output, { level: 'info', msg: 'listening on' })
-  assertLogged(proxy.output, { level: 'debug', msg: 'superuser lookup: not a superuser', requestId: true }, 'at debug, each lookup is logged')
-  const upstream = assertLogged(proxy.output, { level: 'error', code: 'ST_UPSTREAM', requestId: String(failed.headers['x-request-id']), msg: 'the upstream request failed' })
+  await assertLogged(proxy, { level: 'info', msg: 'listening on' })
+  await assertLogged(proxy, { level: 'debug', msg: 'superuser lookup: not a superuser', requestId: true }, 'at debug, each lookup is logged')
+  const upstream = await assertLogged(proxy, { level: 'error', code: 'ST_UPSTREAM', requestId: String(failed.headers['x-request-id']), msg: 'the upstream request failed' })
   assert.equal(upstream.component, 'proxy')
   assert.equal(upstream.error?.name, 'UpstreamError')
   assert.match(upstream.error?.cause?.code ?? '', /^ECONNREFUSED$/, 'the cause\'s system error code is kept')
-  const dropped = assertLogged(app.output, { code: 'ST_REDIS', requestId: true, msg: 'a record was not stored' })
+  const dropped = await assertLogged(app, { code: 'ST_REDIS', requestId: true, msg: 'a record was not stored' })
   assert.equal(dropped.component, 'instrumentation')
 })
 
@@ -90,9 +90,9 @@ test('no cookie value, Authorization header, query token, Redis or sentinel pass
   await upgrade(`${proxy.url}/live${query}`)
   await proxy.waitFor('a WebSocket upgrade failed') // the client may see the socket close before the proxy's line is read
 
-  assertLogged(proxy.output, { code: 'ST_REDIS', msg: 'the superuser lookup failed' }, 'the Redis timeout was logged')
-  assertLogged(proxy.output, { code: 'ST_UPSTREAM', msg: 'the upstream request failed', error: /GET \/orders\/42\?access_token=\*+&api_key=\*+&page=2/ }, 'the failed request is named, its tokens hidden')
-  assertLogged(proxy.output, { code: 'ST_UPSTREAM', msg: 'a WebSocket upgrade failed' })
+  await assertLogged(proxy, { code: 'ST_REDIS', msg: 'the superuser lookup failed' }, 'the Redis timeout was logged')
+  await assertLogged(proxy, { code: 'ST_UPSTREAM', msg: 'the upstream request failed', error: /GET \/orders\/42\?access_token=\*+&api_key=\*+&page=2/ }, 'the failed request is named, its tokens hidden')
+  await assertLogged(proxy, { code: 'ST_UPSTREAM', msg: 'a WebSocket upgrade failed' })
   assertNoSecret(proxy.output, 'the proxy')
   assertNoSecret(app.output, 'the app')
 
@@ -100,12 +100,12 @@ test('no cookie value, Authorization header, query token, Redis or sentinel pass
   const unreachable = `redis://:${SECRETS.redisPassword}@127.0.0.1:${await freePort()}`
   const noRedis = await startProxy(t, app, { url: unreachable }, { SUPERTRACE_LOG_LEVEL: 'debug' })
   await get(`${noRedis.url}/hello${query}`, headers)
-  assertLogged(noRedis.output, { code: 'ST_REDIS', msg: 'is unreachable' })
+  await assertLogged(noRedis, { code: 'ST_REDIS', msg: 'is unreachable' })
   assertNoSecret(noRedis.output, 'a proxy whose Redis has a password')
   // The same behind Sentinel: sentinels that cannot be reached, asked with their own password.
   const noSentinels = await startProxy(t, app, { url: unreachable }, { SUPERTRACE_REDIS_SENTINELS: `127.0.0.1:${await freePort()}`, SUPERTRACE_REDIS_SENTINEL_PASSWORD: SECRETS.sentinelPassword, SUPERTRACE_LOG_LEVEL: 'debug' })
   await get(`${noSentinels.url}/orders/42${query}`, headers)
-  assertLogged(noSentinels.output, { code: 'ST_REDIS', msg: /unreachable .*All sentinels are unreachable/ })
+  await assertLogged(noSentinels, { code: 'ST_REDIS', msg: /unreachable .*All sentinels are unreachable/ })
   assertNoSecret(noSentinels.output, 'a proxy whose sentinels have a password')
   await assert.rejects(startProxy(t, app, { url: unreachable }, { SUPERTRACE_LOOKUP: 'express-session', SUPERTRACE_SESSION_SECRET: `["${SECRETS.sessionSecret}"`, SUPERTRACE_REDIS_SENTINELS: '10.0.0.1:26379', SUPERTRACE_REDIS_SENTINEL_PASSWORD: `${SECRETS.sentinelPassword}\n`, SUPERTRACE_LOG_LEVEL: 'loud' }), (err: Error) => {
     assert.match(err.message, /SUPERTRACE_SESSION_SECRET=\(hidden\) is not valid/)
@@ -128,8 +128,8 @@ test('SUPERTRACE_LOG_LEVEL=error keeps only errors, silent keeps nothing, on bot
 
   const events = loggedEvents(quiet.output)
   assert.ok(events.length > 0 && events.every((event) => event.level === 'error'), `errors only:\n${quiet.output}`)
-  assertLogged(quiet.output, { code: 'ST_UPSTREAM' })
-  assertLogged(quiet.output, { code: 'ST_REDIS', msg: 'the superuser lookup failed' })
+  await assertLogged(quiet, { code: 'ST_UPSTREAM' })
+  await assertLogged(quiet, { code: 'ST_REDIS', msg: 'the superuser lookup failed' })
   assert.equal(silent.output, '', 'silent: not one line')
   assert.deepEqual(loggedEvents(app.output), [], 'the app\'s instrumentation logged nothing, though its records failed')
 })

@@ -45,7 +45,7 @@ test('behind sentinels and a master that speak TLS alone (no plain port), each w
     const proxy = await startProxy(t, app, redis, plain)
 
     await assertAppsOwn500(proxy.url, app.url, '/sync/2', ADMIN, 'the superuser, without TLS to the sentinels')
-    assertLogged(proxy.output, { code: 'ST_REDIS', msg: /is unreachable for superuser lookups and records \(All sentinels are unreachable/ })
+    await assertLogged(proxy, { code: 'ST_REDIS', msg: /is unreachable for superuser lookups and records \(All sentinels are unreachable/ })
     assert.equal(proxy.child.exitCode, null, 'the proxy is still running')
     assert.equal(app.child.exitCode, null, 'the app is still running')
   })

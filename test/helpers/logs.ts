@@ -51,14 +51,27 @@ function matches (value: string, expected: string | RegExp): boolean {
   return typeof expected === 'string' ? value.includes(expected) : expected.test(value)
 }
 
-/** Asserts that one logged event matches every given field, and returns it. */
-export function assertLogged (output: string, expected: Expected, why?: string): LoggedEvent {
-  const found = loggedEvents(output).find((event) =>
+/**
+ * Asserts that `process` logs an event matching every given field, and returns it. It waits for the line
+ * (at most 5 s): a response can reach the test before the log line its handling wrote, which comes
+ * through another pipe.
+ */
+export async function assertLogged (process: { readonly output: string }, expected: Expected, why?: string): Promise<LoggedEvent> {
+  const deadline = Date.now() + 5_000
+  let found = findLogged(process.output, expected)
+  while (found === undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    found = findLogged(process.output, expected)
+  }
+  assert.ok(found !== undefined, `${why ?? 'a log event'} matching ${JSON.stringify(expected, (_k, v: unknown) => v instanceof RegExp ? String(v) : v)} in:\n${process.output}`)
+  return found
+}
+
+function findLogged (output: string, expected: Expected): LoggedEvent | undefined {
+  return loggedEvents(output).find((event) =>
     (expected.code === undefined || event.code === expected.code) &&
     (expected.level === undefined || event.level === expected.level) &&
     (expected.msg === undefined || matches(event.msg, expected.msg)) &&
     (expected.error === undefined || matches(errorText(event.error), expected.error)) &&
     (expected.requestId === undefined || (expected.requestId === true ? /^[0-9a-f]{32}$/.test(event.request_id ?? '') : event.request_id === expected.requestId)))
-  assert.ok(found !== undefined, `${why ?? 'a log event'} matching ${JSON.stringify(expected, (_k, v: unknown) => v instanceof RegExp ? String(v) : v)} in:\n${output}`)
-  return found
 }
