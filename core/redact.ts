@@ -23,7 +23,8 @@ import { nameList, type Setting } from './settings.ts'
 const SENSITIVE_FRAGMENTS = ['API', 'AUTH', 'TOKEN', 'KEY', 'SECRET', 'PASS', 'SIGNATURE', 'COOKIE', 'SESSION', 'CSRF', 'CARD', 'JWT', 'PRIVATE', 'CREDENTIAL']
 /**
  * SUPERTRACE_REDACT, one row read by both sides: the app hides these names in the record it
- * stores, the proxy in what it shows that it saw itself (the app's original response, the URL).
+ * stores; the proxy in what it saw itself (the app's original response, the URL) and, once
+ * more, in the records it shows.
  */
 export const redactSetting = {
   env: 'SUPERTRACE_REDACT',
