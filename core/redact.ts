@@ -14,12 +14,27 @@
  * A redacted value becomes exactly REDACTED, so a secret's length does not show.
  */
 import { REDACTED, type AttributeValue, type Attributes, type Pairs } from './record.ts'
+import { nameList, type Setting } from './settings.ts'
 
 /**
  * Django's list (`API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE`, 5.2) with the
  * cookie not limited to META, plus what projects keep adding themselves.
  */
 const SENSITIVE_FRAGMENTS = ['API', 'AUTH', 'TOKEN', 'KEY', 'SECRET', 'PASS', 'SIGNATURE', 'COOKIE', 'SESSION', 'CSRF', 'CARD', 'JWT', 'PRIVATE', 'CREDENTIAL']
+/**
+ * SUPERTRACE_REDACT, one row read by both sides: the app hides these names in the record it
+ * stores; the proxy in what it saw itself (the app's original response, the URL) and, once
+ * more, in the records it shows.
+ */
+export const redactSetting = {
+  env: 'SUPERTRACE_REDACT',
+  description: `More name fragments whose values are hidden, on top of ${SENSITIVE_FRAGMENTS.join(', ')}: in the records the app stores and on the proxy's pages (the app's original response included). Give the app and the proxy the same value.`,
+  default: [] as readonly string[],
+  defaultText: 'none (the built-in fragments only)',
+  example: 'DATABASE_URL,WEBHOOK',
+  parse: nameList,
+} satisfies Setting<readonly string[]>
+
 /** Always hidden, whatever the fragments: they carry the session itself. */
 const ALWAYS_SENSITIVE = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization'])
 
@@ -48,6 +63,13 @@ const CARD_CANDIDATE = /(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])/g
  * a logged setting. `==`, `===` and template placeholders (`token=${…}`, source code) are not values.
  */
 const NAMED_VALUE = /(?<![\w.])([A-Za-z_][\w.-]*)=(?!=)(?!\$\{)([^\s&;,'"`<>()[\]{}]+)/g
+/**
+ * A JSON member with a scalar value (`"password": "x"`, `"pin": 1234`), for a body seen only
+ * as text. A string cut short by a preview's limit still counts. An object or array under a
+ * sensitive name is not hidden whole here (a parsed body is: see `jsonReplacer`); its own
+ * members are checked by their names.
+ */
+const JSON_MEMBER = /"((?:[^"\\\n]|\\.){1,200})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d.eE+-]*|true|false)/g
 /** A quoted SQL string literal, with '' as an escaped quote. */
 const SQL_STRING_LITERAL = /'(?:[^']|'')*'/g
 
@@ -75,6 +97,11 @@ export class Redactor {
       .replace(JWT, REDACTED)
       .replace(CARD_CANDIDATE, (digits) => isCardNumber(digits) ? REDACTED : digits)
       .replace(NAMED_VALUE, (pair, name: string) => this.isSensitiveName(name) ? `${name}=${REDACTED}` : pair)
+  }
+
+  /** A body shown as text (JSON, a form, anything): the shape rules, and JSON members under sensitive names. */
+  bodyText (value: string): string {
+    return this.text(value).replace(JSON_MEMBER, (member, name: string, colon: string) => this.isSensitiveName(name) ? `"${name}"${colon}"${REDACTED}"` : member)
   }
 
   /** One named value: hidden whole under a sensitive name, else by shape. */

@@ -4,8 +4,9 @@
  * environment helpers do).
  */
 import { logLevelSetting } from '../core/log.ts'
+import { redactSetting } from '../core/redact.ts'
 import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
-import { flag, integer, loadSettings, nameList, revision, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { flag, integer, loadSettings, revision, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 
 export const instrumentationSettings = {
   redisUrl: {
@@ -37,13 +38,7 @@ export const instrumentationSettings = {
     example: 'true',
     parse: flag,
   },
-  redact: {
-    env: 'SUPERTRACE_REDACT',
-    description: 'More name fragments whose values are hidden everywhere in a record, on top of API, AUTH, TOKEN, KEY, SECRET, PASS, SIGNATURE, COOKIE, SESSION, CSRF, CARD, JWT, PRIVATE and CREDENTIAL.',
-    default: [] as readonly string[],
-    example: 'DATABASE_URL,WEBHOOK',
-    parse: nameList,
-  },
+  redact: redactSetting,
   commit: {
     env: 'SUPERTRACE_COMMIT',
     description: 'The deployed commit, shown on the debug page. Unset: read from GIT_COMMIT, SOURCE_COMMIT, GITHUB_SHA and other common CI variables.',

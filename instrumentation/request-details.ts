@@ -82,9 +82,9 @@ function recordBody (req: AppRequest, redactor: Redactor, truncation: Truncation
   const contentType = header === undefined ? {} : { contentType: header }
   let text: string
   if (typeof body === 'string') {
-    text = redactor.text(body)
+    text = redactor.bodyText(body)
   } else if (Buffer.isBuffer(body)) {
-    text = /^text\/|json|xml|x-www-form-urlencoded/i.test(header ?? '') ? redactor.text(body.toString('utf8')) : `[${body.length} bytes]`
+    text = /^text\/|json|xml|x-www-form-urlencoded/i.test(header ?? '') ? redactor.bodyText(body.toString('utf8')) : `[${body.length} bytes]`
   } else if (typeof body === 'object') {
     // body-parser sets `{}` even when there was no body: nothing was read then.
     if (Object.keys(body).length === 0 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return undefined

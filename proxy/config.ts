@@ -5,6 +5,7 @@
 import { BlockList, isIP } from 'node:net'
 import { ConfigError } from '../core/errors.ts'
 import { logLevelSetting } from '../core/log.ts'
+import { redactSetting } from '../core/redact.ts'
 import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
 import { flag, hostname, integer, loadSettings, SettingProblem, url, type Setting, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 import { InterceptedStatuses } from './intercepted-statuses.ts'
@@ -153,6 +154,7 @@ export const proxySettings = {
     example: 'https://github.com/acme/shop/blob/{commit}/{file}#L{line}',
     parse: sourceUrlTemplate,
   },
+  redact: redactSetting,
   pagesPrefix: {
     env: 'SUPERTRACE_PAGES_PREFIX',
     description: 'Where a superuser finds recent failures (<prefix>/) and any stored record (<prefix>/requests/<request id>); for anyone else these paths go to the app.',

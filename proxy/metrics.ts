@@ -5,7 +5,7 @@
  * status, is a plain array increment, turned into a counter only when Prometheus
  * scrapes (prom-client's own `inc()` hashes its labels on every call, even through a
  * pre-bound `labels()` child). Everything else happens on rare paths (a held 500, a
- * debug page, a logged problem) and uses prom-client directly.
+ * debug page, a logged problem, a WebSocket upgrade) and uses prom-client directly.
  *
  * Label values are fixed sets (statuses are three digits by HTTP's grammar), so the
  * number of series stays bounded whatever the traffic.
@@ -20,6 +20,9 @@ const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open']
 
 export type InterceptOutcome = 'original' | 'debug_page'
 export type DebugPageKind = 'live' | 'stored' | 'recent'
+/** What became of a WebSocket upgrade: see upgrade-outcomes.ts. */
+export type UpgradeOutcome = 'switched' | 'refused' | 'failed'
+const UPGRADE_OUTCOMES: readonly UpgradeOutcome[] = ['switched', 'refused', 'failed']
 
 /** nginx's "client closed request": counted when the client left before any response was sent. */
 const CLIENT_CLOSED = 499
@@ -30,6 +33,8 @@ export class ProxyMetrics {
   readonly #statusCounts = new Float64Array(1000)
   readonly #intercepted: Readonly<Record<InterceptOutcome, { inc (): void }>>
   readonly #debugPages: Readonly<Record<DebugPageKind, { inc (): void }>>
+  readonly #upgrades: Readonly<Record<UpgradeOutcome, { inc (): void }>>
+  readonly #openWebSockets: Gauge
   readonly #lookupSeconds: Histogram
   readonly #recordWaitSeconds: Histogram
   readonly #errors: Counter<'code'>
@@ -80,6 +85,20 @@ export class ProxyMetrics {
       registers,
     })
     this.#debugPages = { live: debugPages.labels('live'), stored: debugPages.labels('stored'), recent: debugPages.labels('recent') }
+    // Envoy's downstream_cx_upgrades_total/_active and Traefik's open_connections{protocol="websocket"} are the models.
+    const upgrades = new Counter({
+      name: 'supertrace_websocket_upgrades_total',
+      help: 'WebSocket upgrade requests, by outcome: switched (the app answered 101), refused (the app, or the proxy\'s own checks, answered another status, counted in supertrace_requests_total like the 101), failed (the connection closed without an answer: the app could not be reached, or the client left first).',
+      labelNames: ['outcome'],
+      registers,
+    })
+    this.#upgrades = { switched: upgrades.labels('switched'), refused: upgrades.labels('refused'), failed: upgrades.labels('failed') }
+    for (const outcome of UPGRADE_OUTCOMES) upgrades.inc({ outcome }, 0)
+    this.#openWebSockets = new Gauge({
+      name: 'supertrace_websocket_connections',
+      help: 'WebSocket connections open now: switched, and not yet closed by either side.',
+      registers,
+    })
     for (const outcome of ['original', 'debug_page']) intercepted.inc({ outcome }, 0)
     for (const page of ['live', 'stored', 'recent']) debugPages.inc({ page }, 0)
     this.#lookupSeconds = new Histogram({
@@ -108,6 +127,21 @@ export class ProxyMetrics {
   /** A held 500's outcome, once per interception. */
   countIntercepted (outcome: InterceptOutcome): void {
     this.#intercepted[outcome].inc()
+  }
+
+  /** A WebSocket upgrade's outcome, once per upgrade; `status`: the answer the client got, counted with every other response. */
+  countUpgrade (outcome: UpgradeOutcome, status?: number): void {
+    this.#upgrades[outcome].inc()
+    if (status !== undefined) this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1
+  }
+
+  /** A switched WebSocket connection opened, or closed. */
+  webSocketOpened (): void {
+    this.#openWebSockets.inc()
+  }
+
+  webSocketClosed (): void {
+    this.#openWebSockets.dec()
   }
 
   countDebugPage (kind: DebugPageKind): void {

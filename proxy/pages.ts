@@ -57,7 +57,7 @@ export function servePages (context: ProxyContext, req: IncomingMessage, res: Se
 
 async function sendList (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
   const records = await context.records.recent(RECENT_SHOWN)
-  const page = renderRecent(records.map((r) => recentFailure(r, context.config.pagesPrefix)), negotiateFormat(req.headers.accept), newNonce())
+  const page = renderRecent(records.map((r) => recentFailure(r, context.pageOptions)), negotiateFormat(req.headers.accept), newNonce())
   sendPage(res, 200, page, req.method, requestId)
   context.metrics.countDebugPage('recent')
 }

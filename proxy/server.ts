@@ -8,7 +8,7 @@
  *   response ─▶ Exchange: not an intercepted status with a session cookie? pipe it : ServerErrorInterception
  */
 import { createProxyServer } from 'http-proxy-3'
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
 import { AcceptError, UpstreamError } from '../core/errors.ts'
@@ -28,6 +28,7 @@ import { RecordSource } from './record-source.ts'
 import { RedisBreaker } from './redis-breaker.ts'
 import { newTraceContext } from './request-id.ts'
 import { drainServer, UpgradedSockets } from './shutdown.ts'
+import { UpgradeOutcomes } from './upgrade-outcomes.ts'
 
 export interface RunningProxy {
   readonly server: Server
@@ -73,7 +74,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     redisBreaker,
     logger,
     metrics,
-    pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(), pagesPrefix: config.pagesPrefix },
+    pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(config.redact), pagesPrefix: config.pagesPrefix },
   }
   // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
   const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: false })
@@ -81,6 +82,8 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     logger.error('a WebSocket upgrade failed', new UpstreamError(`upgrade of ${req.url}`, { cause: err }), req.headers[REQUEST_ID_HEADER] as string | undefined)
     client.destroy()
   })
+  const upgradeOutcomes = new UpgradeOutcomes(metrics)
+  websockets.on('proxyReqWs', (upstream: ClientRequest, _req: IncomingMessage, client: Socket) => upgradeOutcomes.follow(upstream, client))
 
   // Node refuses a headers timeout longer than the request timeout (0 = no request timeout).
   const headersTimeout = config.requestTimeoutMs === 0 ? config.headersTimeoutMs : Math.min(config.headersTimeoutMs, config.requestTimeoutMs)
@@ -103,9 +106,11 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     upgraded.add(socket)
     const refused = refusal(req)
     if (refused !== null) {
+      metrics.countUpgrade('refused', refused.status)
       socket.end(rawResponse(refused))
       return
     }
+    upgradeOutcomes.expect(socket)
     req.headers = upgradeHeaders(req, newTraceContext(), config)
     websockets.ws(req, socket, head)
   })

@@ -3,27 +3,10 @@ import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
 import { ProxyMetrics } from '../proxy/metrics.ts'
 import { get, login, visible } from './helpers/http.ts'
+import { scrape } from './helpers/metrics.ts'
 import { exampleApp, proxyBin, startApp, startProxy, startStack } from './helpers/processes.ts'
 
 const bounded = { timeout: 30_000 }
-
-/** The samples of a Prometheus text exposition, as `name{labels}` → value. */
-function samples (text: string): Map<string, number> {
-  const found = new Map<string, number>()
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const at = line.lastIndexOf(' ')
-    found.set(line.slice(0, at), Number(line.slice(at + 1)))
-  }
-  return found
-}
-
-async function scrape (adminUrl: string): Promise<Map<string, number>> {
-  const response = await get(`${adminUrl}/metrics`)
-  assert.equal(response.status, 200)
-  assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/)
-  return samples(response.text)
-}
 
 /** Asks /readyz until `isDone` holds (the upstream's answer is kept a second; ioredis notices a dead Redis on its own time). */
 async function readyzUntil (adminUrl: string, isDone: (status: number, body: Record<string, unknown>) => boolean): Promise<{ status: number, body: Record<string, unknown> }> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { Redactor } from '../core/redact.ts'
 import { ATTACK, hostileRecord } from './fixtures/records.ts'
 import { recentFailure, renderRecent } from '../proxy/debug-page/recent.ts'
 import { ACCEPT, embeddedData, markdownOutsideCode, render } from './helpers/pages.ts'
@@ -49,7 +50,7 @@ test('control characters in a message cannot drive a terminal: plain text and Ma
 })
 
 test('the list of recent failures shows a hostile exception and URL as text in every format', () => {
-  const failure = recentFailure(hostileRecord(), '/_supertrace')
+  const failure = recentFailure(hostileRecord(), { pagesPrefix: '/_supertrace', redaction: new Redactor() })
   const html = renderRecent([failure], 'html', 'n').body.toString()
   assert.doesNotMatch(html, /<script|<img/)
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'))

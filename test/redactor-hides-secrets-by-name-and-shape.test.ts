@@ -95,3 +95,14 @@ test('structured values (a parsed body) are hidden by key at any depth', () => {
   assert.equal(JSON.stringify(body, redactor.jsonReplacer),
     JSON.stringify({ user: { email: 'a@b.c', password: REDACTED, cards: REDACTED }, note: `postgres://${REDACTED}@h/db` }))
 })
+
+test('a body seen only as text (a response\'s JSON, a raw request body) hides JSON members by name, a string cut short included, and keeps the rest', () => {
+  const custom = new Redactor(['account_number'])
+  assert.equal(custom.bodyText('{"error":"refused","account_number":"NL91-0417","amount":125,"pin" : 1234,"ok":true}'),
+    `{"error":"refused","account_number":"${REDACTED}","amount":125,"pin" : 1234,"ok":true}`)
+  assert.equal(custom.bodyText('{"password": "hunter2", "note": "say \\"hi\\"", "api_key": 42, "secret": true}'),
+    `{"password": "${REDACTED}", "note": "say \\"hi\\"", "api_key": "${REDACTED}", "secret": "${REDACTED}"}`)
+  assert.equal(custom.bodyText('{"items":[1,2],"account_number":"NL91-04'), `{"items":[1,2],"account_number":"${REDACTED}"`, 'cut off by a preview\'s limit')
+  assert.equal(custom.bodyText('a=1&password=hunter2'), `a=1&password=${REDACTED}`, 'a form body, by the text rules')
+  assert.equal(redactor.bodyText('{"account_number":"NL91-0417"}'), '{"account_number":"NL91-0417"}', 'a name nobody listed stays')
+})

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
+import { instrumentationSettings } from '../instrumentation/config.ts'
 import { proxySettings } from '../proxy/config.ts'
 import { proxyBin } from './helpers/processes.ts'
 
@@ -82,4 +83,14 @@ test('a source-link template without {file} or not http(s), and a pages prefix t
   assert.match(stderr, /SUPERTRACE_SOURCE_URL=.* must contain \{file\}.*for example SUPERTRACE_SOURCE_URL=https:\/\/github\.com\/acme\/shop\/blob\/\{commit\}\/\{file\}#L\{line\}/)
   assert.match(stderr, /SUPERTRACE_PAGES_PREFIX="_supertrace\/" is not valid: it must be a path such as \/_supertrace/)
   assert.match(supertrace(['proxy'], { SUPERTRACE_UPSTREAM: 'http://127.0.0.1:3000', SUPERTRACE_SOURCE_URL: 'javascript:alert({file})' }).stderr, /SUPERTRACE_SOURCE_URL=.* must be a URL starting with https: or http:/)
+})
+
+test('SUPERTRACE_REDACT is one setting of both sides: proxy --help lists it, and a value that is no list of names stops the proxy with an example', () => {
+  const help = supertrace(['proxy', '--help'])
+  assert.match(help.stdout, /SUPERTRACE_REDACT +More name fragments whose values are hidden.*on the proxy's pages.*\n.*default none/)
+  assert.equal(instrumentationSettings.redact, proxySettings.redact, 'the same row on both sides')
+
+  const { status, stderr } = supertrace(['proxy'], { SUPERTRACE_UPSTREAM: 'http://127.0.0.1:3000', SUPERTRACE_REDACT: 'account number;iban' })
+  assert.equal(status, 78)
+  assert.match(stderr, /SUPERTRACE_REDACT="account number;iban" is not valid: it must be names separated by commas \(letters, digits, _, - and \.\); for example SUPERTRACE_REDACT=DATABASE_URL,WEBHOOK/)
 })

@@ -6,7 +6,7 @@ import type { TraceRecord } from '../../core/record.ts'
 import { html, trusted, visibleControls } from './escape.ts'
 import { code } from './markdown.ts'
 import type { PageFormat } from './negotiate.ts'
-import { formatTime, oneLine } from './report.ts'
+import { formatTime, oneLine, type PageOptions } from './report.ts'
 import { pageHeaders, type RenderedPage } from './render.ts'
 import { STYLE } from './styles.ts'
 
@@ -22,16 +22,17 @@ export interface RecentFailure {
   readonly page: string
 }
 
-export function recentFailure (record: TraceRecord, prefix: string): RecentFailure {
+/** The URL goes through the proxy's rules too (SUPERTRACE_REDACT), as on the record's own page. */
+export function recentFailure (record: TraceRecord, options: Pick<PageOptions, 'pagesPrefix' | 'redaction'>): RecentFailure {
   const first = record.exceptions[0]
   return {
     requestId: record.requestId,
     time: formatTime(record.time),
     method: oneLine(record.request.method, 16),
-    url: oneLine(record.request.url, 300),
+    url: oneLine(options.redaction.url(record.request.url), 300),
     status: record.response.status,
     exception: first === undefined ? '' : oneLine(`${first.type}: ${first.message}`, 300),
-    page: `${prefix}/requests/${record.requestId}`,
+    page: `${options.pagesPrefix}/requests/${record.requestId}`,
   }
 }
 

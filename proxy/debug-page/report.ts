@@ -342,7 +342,7 @@ function originalView (original: OriginalResponse, redaction: PageRedaction): Or
   else {
     const body = original.decodedBody ?? original.body
     const shown = body.subarray(0, LIMITS.originalBodyBytes)
-    bodyPreview = redaction.text(shown.toString('utf8'))
+    bodyPreview = redaction.bodyText(shown.toString('utf8'))
     if (decodedFrom !== undefined) {
       if (original.decodedBody !== undefined && original.decodedBody.length >= LIMITS.originalBodyBytes) bodyPreview += ' … [the rest cut]'
     } else if (original.bodyBytes > shown.length) bodyPreview += ` … [${original.bodyBytes - shown.length} more bytes cut]`

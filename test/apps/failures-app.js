@@ -80,6 +80,11 @@ app.post('/secrets', (req, res) => {
   throw new Error(`checkout failed for a cart of ${cartSize} (${typeof signingSecret})`)
 })
 
+// A 500 that repeats names only the operator knows are secret (SUPERTRACE_REDACT): a response header and a JSON body field.
+app.post('/transfer', (req, res) => {
+  res.status(500).set('x-tenant-ref', req.get('x-tenant-ref')).json({ error: 'the transfer was refused', account_number: req.body.account_number, amount: req.body.amount })
+})
+
 // A huge failure: a long message, a deep recursion, many spans.
 app.get('/huge', async () => {
   for (let i = 0; i < 300; i++) await redis.get(`failures-app:huge:${i}`)
