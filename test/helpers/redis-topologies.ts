@@ -4,7 +4,8 @@
  * and a master with one replica watched by three sentinels.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
@@ -32,9 +33,17 @@ export async function until (what: string, check: () => Promise<boolean>, ms = 1
   }
 }
 
-async function tempDir (t: TestContext, name: string): Promise<string> {
+/**
+ * The servers' working directories, removed when the test file's process exits. Not in a test's
+ * after hooks: those run before the servers' own (registered later) have killed them, and a sentinel
+ * still rewriting its config there made the removal fail, and a failed hook skips the kills after it.
+ */
+const tempDirs: string[] = []
+
+async function tempDir (name: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `supertrace-${name}-`))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  if (tempDirs.length === 0) process.once('exit', () => { for (const made of tempDirs) rmSync(made, { recursive: true, force: true }) })
+  tempDirs.push(dir)
   return dir
 }
 
@@ -65,7 +74,7 @@ export interface RunningCluster {
 /** Three masters, no replicas, all 16384 slots assigned, cluster_state:ok on every node. */
 export async function startRedisCluster (t: TestContext): Promise<RunningCluster> {
   const masters = await Promise.all([0, 1, 2].map(async (i) => {
-    const [port, busPort, dir] = await Promise.all([freePort(), freePort(), tempDir(t, `cluster-${i}`)])
+    const [port, busPort, dir] = await Promise.all([freePort(), freePort(), tempDir(`cluster-${i}`)])
     return startServer(t, [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
       '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-port', String(busPort),
@@ -130,13 +139,13 @@ export async function startRedisSentinels (t: TestContext, options: SentinelDepl
   const [masterPort, replicaPort] = [await freePort(), await freePort()]
   // Each in a directory of its own: a full resynchronisation writes an RDB file there.
   const common = async (name: string, port: number): Promise<string[]> => [
-    ...asArguments(tlsLines(tls, port)), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', await tempDir(t, name),
+    ...asArguments(tlsLines(tls, port)), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', await tempDir(name),
     ...masterPassword === undefined ? [] : ['--requirepass', masterPassword, '--masterauth', masterPassword],
   ]
   const master = await startServer(t, await common('master', masterPort), masterPort, undefined, dataAccess)
   const replica = await startServer(t, [...await common('replica', replicaPort), '--replicaof', '127.0.0.1', String(masterPort)], replicaPort, 'MASTER <-> REPLICA sync: Finished with success', dataAccess)
   const sentinels = await Promise.all([0, 1, 2].map(async (i) => {
-    const [port, dir] = await Promise.all([freePort(), tempDir(t, `sentinel-${i}`)])
+    const [port, dir] = await Promise.all([freePort(), tempDir(`sentinel-${i}`)])
     const config = join(dir, 'sentinel.conf')
     // A sentinel rewrites its own configuration file, so each gets a writable one.
     await writeFile(config, [
