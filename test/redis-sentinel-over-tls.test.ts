@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { recordKey } from '../core/protocol.ts'
-import { get } from './helpers/http.ts'
 import { assertLogged } from './helpers/logs.ts'
-import { ACCEPT } from './helpers/pages.ts'
 import { repoRoot, startApp, startProxy } from './helpers/processes.ts'
 import { startRedisSentinels } from './helpers/redis-topologies.ts'
-import { assertAppsOwn500 } from './helpers/superusers.ts'
+import { assertAppsOwn500, assertPagesOfStoredRecords } from './helpers/superusers.ts'
 import { makeCertificates } from './helpers/tls.ts'
 
 const failuresApp = `${repoRoot}test/apps/failures-app.js`
@@ -30,13 +27,7 @@ test('behind sentinels and a master that speak TLS alone (no plain port), each w
     const app = await startApp(t, redis, failuresApp, env)
     const proxy = await startProxy(t, app, redis, env)
 
-    const page = await get(`${proxy.url}/sync/2`, { cookie: ADMIN, accept: ACCEPT.text })
-    assert.equal(page.status, 500)
-    assert.equal(page.headers['cache-control'], 'no-store, private', 'the debug page')
-    assert.match(page.text, /findOrder/, 'with the record the app wrote over TLS: its frames')
-    assert.doesNotMatch(page.text, /No record from the app/)
-    assert.equal(await redis.master.client.exists(recordKey(String(page.headers['x-request-id']))), 1)
-    await assertAppsOwn500(proxy.url, app.url, '/sync/3', 'sessionid=someone-else', 'a visitor, over TLS')
+    await assertPagesOfStoredRecords(proxy.url, app.url, redis.master.client, ADMIN, 'over TLS')
   })
 
   await t.test('SUPERTRACE_REDIS_SENTINEL_TLS=false, against sentinels that speak TLS alone, fails closed: the app\'s own 500 and the problem logged', async () => {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { recordKey } from '../core/protocol.ts'
 import { get } from './helpers/http.ts'
 import { loggedEvents } from './helpers/logs.ts'
-import { ACCEPT } from './helpers/pages.ts'
 import { repoRoot, startApp, startProxy, type RunningHttp } from './helpers/processes.ts'
 import { startRedisSentinels } from './helpers/redis-topologies.ts'
-import { assertAppsOwn500 } from './helpers/superusers.ts'
+import { assertAppsOwn500, assertPagesOfStoredRecords } from './helpers/superusers.ts'
 
 const failuresApp = `${repoRoot}test/apps/failures-app.js`
 const ADMIN = 'sessionid=sentinel-admin-session'
@@ -26,13 +24,7 @@ test('behind sentinels that ask for a password of their own (requirepass) in fro
     const app = await startApp(t, redis, failuresApp, env)
     const proxy = await startProxy(t, app, redis, env)
 
-    const page = await get(`${proxy.url}/sync/2`, { cookie: ADMIN, accept: ACCEPT.text })
-    assert.equal(page.status, 500)
-    assert.equal(page.headers['cache-control'], 'no-store, private', 'the debug page')
-    assert.match(page.text, /findOrder/, 'with the record the app wrote: its frames')
-    assert.doesNotMatch(page.text, /No record from the app/)
-    assert.equal(await redis.master.client.exists(recordKey(String(page.headers['x-request-id']))), 1, 'the record is on the master the sentinels name')
-    await assertAppsOwn500(proxy.url, app.url, '/sync/3', 'sessionid=someone-else', 'a visitor behind password-protected sentinels')
+    await assertPagesOfStoredRecords(proxy.url, app.url, redis.master.client, ADMIN, 'behind password-protected sentinels')
     assertNoPassword(proxy.output, 'the proxy')
     assertNoPassword(app.output, 'the app')
   })
