@@ -44,6 +44,15 @@ export function setLogLevel (level: LogLevel): void {
   threshold = RANK[level] ?? RANK.info
 }
 
+/**
+ * For a server that must outlive whatever reads its log (the proxy): once stderr fails (a closed pipe,
+ * EPIPE), nothing more is written. Without a listener each failed write is an uncaught exception, which
+ * is logged, which fails again: a loop that starves the process, signals included.
+ */
+export function outliveTheLogReader (): void {
+  process.stderr.on('error', () => { threshold = RANK.silent })
+}
+
 /** What `supertrace:log` subscribers get: a coded warning or error, never its text. */
 export interface LogEvent {
   readonly component: Component

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { ConfigError } from '../core/errors.ts'
-import { Logger, setLogLevel } from '../core/log.ts'
+import { Logger, outliveTheLogReader, setLogLevel } from '../core/log.ts'
 import { describeSettings, loadSettings } from '../core/settings.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
@@ -93,6 +93,7 @@ function writeUsage (usage: string): number {
 
 async function runProxy (): Promise<number> {
   const logger = new Logger('proxy')
+  outliveTheLogReader()
   let config
   let proxy
   try {

@@ -78,3 +78,19 @@ test('with its file descriptors exhausted, the proxy answers what it can, 502s o
   assert.equal(proxy.child.exitCode, null, 'the proxy is still running')
   assert.doesNotMatch(proxy.output, /ST_UNHANDLED/)
 })
+
+test('when whatever reads its log goes away (a closed pipe), the proxy goes on serving without its log, and still stops on SIGTERM', bounded, async (t) => {
+  const redis = await startRedis(t)
+  const app = await startApp(t, redis, plainApp, {}, [])
+  const proxy = await startProxy(t, app, redis, { SUPERTRACE_LOG_LEVEL: 'debug' })
+  proxy.child.stderr?.destroy() // the log shipper is gone: every write to stderr now fails with EPIPE
+
+  await app.stop()
+  assert.equal((await get(`${proxy.url}/hello`)).status, 502, 'a failure the proxy logs, to a log nobody reads')
+  const restarted = await startApp(t, redis, plainApp, {}, [], app.port)
+  await restarted.waitFor('listening')
+  assert.equal((await get(`${proxy.url}/hello`)).text, 'hello\n')
+
+  proxy.child.kill('SIGTERM')
+  assert.deepEqual(await proxy.exited, [0, null])
+})
