@@ -30,7 +30,6 @@ function readable (json: string): TraceRecord | undefined {
 
 export class RecordSource {
   readonly #redis: RedisClient
-  readonly #subscriber: RedisClient
   readonly #breaker: RedisBreaker
   readonly #waiters = new Map<string, () => void>()
   readonly #timer: RecordWaitTimer | null
@@ -38,7 +37,6 @@ export class RecordSource {
   /** `subscriber` is a connection of its own: a subscribed connection can run no other commands. */
   constructor (redis: RedisClient, subscriber: RedisClient, breaker: RedisBreaker, timer: RecordWaitTimer | null = null) {
     this.#redis = redis
-    this.#subscriber = subscriber
     this.#breaker = breaker
     this.#timer = timer
     subscriber.on('message', (_channel: string, requestId: string) => this.#waiters.get(requestId)?.())

@@ -22,7 +22,7 @@ if (failing) args.shift()
 const [path, connections] = failing ? ['/fail', 1] : ['/hello', 32]
 if (args.length < 2) throw new Error('usage: node bench/apps/ab.ts [rounds] [--fail] <name>=<import>[,ENV=value…] <name>=<import>…')
 const variants = args.map((arg) => {
-  const [name, spec] = arg.split('=', 2) as [string, string]
+  const [name] = arg.split('=', 1) as [string]
   const [importSpec, ...envs] = arg.slice(name.length + 1).split(',') as [string, ...string[]]
   const env = Object.fromEntries(envs.map((e) => e.split('=', 2) as [string, string]))
   return { name, importSpec, env, rps: [] as number[], cpu: [] as number[] }
