@@ -9,7 +9,8 @@
 #   docker build --secret id=extra-ca-certs,src="$NODE_EXTRA_CA_CERTS" \
 #     --build-arg NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca-certs -t supertrace-proxy .
 #
-# `npm run test:image` builds this file with buildah and runs the image in front of a test app.
+# `npm run test:image` builds this file with buildah and runs the image in front of a test app,
+# and as deploy/docker-compose.yml and the Pod in deploy/kubernetes/ run it.
 
 ARG NODE_IMAGE=node:26-bookworm-slim
 
