@@ -13,7 +13,6 @@ const ISOLATION = ['--isolation=chroot', '--network=host'] as const
 /** What the image says about itself; the HEALTHCHECK is kept because it is built in Docker's format (OCI's has none). */
 export interface ImageConfig {
   readonly User: string
-  readonly WorkingDir: string
   readonly Entrypoint: readonly string[] | null
   readonly Cmd: readonly string[] | null
   readonly Env: readonly string[]
@@ -29,7 +28,6 @@ export interface BuiltImage {
   /** Bytes, uncompressed: the base image's and this Dockerfile's layers. */
   readonly size: number
   readonly baseSize: number
-  readonly buildSeconds: number
 }
 
 interface Inspected {
@@ -67,14 +65,15 @@ export function buildImage (tag: string, dockerfile: string, log: (line: string)
   const buildSeconds = Number(process.hrtime.bigint() - started) / 1e9
   log(`built ${tag} from ${dockerfile} in ${buildSeconds.toFixed(1)} s`)
   const { Config: config, Healthcheck: healthcheck, Size: size } = inspect(tag)
-  return { tag, config, healthcheck, size, baseSize: inspect(base).Size, buildSeconds }
+  return { tag, config, healthcheck, size, baseSize: inspect(base).Size }
 }
 
 /** A container of the image (`buildah from`), removed when the test ends. */
 export class Container {
   readonly #name: string
   readonly #image: BuiltImage
-  #env: readonly string[] = []
+  /** `buildah run` options: the environment and user it was started with, which `exec` reuses. */
+  #runOptions: readonly string[] = []
   #main: Started | undefined
 
   private constructor (name: string, image: BuiltImage) {
@@ -92,14 +91,14 @@ export class Container {
 
   /** `docker run -e …`: the image's ENTRYPOINT and CMD, as its USER (or `user`, `uid:gid`), in its WORKDIR. */
   start (env: Readonly<Record<string, string>>, user?: string): Started {
-    this.#env = [...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]), ...user === undefined ? [] : ['--user', user]]
-    this.#main = new Started(spawn('buildah', ['run', ...ISOLATION, ...this.#env, this.#name, '--', ...this.#command()], { stdio: ['ignore', 'pipe', 'pipe'] }))
+    this.#runOptions = [...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]), ...user === undefined ? [] : ['--user', user]]
+    this.#main = new Started(spawn('buildah', ['run', ...ISOLATION, ...this.#runOptions, this.#name, '--', ...this.#command()], { stdio: ['ignore', 'pipe', 'pipe'] }))
     return this.#main
   }
 
   /** `docker exec`: a command in the container, with the environment and user it was started with. */
   exec (command: readonly string[]): { status: number | null, output: string } {
-    const result = spawnSync('buildah', ['run', ...ISOLATION, ...this.#env, this.#name, '--', ...command], { encoding: 'utf8', timeout: 20_000 })
+    const result = spawnSync('buildah', ['run', ...ISOLATION, ...this.#runOptions, this.#name, '--', ...command], { encoding: 'utf8', timeout: 20_000 })
     return { status: result.status, output: result.stdout + result.stderr }
   }
 
