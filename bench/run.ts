@@ -422,7 +422,7 @@ function targetLines (results: Record<string, unknown>): string {
     // Only the 200 cases this run measured (`--cases` may leave one out).
     const measured = [proxy.small200?.supertrace?.redisCommandsPerRequest, proxy.big200?.supertrace?.redisCommandsPerRequest].filter((n) => n !== undefined)
     const cmds200 = measured.length === 0 ? undefined : Math.max(...measured)
-    rows.push(`| 200s: no Redis round trip | ${f(cmds200, 4)} Redis commands per 200 (the cookie is read only on a 500: proxy/exchange.ts) | ${verdict(cmds200 === undefined ? undefined : cmds200 === 0)} |`)
+    rows.push(`| 200s: no Redis round trip | ${f(cmds200, 4)} Redis commands per 200 (the cookie is read only on a 500: proxy/forward/exchange.ts) | ${verdict(cmds200 === undefined ? undefined : cmds200 === 0)} |`)
   } else rows.push('| 200s: no Redis round trip | | not measured |')
   const latency = results.latency as { redisRoundTripMs: { p50: number, p99: number }, cases: Record<string, Summary> } | undefined
   if (latency !== undefined) {

@@ -70,7 +70,7 @@ export class UpstreamError extends SupertraceError {
 
 /**
  * A Redis command the proxy did not send because its circuit breaker is open
- * (proxy/redis-breaker.ts): ST_REDIS, but expected, so not logged per request.
+ * (proxy/superuser/redis-breaker.ts): ST_REDIS, but expected, so not logged per request.
  */
 export class RedisBreakerOpenError extends SupertraceError {
   override readonly name = 'RedisBreakerOpenError'

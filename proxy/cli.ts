@@ -10,8 +10,8 @@ import { Logger, outliveTheLogReader, setLogLevel } from '../core/log.ts'
 import { describeSettings, loadSettings } from '../core/settings.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
-import { startProxy } from './server.ts'
-import { handleUnhandledErrors } from './unhandled-errors.ts'
+import { startProxy } from './start.ts'
+import { handleUnhandledErrors } from './operations/unhandled-errors.ts'
 
 const USAGE = `Usage: supertrace <command> [--help]
 

@@ -8,7 +8,7 @@ import { logLevelSetting } from '../core/log.ts'
 import { redactSetting } from '../core/redact.ts'
 import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
 import { flag, hostname, integer, loadSettings, SettingProblem, url, type Setting, type SettingsOf, type SettingsTable } from '../core/settings.ts'
-import { InterceptedStatuses } from './intercepted-statuses.ts'
+import { InterceptedStatuses } from './forward/intercepted-statuses.ts'
 import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
 import { lookupSettings } from './lookup/settings.ts'
 

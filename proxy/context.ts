@@ -2,10 +2,10 @@
 import type { Pool } from 'undici'
 import type { Logger } from '../core/log.ts'
 import type { ProxyConfig } from './config.ts'
-import type { ProxyMetrics } from './metrics.ts'
+import type { ProxyMetrics } from './operations/metrics.ts'
 import type { PageOptions } from './debug-page/report.ts'
-import type { RecordSource } from './record-source.ts'
-import type { RedisBreaker } from './redis-breaker.ts'
+import type { RecordSource } from './superuser/record-source.ts'
+import type { RedisBreaker } from './superuser/redis-breaker.ts'
 import type { SuperuserLookup } from './lookup/lookup.ts'
 
 export interface ProxyContext {

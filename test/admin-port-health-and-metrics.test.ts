@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
-import { ProxyMetrics } from '../proxy/metrics.ts'
+import { ProxyMetrics } from '../proxy/operations/metrics.ts'
 import { get, login, visible } from './helpers/http.ts'
 import { scrape } from './helpers/metrics.ts'
 import { exampleApp, proxyBin, startApp, startProxy, startStack } from './helpers/processes.ts'
@@ -108,6 +108,18 @@ test('two proxies on one machine: the second one on a taken admin port stops at 
     return true
   })
   assert.equal((await get(`${proxy.adminUrl}/healthz`)).status, 200, 'the first proxy is untouched')
+})
+
+test('a proxy told a port another process holds (SUPERTRACE_PORT) exits 78 at once, naming the setting, and leaves nothing open', bounded, async (t) => {
+  const { redis, app, proxy } = await startStack(t)
+  await assert.rejects(startProxy(t, app, redis, { SUPERTRACE_PORT: String(proxy.port) }), (err: Error) => {
+    // It exited on its own: with its Redis connections or the admin server still open, it would hang here instead.
+    assert.match(err.message, /exited \(78\)/)
+    assert.match(err.message, new RegExp(`SUPERTRACE_PORT=${proxy.port} is already in use on 127\\.0\\.0\\.1.*for example SUPERTRACE_PORT=\\d+`))
+    assert.doesNotMatch(err.message, /EADDRINUSE|at .*\.js:\d+/, 'a message for a person, not a stack')
+    return true
+  })
+  assert.equal((await get(`${proxy.url}/hello`)).status, 200, 'the first proxy is untouched')
 })
 
 test('SUPERTRACE_ADMIN_HOST puts the admin server on another address than the proxy, and supertrace health asks it there', bounded, async (t) => {

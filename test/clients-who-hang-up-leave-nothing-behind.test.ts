@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { request, type ClientRequest } from 'node:http'
 import { test, type TestContext } from 'node:test'
 import { loadProxyConfig } from '../proxy/config.ts'
-import { startProxy as startProxyHere } from '../proxy/server.ts'
+import { startProxy as startProxyHere } from '../proxy/start.ts'
 import { get } from './helpers/http.ts'
 import { freePort, repoRoot, startApp, startRedis, type RunningRedis } from './helpers/processes.ts'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
-import { InterceptedStatuses } from '../proxy/intercepted-statuses.ts'
+import { InterceptedStatuses } from '../proxy/forward/intercepted-statuses.ts'
 import { get, visible } from './helpers/http.ts'
 import { proxyBin, repoRoot, startApp, startProxy, startRedis } from './helpers/processes.ts'
 

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import { ReplyError } from 'ioredis'
 import { ErrorCodes, RedisBreakerOpenError } from '../core/errors.ts'
 import { Logger } from '../core/log.ts'
-import { RedisBreaker, type BreakerState } from '../proxy/redis-breaker.ts'
+import { RedisBreaker, type BreakerState } from '../proxy/superuser/redis-breaker.ts'
 
 // The state machine on its own, with the outcomes of commands given as settled promises;
 // test/redis-faults-trip-the-breaker.test.ts shows it in the proxy against a real Redis.

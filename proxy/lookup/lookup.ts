@@ -8,14 +8,14 @@
  * cache, so a session that is gone stops counting at once. Redis only ever gets
  * single-key reads (GET, SISMEMBER, EVALSHA) with the cookie's data as an
  * argument; every command is bounded by SUPERTRACE_REDIS_TIMEOUT_MS, and in the
- * proxy goes through the circuit breaker (redis-breaker.ts).
+ * proxy goes through the circuit breaker (superuser/redis-breaker.ts).
  */
 import { createHash } from 'node:crypto'
 import { ReplyError } from 'ioredis'
 import { ConfigError, RedisBreakerOpenError, RedisError, SessionError, SupertraceError } from '../../core/errors.ts'
 import type { Logger } from '../../core/log.ts'
 import { REDIS_START_WAIT_MS, whenReady, type RedisClient } from '../../core/redis.ts'
-import type { RedisBreaker } from '../redis-breaker.ts'
+import type { RedisBreaker } from '../superuser/redis-breaker.ts'
 import { findCookie, hasCookie, mask } from './cookie.ts'
 import { verifyExpressSession } from './express-signature.ts'
 import { decodePickle, isDict, PickleRefusal } from './pickle.ts'

@@ -6,14 +6,14 @@
  * paths reveal nothing. Read-only: GET and HEAD, no action of any kind.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isRequestId } from '../core/protocol.ts'
-import type { TraceRecord } from '../core/record.ts'
-import type { ProxyContext } from './context.ts'
-import { negotiateFormat } from './debug-page/negotiate.ts'
-import { recentFailure, renderRecent } from './debug-page/recent.ts'
-import { newNonce, renderDebugPage, sendPage, sendPageFailure } from './debug-page/render.ts'
+import { isRequestId } from '../../core/protocol.ts'
+import type { TraceRecord } from '../../core/record.ts'
+import type { ProxyContext } from '../context.ts'
+import { negotiateFormat } from '../debug-page/negotiate.ts'
+import { recentFailure, renderRecent } from '../debug-page/recent.ts'
+import { newNonce, renderDebugPage, sendPage, sendPageFailure } from '../debug-page/render.ts'
 import { unreadableRecordNote } from './record-source.ts'
-import { newTraceContext } from './request-id.ts'
+import { newTraceContext } from '../forward/request-id.ts'
 
 /** How many recent failures the list shows (each is a whole record to read). */
 const RECENT_SHOWN = 50
@@ -38,7 +38,7 @@ function routeOf (url: string, prefix: string): PagesRoute | undefined {
 type Forward = (context: ProxyContext, req: IncomingMessage, res: ServerResponse) => void
 
 /** Serves a pages request to a superuser; hands anything else to `forward`, the proxy's ordinary path. */
-export function servePages (context: ProxyContext, req: IncomingMessage, res: ServerResponse, forward: Forward): void {
+export function servePastFailures (context: ProxyContext, req: IncomingMessage, res: ServerResponse, forward: Forward): void {
   const route = routeOf(req.url ?? '/', context.config.pagesPrefix)
   if (route === undefined || (req.method !== 'GET' && req.method !== 'HEAD') || req.headers.cookie === undefined) {
     forward(context, req, res)

@@ -7,17 +7,16 @@
  *   GET /readyz    200 while the proxy serves and its upstream accepts connections,
  *                  503 otherwise; Redis and the circuit breaker are reported, never
  *                  fatal (without Redis every 500 is simply the app's own)
- *   GET /metrics   Prometheus text format (proxy/metrics.ts)
+ *   GET /metrics   Prometheus text format (metrics.ts)
  *
  * Every answer is bounded: /readyz by the upstream probe's timeout, the others by
  * memory only. No answer holds a request ID, a URL of the app or anything of a user.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { ConfigError } from '../core/errors.ts'
-import type { ProxyConfig } from './config.ts'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { ProxyConfig } from '../config.ts'
+import type { BreakerState } from '../superuser/redis-breaker.ts'
+import { listen, listeningUrl } from './listen.ts'
 import type { ProxyMetrics } from './metrics.ts'
-import type { BreakerState } from './redis-breaker.ts'
 import { UpstreamProbe } from './upstream-probe.ts'
 
 export interface AdminSources {
@@ -49,25 +48,14 @@ export async function startAdminServer (config: Config, sources: AdminSources): 
   const probe = new UpstreamProbe(config.upstream)
   const server = createServer((req, res) => { answer(req, res, sources, probe) })
   const host = config.adminHost ?? config.host
-  await listen(server, config.adminPort, host)
-  const address = server.address() as AddressInfo
+  await listen(server, config.adminPort, host, 'SUPERTRACE_ADMIN_PORT', 9901)
   return {
-    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    url: listeningUrl(server),
     async close () {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
-}
-
-function listen (server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      // Two proxies on one machine both on the default port: say which setting to change.
-      reject(err.code === 'EADDRINUSE' ? new ConfigError([`SUPERTRACE_ADMIN_PORT=${port} is already in use on ${host}: another process (another proxy?) listens there; for example SUPERTRACE_ADMIN_PORT=${port === 9901 ? 9902 : 9901}`]) : err)
-    })
-    server.listen(port, host, () => resolve())
-  })
 }
 
 function answer (req: IncomingMessage, res: ServerResponse, sources: AdminSources, probe: UpstreamProbe): void {

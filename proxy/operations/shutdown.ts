@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Logger } from '../core/log.ts'
+import type { Logger } from '../../core/log.ts'
 
 /**
  * How often idle connections are closed while draining. Node's server.close() closes

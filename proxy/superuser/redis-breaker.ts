@@ -16,8 +16,8 @@
  */
 import { EventEmitter } from 'node:events'
 import { ReplyError } from 'ioredis'
-import { RedisBreakerOpenError } from '../core/errors.ts'
-import type { Logger } from '../core/log.ts'
+import { RedisBreakerOpenError } from '../../core/errors.ts'
+import type { Logger } from '../../core/log.ts'
 
 export type BreakerState = 'closed' | 'open' | 'half-open'
 

@@ -3,7 +3,7 @@
  * parsed once at start-up into a table indexed by status, so the check each
  * response makes is one array read (bench: small-200 and anon-500 in docs/benchmarks.md).
  */
-import { SettingProblem } from '../core/settings.ts'
+import { SettingProblem } from '../../core/settings.ts'
 
 /** The instrumentation records every 5xx, so only 5xx can have a record to show. */
 const LOWEST = 500

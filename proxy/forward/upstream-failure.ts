@@ -1,16 +1,16 @@
 /**
  * The app gave no response the proxy could relay: it refused the connection, closed
  * it, or was slower than a SUPERTRACE_UPSTREAM_*_TIMEOUT_MS setting allows. Everyone
- * gets a 502 or 504 with the request ID (as nginx answers, proxy-engines notes §8); a
- * superuser gets a debug page saying what failed, with the request's record when the
- * app stored one (a handler that failed and never answered, a process that crashed).
+ * gets a 502 or 504 with the request ID, as nginx answers (a refused or broken
+ * connection is 502 Bad Gateway, a timeout 504 Gateway Timeout); a superuser's answer
+ * is superuser/upstream-failure-answer.ts.
  */
-import { UpstreamError, UpstreamTimeoutError } from '../core/errors.ts'
-import { proxySettings, type ProxyConfig } from './config.ts'
-import { sendPageFailure } from './debug-page/render.ts'
-import type { UpstreamFailureView } from './debug-page/report.ts'
-import { sendPlain, type Exchange } from './exchange.ts'
-import { findRecord, sendSuperuserPage } from './superuser-page.ts'
+import type { ServerResponse } from 'node:http'
+import { UpstreamError, UpstreamTimeoutError } from '../../core/errors.ts'
+import { REQUEST_ID_HEADER } from '../../core/protocol.ts'
+import { proxySettings, type ProxyConfig } from '../config.ts'
+import type { UpstreamFailureView } from '../debug-page/report.ts'
+import { sendPlain } from './plain-response.ts'
 
 export interface UpstreamFailure {
   /** What the client gets when the response has not begun. */
@@ -67,39 +67,7 @@ function codeOf (err: Error): string | undefined {
   return first instanceof Error ? codeOf(first) : undefined
 }
 
-/** A failure before the response began, to a request with a session cookie: a debug page if it is a superuser's. */
-export class UpstreamFailureAnswer {
-  #stopWaiting: AbortController | null = null
-
-  constructor (exchange: Exchange, failure: UpstreamFailure) {
-    const { context, req, res, requestId } = exchange
-    void context.superusers.isSuperuser(req.headers.cookie, requestId)
-      .then(async (isSuperuser) => {
-        if (exchange.isClientGone) return
-        if (!isSuperuser) return sendFailure(exchange, failure)
-        await this.#showDebugPage(exchange, failure)
-      })
-      // Never an unhandled rejection: that would end the proxy for everyone.
-      .catch((err: unknown) => { sendPageFailure(res, err, context.logger, requestId) })
-  }
-
-  /** The client hung up: stop waiting for the record. */
-  abandon (): void {
-    this.#stopWaiting?.abort()
-  }
-
-  async #showDebugPage (exchange: Exchange, failure: UpstreamFailure): Promise<void> {
-    this.#stopWaiting = new AbortController()
-    const waitMs = failure.mayHaveReachedApp ? exchange.context.config.traceWaitMs : 0
-    const found = await findRecord(exchange, waitMs, this.#stopWaiting.signal, failure.mayHaveReachedApp
-      ? `No record of this request arrived within ${waitMs} ms (SUPERTRACE_TRACE_WAIT_MS): the app may still be working on it, or it failed without an exception the instrumentation saw.`
-      : 'The request never reached the app, so it has no record.')
-    if (exchange.isClientGone) return
-    sendSuperuserPage(exchange, { status: failure.status, ...found, original: null, upstreamFailure: failure.view })
-  }
-}
-
 /** The plain 502 or 504 everyone who is not a superuser gets. */
-export function sendFailure (exchange: Exchange, failure: UpstreamFailure): void {
-  sendPlain(exchange.res, failure.status, failure.status === 504 ? 'Gateway Timeout\n' : 'Bad Gateway\n', { 'x-request-id': exchange.requestId })
+export function sendFailure (res: ServerResponse, requestId: string, failure: UpstreamFailure): void {
+  sendPlain(res, failure.status, failure.status === 504 ? 'Gateway Timeout\n' : 'Bad Gateway\n', { [REQUEST_ID_HEADER]: requestId })
 }

@@ -13,8 +13,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { ServerResponse } from 'node:http'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { logEvents, type LogEvent } from '../core/log.ts'
-import type { BreakerState } from './redis-breaker.ts'
+import { logEvents, type LogEvent } from '../../core/log.ts'
+import type { BreakerState } from '../superuser/redis-breaker.ts'
 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open']
 

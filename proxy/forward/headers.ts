@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
 import type { BlockList } from 'node:net'
-import { PROXY_TRACESTATE, RECORD_HEADER, REQUEST_ID_HEADER } from '../core/protocol.ts'
+import { PROXY_TRACESTATE, RECORD_HEADER, REQUEST_ID_HEADER } from '../../core/protocol.ts'
 import type { TraceContext } from './request-id.ts'
 
 /**

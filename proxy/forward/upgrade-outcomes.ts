@@ -4,7 +4,7 @@
  *   - switched: the app answered 101 and the relay runs; the connection counts as open
  *     until the client's socket closes;
  *   - refused: the app answered another status, which the relay passes on (the proxy's
- *     own refusals are counted where they are written, in server.ts);
+ *     own refusals are counted where they are written, in websockets.ts);
  *   - failed: the client's socket closed with no answer (the app could not be reached or
  *     broke off, or the client left first).
  * Upgrades are rare next to requests: a few listeners each is fine here, and the
@@ -12,7 +12,7 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import type { ProxyMetrics } from './metrics.ts'
+import type { ProxyMetrics } from '../operations/metrics.ts'
 
 export class UpgradeOutcomes {
   readonly #metrics: ProxyMetrics

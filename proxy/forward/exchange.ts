@@ -3,28 +3,31 @@
  * relayed back: the seam between the proxy and its forwarding engine. A response
  * whose status is not intercepted (SUPERTRACE_INTERCEPT_STATUSES), or that goes to a
  * request with no session cookie, is piped straight through, chunk by chunk, with
- * backpressure; an intercepted one to a session is handed to ServerErrorInterception.
- * No response at all (refused, reset, too slow) is answered by upstream-failure.ts.
+ * backpressure; an intercepted one to a session is held (superuser/held-response.ts).
+ * No response at all (refused, reset, too slow) gets a 502 or 504
+ * (upstream-failure.ts), or a superuser's page (superuser/upstream-failure-answer.ts).
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
-import { UpstreamError } from '../core/errors.ts'
-import { RECORD_HEADER } from '../core/protocol.ts'
+import { UpstreamError } from '../../core/errors.ts'
+import { RECORD_HEADER } from '../../core/protocol.ts'
+import type { ProxyContext } from '../context.ts'
+import type { AnsweredExchange } from '../superuser/answer.ts'
+import { HeldResponse, logTooLongToHold } from '../superuser/held-response.ts'
+import { UpstreamFailureAnswer } from '../superuser/upstream-failure-answer.ts'
 import { clientHeaders } from './headers.ts'
-import type { ProxyContext } from './context.ts'
-import { logTooLongToHold, ServerErrorInterception } from './server-error.ts'
-import { describeUpstreamFailure, sendFailure, UpstreamFailureAnswer } from './upstream-failure.ts'
+import { describeUpstreamFailure, sendFailure } from './upstream-failure.ts'
 
 const kExchange = Symbol('supertrace.exchange')
 type TrackedResponse = ServerResponse & { [kExchange]?: Exchange }
 
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, AnsweredExchange {
   readonly context: ProxyContext
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly requestId: string
   #controller: Dispatcher.DispatchController | null = null
-  #interception: ServerErrorInterception | null = null
+  #held: HeldResponse | null = null
   /** What waits on Redis for this request (a held 500, an upstream failure's page), told when the client hangs up. */
   #waiting: { abandon (): void } | null = null
   #isClientGone = false
@@ -60,16 +63,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.context.config.interceptStatuses.includes(statusCode) && this.context.superusers.hasSessionCookie(this.req.headers.cookie)) {
       // A HEAD's Content-Length is the GET body's: there is nothing to hold.
       if (this.#wholeBodyLength <= this.context.config.maxBufferBytes || this.req.method === 'HEAD') {
-        this.#interception = this.#waiting = new ServerErrorInterception(this, { statusCode, statusMessage, headers: out }, headers[RECORD_HEADER] !== undefined)
+        this.#held = this.#waiting = new HeldResponse(this, this.context, { statusCode, statusMessage, headers: out }, headers[RECORD_HEADER] !== undefined)
         return
       }
-      logTooLongToHold(this, statusCode, `its Content-Length (${this.#wholeBodyLength})`)
+      logTooLongToHold(this.context, this.requestId, statusCode, `its Content-Length (${this.#wholeBodyLength})`)
     }
     this.res.writeHead(statusCode, statusMessage, out)
   }
 
   onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#interception !== null) this.#interception.onData(chunk)
+    if (this.#held !== null) this.#held.onData(chunk)
     else if (chunk.length === this.#wholeBodyLength) {
       // The whole body in one chunk (most small responses): one end() instead of write() then end().
       this.#hasEnded = true
@@ -78,13 +81,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd (): void {
-    if (this.#interception !== null) this.#interception.onEnd()
+    if (this.#held !== null) this.#held.onEnd()
     else if (!this.#hasEnded) this.res.end()
   }
 
   onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.#interception === null) this.fail(error)
-    else this.#interception.onError(error)
+    if (this.#held === null) this.fail(error)
+    else this.#held.onError(error)
   }
 
   /** Writes to the client, pausing the upstream until the client has room again. */
@@ -111,8 +114,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const failure = describeUpstreamFailure(error, this.context.config, `${this.req.method} ${this.req.url}`)
     this.context.logger.error('the upstream request failed', failure.error, this.requestId)
     if (this.res.headersSent) this.res.destroy()
-    else if (this.context.superusers.hasSessionCookie(this.req.headers.cookie)) this.#waiting = new UpstreamFailureAnswer(this, failure)
-    else sendFailure(this, failure)
+    else if (this.context.superusers.hasSessionCookie(this.req.headers.cookie)) this.#waiting = new UpstreamFailureAnswer(this, this.context, failure)
+    else sendFailure(this.res, this.requestId, failure)
   }
 
   get isClientGone (): boolean {
@@ -125,9 +128,4 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#waiting?.abandon()
     this.#controller?.abort(new UpstreamError('the client closed the connection'))
   }
-}
-
-export function sendPlain (res: ServerResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}): void {
-  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
-  res.end(text)
 }

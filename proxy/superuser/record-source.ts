@@ -5,10 +5,10 @@
  * Every read goes through the circuit breaker, and each wait is bounded by its
  * `waitMs` whatever Redis does: the subscriber only ever shortens it.
  */
-import { RecordFormatError, RedisError } from '../core/errors.ts'
-import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../core/protocol.ts'
-import { decodeRecord, type TraceRecord } from '../core/record.ts'
-import type { RedisClient } from '../core/redis.ts'
+import { RecordFormatError, RedisError } from '../../core/errors.ts'
+import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../../core/protocol.ts'
+import { decodeRecord, type TraceRecord } from '../../core/record.ts'
+import type { RedisClient } from '../../core/redis.ts'
 import type { RedisBreaker } from './redis-breaker.ts'
 
 /** Records read at once when listing recent failures. */

@@ -1,0 +1,59 @@
+/**
+ * WebSocket upgrades, relayed by http-proxy-3, which passes a refused upgrade's status on
+ * where undici would turn it into a 502. The upgrade request gets a fresh trace context
+ * and the same header rules as any request; what became of it goes to the metrics.
+ */
+import { createProxyServer } from 'http-proxy-3'
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { UpstreamError } from '../../core/errors.ts'
+import type { Logger } from '../../core/log.ts'
+import { REQUEST_ID_HEADER } from '../../core/protocol.ts'
+import type { ProxyConfig } from '../config.ts'
+import type { ProxyMetrics } from '../operations/metrics.ts'
+import { UpgradedSockets } from '../operations/shutdown.ts'
+import { refusal, upgradeHeaders } from './headers.ts'
+import { plainResponseBytes } from './plain-response.ts'
+import { newTraceContext } from './request-id.ts'
+import { UpgradeOutcomes } from './upgrade-outcomes.ts'
+
+export class WebSocketRelay {
+  /** Open WebSocket connections, which Node's server no longer tracks: shutdown ends them. */
+  readonly upgraded = new UpgradedSockets()
+  readonly #config: ProxyConfig
+  readonly #metrics: ProxyMetrics
+  readonly #outcomes: UpgradeOutcomes
+  readonly #relay: ReturnType<typeof createProxyServer>
+
+  constructor (config: ProxyConfig, logger: Logger, metrics: ProxyMetrics) {
+    this.#config = config
+    this.#metrics = metrics
+    this.#outcomes = new UpgradeOutcomes(metrics)
+    // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
+    this.#relay = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: false })
+    this.#relay.on('error', (err: unknown, req: IncomingMessage, client: ServerResponse | Socket) => {
+      logger.error('a WebSocket upgrade failed', new UpstreamError(`upgrade of ${req.url}`, { cause: err }), req.headers[REQUEST_ID_HEADER] as string | undefined)
+      client.destroy()
+    })
+    this.#relay.on('proxyReqWs', (upstream: ClientRequest, _req: IncomingMessage, client: Socket) => this.#outcomes.follow(upstream, client))
+  }
+
+  /** The server's 'upgrade' listener. */
+  readonly upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    socket.on('error', () => socket.destroy())
+    this.upgraded.add(socket)
+    const refused = refusal(req)
+    if (refused !== null) {
+      this.#metrics.countUpgrade('refused', refused.status)
+      socket.end(plainResponseBytes(refused.status, refused.text))
+      return
+    }
+    this.#outcomes.expect(socket)
+    req.headers = upgradeHeaders(req, newTraceContext(), this.#config)
+    this.#relay.ws(req, socket, head)
+  }
+
+  close (): void {
+    this.#relay.close()
+  }
+}

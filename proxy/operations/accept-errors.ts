@@ -1,0 +1,23 @@
+/**
+ * Past start-up the listener can still fail to accept (EMFILE): Node emits 'error' on
+ * the server, which unheard would end the proxy. The failures come in bursts, so they
+ * are logged at most once a second, with how many were not logged.
+ */
+import { AcceptError } from '../../core/errors.ts'
+import type { Logger } from '../../core/log.ts'
+
+export function acceptErrorLog (logger: Logger): (err: Error) => void {
+  let lastLoggedAt = 0
+  let unlogged = 0
+  return (err) => {
+    const now = Date.now()
+    if (now - lastLoggedAt < 1000) {
+      unlogged++
+      return
+    }
+    const more = unlogged === 0 ? '' : ` (and ${unlogged} more since the last line)`
+    lastLoggedAt = now
+    unlogged = 0
+    logger.error(`a connection could not be accepted, so it was dropped${more}; the proxy goes on serving`, new AcceptError('accepting a connection failed', { cause: err }))
+  }
+}
