@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `supertrace` command. `supertrace proxy` runs the proxy, configured by
- * environment variables; `supertrace health` is the container health check.
+ * environment variables; `supertrace health` is the container health check;
+ * `supertrace check-session` explains whether a Cookie header is a superuser's, and
+ * `supertrace grant` / `revoke` add a session to the superusers' set or remove it.
  */
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'

@@ -1,8 +1,10 @@
 /**
  * From a page input to the bytes and headers sent: the report is gathered once,
  * rendered in the negotiated format, and sent with the headers every debug page
- * carries (debug-pages notes, part 2): a fresh nonce-only CSP, never cached,
- * never framed, never indexed, never sniffed.
+ * carries: a fresh nonce-only CSP (no script or style but its own, no form that could
+ * send the page anywhere), never cached, never framed, never indexed, never sniffed. A
+ * debug page seen by the wrong person, or kept by a cache, is how production debug
+ * pages have leaked.
  */
 import { randomBytes } from 'node:crypto'
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'

@@ -73,7 +73,7 @@ export class ProxyMetrics {
     })
     const intercepted = new Counter({
       name: 'supertrace_intercepted_total',
-      help: 'Upstream 500s to a request with a session cookie, held while Redis was asked, by what the client got: the app\'s original response or a superuser\'s debug page.',
+      help: 'Responses of an intercepted status (SUPERTRACE_INTERCEPT_STATUSES, default 500) to a request with a session cookie, held while Redis was asked, by what the client got: the app\'s original response or a superuser\'s debug page.',
       labelNames: ['outcome'],
       registers,
     })
