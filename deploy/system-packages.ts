@@ -86,11 +86,11 @@ export function setupPlan (missing: readonly SystemPackage[], machine: Machine, 
   if (missing.length === 0) return { kind: 'ready' }
   const apt = missing.map((p) => p.apt)
   if (machine.isRoot && machine.hasAptGet) return { kind: 'install', commands: [['update'], ['install', '-y', ...apt]] }
-  const names = inWords(missing.map((p) => p.command))
+  const [names, isAre, itThem] = [inWords(missing.map((p) => p.command)), missing.length === 1 ? 'is' : 'are', missing.length === 1 ? 'it' : 'them']
   const also = alternative === undefined ? '' : `\n(${alternative})`
   const message = machine.hasAptGet
-    ? `${script} needs ${names}, which ${missing.length === 1 ? 'is' : 'are'} not installed. Install, then run ${script} again:\n  sudo apt-get update && sudo apt-get install -y ${apt.join(' ')}${also}\n`
-    : `${script} needs ${names}, which ${missing.length === 1 ? 'is' : 'are'} not installed, and there is no apt-get here. Install ${missing.length === 1 ? 'it' : 'them'} with this system's package manager (Debian: apt-get install -y ${apt.join(' ')}), then run ${script} again.${also}\n`
+    ? `${script} needs ${names}, which ${isAre} not installed. Install ${itThem}, then run ${script} again:\n  sudo apt-get update && sudo apt-get install -y ${apt.join(' ')}${also}\n`
+    : `${script} needs ${names}, which ${isAre} not installed, and there is no apt-get here. Install ${itThem} with this system's package manager (Debian: apt-get install -y ${apt.join(' ')}), then run ${script} again.${also}\n`
   return { kind: 'stop', message }
 }
 

@@ -44,7 +44,7 @@ test('a user who is not root is told at once the one command to run, and npm tes
   const missing = missingPackages(SYSTEM_PACKAGES.test, { PATH: '' }).filter((p) => p.command === 'redis-server' || p.command === 'chromium')
   assert.deepEqual(setupPlan(missing, { isRoot: false, hasAptGet: true }, 'npm test'), {
     kind: 'stop',
-    message: 'npm test needs redis-server and chromium, which are not installed. Install, then run npm test again:\n  sudo apt-get update && sudo apt-get install -y redis-server chromium\n',
+    message: 'npm test needs redis-server and chromium, which are not installed. Install them, then run npm test again:\n  sudo apt-get update && sudo apt-get install -y redis-server chromium\n',
   })
 })
 
@@ -58,6 +58,6 @@ test('npm start without Redis offers SUPERTRACE_REDIS_URL as the other way out',
   const plan = setupPlan(missingPackages(SYSTEM_PACKAGES.start, { PATH: '' }), { isRoot: false, hasAptGet: true }, 'npm start', 'or set SUPERTRACE_REDIS_URL to a Redis you already have')
   assert.deepEqual(plan, {
     kind: 'stop',
-    message: 'npm start needs redis-server, which is not installed. Install, then run npm start again:\n  sudo apt-get update && sudo apt-get install -y redis-server\n(or set SUPERTRACE_REDIS_URL to a Redis you already have)\n',
+    message: 'npm start needs redis-server, which is not installed. Install it, then run npm start again:\n  sudo apt-get update && sudo apt-get install -y redis-server\n(or set SUPERTRACE_REDIS_URL to a Redis you already have)\n',
   })
 })
