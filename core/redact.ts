@@ -1,10 +1,18 @@
 /**
- * What may be stored and shown. The instrumentation runs every value of a record
- * through a Redactor before it reaches Redis; the proxy uses the same rules for the
- * headers of the app's original 500. Always active (unlike Django's filter, which
- * is off under DEBUG): supertrace runs in production.
+ * What may be stored and shown. Always active (unlike Django's filter, which is off
+ * under DEBUG): supertrace runs in production.
  *
- * Two rules, as in the debug-page notes:
+ * The instrumentation runs every value of a record through a Redactor before it
+ * reaches Redis, since a secret once stored cannot be taken back. The proxy runs one
+ * of its own (with its own SUPERTRACE_REDACT) over everything it shows, so that a
+ * record from an older or differently configured app still cannot put a secret on a
+ * page: of each record, the request's URL, query, headers, cookies and body (JSON
+ * members by name), the environment, the resource, and every span's and event's
+ * attributes; of what it saw itself, the app's original response headers and body
+ * and the request's URL when there is no record; and the URLs of the recent-failures list.
+ *
+ * Two rules, because a name list alone misses secrets under names nobody expected
+ * (docs/design.md#redaction):
  *   - by name: a value whose name (header, cookie, query or body field, environment
  *     variable, local variable, span attribute) contains a sensitive fragment is
  *     replaced whole, whatever it looks like;

@@ -4,9 +4,11 @@ import { test } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { repoRoot, startStack } from './helpers/processes.ts'
 
-// Debian's Chromium (.ci/run installs it); flags from the machine notes: no sandbox as root, no background networking.
+// Debian's Chromium (npm test installs it). --no-sandbox: Chromium will not run as root with its sandbox on, and the
+// tests run as root in CI and in containers. --disable-background-networking: no update or field-trial fetches at start-up,
+// so the only requests are the page's own, which the tests list.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SKIP = existsSync(CHROMIUM) || process.env.CI !== undefined ? false : `no Chromium at ${CHROMIUM} (CI installs it)`
+const SKIP = existsSync(CHROMIUM) || process.env.CI !== undefined ? false : `no Chromium at ${CHROMIUM} (npm test installs it)`
 const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? `${repoRoot}test-results/screenshots`
 const ADMIN_SESSION = 'browser-admin-session'
 

@@ -4,12 +4,11 @@
  * instrumentation and the proxy in front of it, then prints what to open.
  * Ctrl-C stops everything it started.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { connect, createServer } from 'node:net'
-import { delimiter, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { ensureSystemPackages } from '../system-packages.ts'
 
 const HELP = `Usage: npm start   (or: node deploy/demo/start.ts)
 
@@ -66,12 +65,6 @@ async function waitForPort (name: string, port: number): Promise<void> {
   }
 }
 
-function onPath (command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try { accessSync(join(dir, command), constants.X_OK); return true } catch { return false }
-  })
-}
-
 /**
  * Starts a child in its own process group, so that a Ctrl-C in the terminal reaches
  * only us and we stop the children in order (and can tell their exit from a crash).
@@ -107,27 +100,6 @@ function waitForLine (child: Child, text: string): Promise<void> {
   })
 }
 
-/** On a fresh Debian machine run as root (a container, a CI runner) we can install Redis ourselves. */
-function ensureRedisServer (): void {
-  if (onPath('redis-server')) return
-  if (process.getuid?.() !== 0 || !onPath('apt-get')) {
-    process.stderr.write('redis-server is not installed. Install it, then run npm start again:\n  sudo apt-get install -y redis-server\n(or set SUPERTRACE_REDIS_URL to a Redis you already have)\n')
-    process.exit(1)
-  }
-  process.stdout.write('redis-server is not installed; installing Debian\'s redis-server with apt-get…\n')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  for (const args of [['update'], ['install', '-y', 'redis-server']]) {
-    if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) {
-      process.stderr.write(`apt-get ${args.join(' ')} failed; install redis-server yourself and run npm start again\n`)
-      process.exit(1)
-    }
-  }
-  if (!onPath('redis-server')) {
-    process.stderr.write(`apt-get installed redis-server, but it is not on PATH (${process.env.PATH ?? ''})\n`)
-    process.exit(1)
-  }
-}
-
 /** Returns the Redis URL to use: the user's, or that of a redis-server of our own (never on 6379, which may be someone's real Redis). */
 async function startRedis (): Promise<string> {
   const given = process.env.SUPERTRACE_REDIS_URL
@@ -136,7 +108,7 @@ async function startRedis (): Promise<string> {
     if (!await accepts(url.hostname, Number(url.port || 6379))) process.stderr.write(`warning: nothing answers at SUPERTRACE_REDIS_URL=${given}; the debug page needs it\n`)
     return given
   }
-  ensureRedisServer()
+  ensureSystemPackages('start', { alternative: 'or set SUPERTRACE_REDIS_URL to a Redis you already have' })
   const port = await freePort()
   startChild('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env, true)
   await waitForPort('redis', port)
