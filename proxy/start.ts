@@ -40,11 +40,7 @@ export interface RunningProxy {
   readonly adminUrl: string
 }
 
-/**
- * Upstream keep-alive connections. On 2 cores the proxy saturates its CPU with about
- * 32 requests in flight; twice that keeps a connection free for each request in flight
- * while slow responses hold others, and more only costs the app idle sockets.
- */
+/** Upstream keep-alive connections: twice the concurrency that fills 2 cores, so no request waits for one (docs/design.md#upstream-connections). */
 const UPSTREAM_CONNECTIONS = 64
 
 /** Closes one part that was opened; the parts close in the reverse order. */

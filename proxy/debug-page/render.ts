@@ -1,10 +1,8 @@
 /**
  * From a page input to the bytes and headers sent: the report is gathered once,
  * rendered in the negotiated format, and sent with the headers every debug page
- * carries: a fresh nonce-only CSP (no script or style but its own, no form that could
- * send the page anywhere), never cached, never framed, never indexed, never sniffed. A
- * debug page seen by the wrong person, or kept by a cache, is how production debug
- * pages have leaked.
+ * carries (docs/design.md#debug-page-headers): a fresh nonce-only CSP, never cached,
+ * never framed, never indexed, never sniffed.
  */
 import { randomBytes } from 'node:crypto'
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'

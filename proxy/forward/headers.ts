@@ -138,9 +138,7 @@ const UNSUPPORTED_CODING: Refusal = { status: 501, text: 'This request\'s Transf
 const SEVERAL_HOSTS: Refusal = { status: 400, text: 'A request has exactly one Host header.\n' }
 
 /**
- * Requests Node's parser accepts but a proxy must refuse, or null to forward. Node itself already
- * rejects Content-Length with Transfer-Encoding, duplicate or invalid Content-Length, a misplaced or
- * repeated Transfer-Encoding, obs-fold, bare LF and whitespace before a colon; what it lets through:
+ * Requests Node's parser accepts but a proxy must refuse (docs/design.md#refusals), or null to forward:
  * - a version other than 1.x (`GET /` with no version is read as HTTP/0.9, `HTTP/2.0` as text):
  *   Node requires a Host of HTTP/1.1 only, and the app would be sent HTTP/1.1 regardless;
  * - a target that is not a path (`http://other.example/`, `*`): an origin server never needs one,

@@ -1,9 +1,8 @@
 /**
  * The app gave no response the proxy could relay: it refused the connection, closed
  * it, or was slower than a SUPERTRACE_UPSTREAM_*_TIMEOUT_MS setting allows. Everyone
- * gets a 502 or 504 with the request ID, as nginx answers (a refused or broken
- * connection is 502 Bad Gateway, a timeout 504 Gateway Timeout); a superuser's answer
- * is superuser/upstream-failure-answer.ts.
+ * gets a 502 or 504 with the request ID, as nginx answers (docs/design.md#upstream-failures);
+ * a superuser's answer is superuser/upstream-failure-answer.ts.
  */
 import type { ServerResponse } from 'node:http'
 import { UpstreamError, UpstreamTimeoutError } from '../../core/errors.ts'
