@@ -8,7 +8,7 @@
  */
 import { trace, type Context } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
-import type { FailedResponse } from './record-builder.ts'
+import type { FailedResponse } from './record/record-builder.ts'
 
 const kRequest = Symbol('supertrace.request')
 const kPatched = Symbol('supertrace.patched')

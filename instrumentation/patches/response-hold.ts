@@ -12,8 +12,8 @@
  * `responseHook` runs when the request arrives).
  */
 import { ServerResponse } from 'node:http'
-import { RECORD_HEADER } from '../core/protocol.ts'
-import { activeRequest, type RequestSpans } from './request-spans.ts'
+import { RECORD_HEADER } from '../../core/protocol.ts'
+import { activeRequest, type RequestSpans } from '../request-spans.ts'
 
 /** Writes the record of a failing response; resolves once Redis acknowledged it (or gave up). Never rejects. */
 export type FailingResponseHandler = (response: ServerResponse, request: RequestSpans) => Promise<unknown>

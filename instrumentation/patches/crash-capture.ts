@@ -15,8 +15,8 @@
  *    prints it and exits with code 1 as it would have. Otherwise Node (or the app's
  *    own listener) handles the error exactly as before.
  */
-import type { RequestSpans } from './request-spans.ts'
-import { captureActiveException } from './request-spans.ts'
+import type { RequestSpans } from '../request-spans.ts'
+import { captureActiveException } from '../request-spans.ts'
 
 export interface UncaughtErrorHandler {
   /** Writes the request's record now: there may never be a response to trigger it. */

@@ -19,12 +19,12 @@
  */
 import { Session, url as inspectorUrl } from 'node:inspector'
 import type { Debugger, Runtime } from 'node:inspector'
-import { REDACTED, type LocalVariable } from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
-import type { Logger } from '../core/log.ts'
-import { positionKey, type LocalsByPosition } from './frames.ts'
-import { LIMITS } from './limits.ts'
-import { frameOrigin } from '../core/record.ts'
+import { REDACTED, type LocalVariable } from '../../core/record.ts'
+import type { Redactor } from '../../core/redact.ts'
+import type { Logger } from '../../core/log.ts'
+import { positionKey, type LocalsByPosition } from '../record/frames.ts'
+import { LIMITS } from '../record/limits.ts'
+import { frameOrigin } from '../../core/record.ts'
 
 const kLocals = Symbol.for('supertrace.locals')
 /** Runs on the exception while the debugger is paused; a frozen exception simply keeps no locals. */
