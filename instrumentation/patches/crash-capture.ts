@@ -2,8 +2,8 @@
  * Errors that escape the app during a request: an `uncaughtException` (a throw in a
  * timer or event callback) or an `unhandledRejection` (Express 4's async handlers,
  * which never answer). On Node 26 both are emitted with the failing request's async
- * context still active (capture notes §1), so the error is recorded under that
- * request, even when no response is ever sent.
+ * context still active, so the error is recorded under that request, even when no
+ * response is ever sent.
  *
  * The app's crash behaviour is kept:
  *  - nothing here handles `unhandledRejection` (a listener would stop Node from
@@ -30,52 +30,51 @@ export interface UncaughtErrorHandler {
 /** Sentry waits as long (`shutdownTimeout`): long enough for a local Redis, short for a crashing process. */
 const FLUSH_TIMEOUT_MS = 2000
 
-const kInstalled = Symbol.for('supertrace.crash-capture')
-let handler: UncaughtErrorHandler | undefined
-/** Set while the error is thrown again after the flush: it is already recorded. */
-let isRethrowing = false
-/** An unhandled rejection that crashes the process is seen twice: as the rejection, then as the uncaught exception. */
-let lastRecorded: unknown
-
-/** Installs the process hooks once; later calls only replace the handler. */
-export function captureUncaughtErrors (onUncaught: UncaughtErrorHandler): void {
-  handler = onUncaught
-  const proc = process as NodeJS.Process & { [kInstalled]?: true }
-  if (proc[kInstalled] === true) return
-  proc[kInstalled] = true
-
-  process.on('uncaughtExceptionMonitor', (error) => {
-    if (isRethrowing) return
-    record(error)
-    if (handler?.isWriting() === true && process.listenerCount('uncaughtException') === 0) process.once('uncaughtException', exitAfterFlush)
-  })
-  const emit = process.emit
-  process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {
-    if (event === 'unhandledRejection') record(args[0])
-    return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args)
-  } as NodeJS.Process['emit']
+/** What global-patches.ts installs: a listener, and a replacement for `process.emit` made from the original. */
+export interface UncaughtErrorHooks {
+  /** For `process.on('uncaughtExceptionMonitor', …)`. */
+  readonly monitor: (error: Error) => void
+  readonly emit: (original: NodeJS.Process['emit']) => NodeJS.Process['emit']
 }
 
-function record (error: unknown): void {
-  if (error === lastRecorded) return
-  lastRecorded = error
-  try {
-    const request = captureActiveException(error)
-    if (request !== undefined) handler?.record(request)
-  } catch {
-    // Recording must never add a second failure to the app's own.
+export function uncaughtErrorHooks (handler: UncaughtErrorHandler): UncaughtErrorHooks {
+  /** Set while the error is thrown again after the flush: it is already recorded. */
+  let isRethrowing = false
+  /** An unhandled rejection that crashes the process is seen twice: as the rejection, then as the uncaught exception. */
+  let lastRecorded: unknown
+
+  const record = (error: unknown): void => {
+    if (error === lastRecorded) return
+    lastRecorded = error
+    try {
+      const request = captureActiveException(error)
+      if (request !== undefined) handler.record(request)
+    } catch {
+      // Recording must never add a second failure to the app's own.
+    }
   }
-}
 
-function exitAfterFlush (error: unknown): void {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_TIMEOUT_MS) })
-  const flushed = handler?.flush() ?? Promise.resolve()
-  void Promise.race([flushed, timeout]).then(() => {
-    clearTimeout(timer)
-    setImmediate(() => {
-      isRethrowing = true
-      throw error
+  const exitAfterFlush = (error: unknown): void => {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_TIMEOUT_MS) })
+    void Promise.race([handler.flush(), timeout]).then(() => {
+      clearTimeout(timer)
+      setImmediate(() => {
+        isRethrowing = true
+        throw error
+      })
     })
-  })
+  }
+
+  return {
+    monitor: (error) => {
+      if (isRethrowing) return
+      record(error)
+      if (handler.isWriting() && process.listenerCount('uncaughtException') === 0) process.once('uncaughtException', exitAfterFlush)
+    },
+    emit: (original) => function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {
+      if (event === 'unhandledRejection') record(args[0])
+      return (original as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args)
+    } as NodeJS.Process['emit'],
+  }
 }

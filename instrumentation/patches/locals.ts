@@ -107,7 +107,8 @@ export function startLocalsCapture (options: LocalsCaptureOptions): () => void {
   setPausing(true)
   return () => {
     clearTimeout(resumeTimer)
-    // Disconnecting disables the debugger, and with it the pausing.
+    // Disconnecting alone leaves V8 pausing on exceptions while any other session (the app's own) has the debugger enabled.
+    setPausing(false)
     session.disconnect()
   }
 }
