@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { recordKey } from '../core/protocol.ts'
 import { chosenTraceparent, recordInRedis } from './helpers/failures.ts'
 import { get } from './helpers/http.ts'
 import { repoRoot, startApp, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
-import type { TestContext } from 'node:test'
 
 const app = `${repoRoot}test/apps/shuts-down.cjs`
 

@@ -2,6 +2,7 @@
 // processor made while the first records (SECOND_REDIS_URL). GET /fail answers a 500;
 // GET /shutdown shuts the second processor down, then the SDK, and answers what supertrace
 // still changes in the process at each step, compared with the process before it started.
+const { ServerResponse } = require('node:http')
 const { Session } = require('node:inspector')
 const { NodeSDK } = require('@opentelemetry/sdk-node')
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http')
@@ -42,7 +43,6 @@ function pausesOnCaughtExceptions () {
 
 /** What is shared process-wide that supertrace may change. */
 function processState () {
-  const { ServerResponse } = require('node:http')
   return {
     'ServerResponse.prototype.writeHead': ServerResponse.prototype.writeHead,
     'ServerResponse.prototype.end': ServerResponse.prototype.end,
@@ -74,6 +74,7 @@ const sdk = new NodeSDK({
 sdk.start()
 const second = new SupertraceSpanProcessor({ config: loadInstrumentationConfig({ ...process.env, SUPERTRACE_REDIS_URL: process.env.SECOND_REDIS_URL }) })
 
+// Required again now: the SDK's HTTP instrumentation patches node:http when it is required after the SDK starts.
 require('node:http').createServer(async (req, res) => {
   if (req.url === '/fail') {
     res.statusCode = 500
