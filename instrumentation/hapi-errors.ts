@@ -1,6 +1,6 @@
 /**
  * hapi errors OpenTelemetry's hapi instrumentation never records: a handler that
- * returns an Error (or a Boom) instead of throwing it (capture notes §1). Every hapi
+ * returns an Error (or a Boom) instead of throwing it. Every hapi
  * server gets a first `onPreResponse` extension that keeps a 5xx error response's
  * Error, before the app's own extensions may replace it with a page of their own.
  * hapi's `request` error event would be simpler, but it fires after the response has

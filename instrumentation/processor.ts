@@ -6,6 +6,9 @@
  * It works in any OpenTelemetry setup: add it to your own `spanProcessors`, or let
  * `supertrace/register` do it. Everything it needs comes from the environment
  * (SUPERTRACE_REDIS_URL, SUPERTRACE_TTL_SECONDS, SUPERTRACE_HOLD_MS).
+ *
+ * From its construction to its shutdown it holds the process's patches
+ * (patches/global-patches.ts); one processor per process records.
  */
 import { context, SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
@@ -14,14 +17,12 @@ import type { ServerResponse } from 'node:http'
 import { Logger, setLogLevel } from '../core/log.ts'
 import { Redactor } from '../core/redact.ts'
 import { loadInstrumentationConfig, type InstrumentationConfig } from './config.ts'
-import { LIMITS } from './limits.ts'
-import { startLocalsCapture } from './locals.ts'
-import { processFacts } from './process-facts.ts'
-import { buildRecord, type RecordSources } from './record-builder.ts'
-import { RedactionCache } from './redaction-cache.ts'
-import { captureUncaughtErrors } from './crash-capture.ts'
-import { activeRequest, captureRecordedExceptions, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
-import { holdFailingResponses } from './response-hold.ts'
+import { GlobalPatches } from './patches/global-patches.ts'
+import { LIMITS } from './record/limits.ts'
+import { processFacts } from './record/process-facts.ts'
+import { buildRecord, type RecordSources } from './record/record-builder.ts'
+import { RedactionCache } from './record/redaction-cache.ts'
+import { activeRequest, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
 import { RecordWriter } from './writer.ts'
 
 export interface SupertraceSpanProcessorOptions {
@@ -34,8 +35,9 @@ export class SupertraceSpanProcessor implements SpanProcessor {
   readonly #logger = new Logger('instrumentation')
   readonly #pending = new Set<Promise<unknown>>()
   readonly #sources: RecordSources
-  readonly #stopLocalsCapture: () => void
-  #isShutdown = false
+  /** Undefined once shut down, and for a processor refused because another one holds the patches: it then records nothing. */
+  #patches: GlobalPatches | undefined
+  #shutdown: Promise<void> | undefined
 
   constructor (options: SupertraceSpanProcessorOptions = {}) {
     const config = options.config ?? loadInstrumentationConfig()
@@ -44,27 +46,33 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     this.#writer = new RecordWriter({ redisUrl: config.redis.url, topology: config.redis.topology, ttlSeconds: config.ttlSeconds, logger: this.#logger })
     const redactor = new Redactor(config.redact)
     this.#sources = { redactor, redactionCache: new RedactionCache(redactor), process: processFacts(config.commit), env: process.env }
-    // V8 keeps 10 frames by default, often all inside the framework; the record keeps up to this many.
-    if (Error.stackTraceLimit < LIMITS.framesPerException) Error.stackTraceLimit = LIMITS.framesPerException
-    this.#stopLocalsCapture = config.captureLocals
-      ? startLocalsCapture({ redactor, isInRequest: () => activeRequest() !== undefined, maxPerSecond: LIMITS.localsCapturesPerSecond, maxPausesPerSecond: LIMITS.localsPausesPerSecond, logger: this.#logger })
-      : () => {}
-    holdFailingResponses((response, request) => this.#onFailingResponse(response, request), config.holdMs)
-    captureUncaughtErrors({
-      record: (request) => { void this.#write(request, false) },
-      isWriting: () => this.#pending.size > 0,
-      flush: () => this.forceFlush(),
+    this.#patches = GlobalPatches.install({
+      onFailingResponse: (response, request) => this.#onFailingResponse(response, request),
+      holdMs: config.holdMs,
+      onUncaughtError: {
+        record: (request) => { void this.#write(request, false) },
+        isWriting: () => this.#pending.size > 0,
+        flush: () => this.forceFlush(),
+      },
+      locals: config.captureLocals
+        ? { redactor, isInRequest: () => activeRequest() !== undefined, maxPerSecond: LIMITS.localsCapturesPerSecond, maxPausesPerSecond: LIMITS.localsPausesPerSecond, logger: this.#logger }
+        : undefined,
     })
+    if (this.#patches === undefined) {
+      this.#logger.warn('another SupertraceSpanProcessor is already recording in this process; this one records nothing. Use one per process (supertrace/register adds one), or shut the first down before making another.')
+    }
   }
 
   onStart (span: Span, parentContext: Context): void {
-    captureRecordedExceptions(span)
+    if (this.#patches === undefined) return
+    this.#patches.patchSpanClass(span)
     trackSpan(span, parentContext, span.kind === SpanKind.SERVER)
   }
 
   onEnd (span: ReadableSpan): void {
+    if (this.#patches === undefined) return
     const request = requestOf(span)
-    if (request === undefined || request.root !== span || this.#isShutdown) return
+    if (request === undefined || request.root !== span) return
     if (request.failedResponse === undefined && span.status.code !== SpanStatusCode.ERROR) return
     // Children such as Express's middleware spans end just after the server span, in the same tick.
     // Pending from now on, so that a process about to crash waits for it (see crash-capture.ts).
@@ -75,10 +83,15 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     return Promise.all(this.#pending).then(() => undefined)
   }
 
-  async shutdown (): Promise<void> {
-    if (this.#isShutdown) return
-    this.#isShutdown = true
-    this.#stopLocalsCapture()
+  /** Removes the patches at once (the app runs as without supertrace), then lets the pending writes finish. Every call returns the same promise. */
+  shutdown (): Promise<void> {
+    this.#shutdown ??= this.#close()
+    return this.#shutdown
+  }
+
+  async #close (): Promise<void> {
+    this.#patches?.uninstall()
+    this.#patches = undefined
     await this.forceFlush()
     await this.#writer.close()
   }
@@ -93,8 +106,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
   }
 
   #write (request: RequestSpans, complete: boolean): Promise<unknown> {
-    // After shutdown the hooks are still installed, but the writer's connection is closed for good.
-    if (this.#isShutdown) return Promise.resolve(false)
+    // A write scheduled before shutdown (onEnd's setImmediate) may run after it: the writer's connection is closed for good.
+    if (this.#patches === undefined) return Promise.resolve(false)
     let written: Promise<unknown>
     try {
       const { record, json } = buildRecord(request, request.failedResponse, complete, this.#sources)

@@ -3,15 +3,14 @@
  *
  * Each span points at its request through a symbol; the request owns the list.
  * No global map is needed: when a request succeeds nothing refers to the list
- * any more and it is collected with its spans (measured in the capture notes at
- * ≈1.00× plain OpenTelemetry, against 0.95× for a global map keyed by trace ID).
+ * any more and it is collected with its spans (measured at ≈1.00× plain
+ * OpenTelemetry, against 0.95× for a global map keyed by trace ID).
  */
 import { trace, type Context } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
-import type { FailedResponse } from './record-builder.ts'
+import type { FailedResponse } from './record/record-builder.ts'
 
 const kRequest = Symbol('supertrace.request')
-const kPatched = Symbol('supertrace.patched')
 
 type TrackedSpan = Span & { [kRequest]?: RequestSpans }
 
@@ -89,21 +88,4 @@ export function captureActiveException (value: unknown): RequestSpans | undefine
   const request = requestOf(span)
   if (span !== undefined && request !== undefined) request.addException(value, span.spanContext().spanId)
   return request
-}
-
-/**
- * OpenTelemetry keeps only the text of a recorded exception (type, message, stack).
- * Wrapping the span class's `recordException` once keeps the thrown value itself,
- * with its `cause` chain and identity. Patched on the prototype, not per span, so
- * spans that are not part of a request pay one property read.
- */
-export function captureRecordedExceptions (span: Span): void {
-  const proto = Object.getPrototypeOf(span) as { recordException?: (this: TrackedSpan, exception: unknown, time?: unknown) => void, [kPatched]?: true }
-  if (proto[kPatched] === true || typeof proto.recordException !== 'function') return
-  const original = proto.recordException
-  proto.recordException = function recordException (this: TrackedSpan, exception: unknown, time?: unknown) {
-    this[kRequest]?.addException(exception, this.spanContext().spanId)
-    return original.call(this, exception, time)
-  }
-  proto[kPatched] = true
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decodeRecord, encodeRecord, RECORD_VERSION, type RecordedException, type RecordedSpan, type TraceRecord } from '../core/record.ts'
-import { LIMITS } from '../instrumentation/limits.ts'
-import { fitRecord } from '../instrumentation/record-builder.ts'
+import { LIMITS } from '../instrumentation/record/limits.ts'
+import { fitRecord } from '../instrumentation/record/record-builder.ts'
 
 /** Every part at its limit at once: 20 exceptions with causes and members, 1000 spans full of attributes, a full environment. */
 function recordAtEveryLimit (): TraceRecord {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { REDACTED } from '../core/record.ts'
 import { Redactor } from '../core/redact.ts'
-import { LIMITS } from '../instrumentation/limits.ts'
-import { RedactionCache } from '../instrumentation/redaction-cache.ts'
+import { LIMITS } from '../instrumentation/record/limits.ts'
+import { RedactionCache } from '../instrumentation/record/redaction-cache.ts'
 
 // The cache behind every record's environment and source lines (records-follow-a-changing-app.test.ts
 // shows it in a real app); here, what an app with thousands of files or variables makes of it.

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { REDACTED } from '../core/record.ts'
 import { Redactor } from '../core/redact.ts'
-import { recordException } from '../instrumentation/exceptions.ts'
-import { Truncation } from '../instrumentation/limits.ts'
-import { RedactionCache } from '../instrumentation/redaction-cache.ts'
+import { recordException } from '../instrumentation/record/exceptions.ts'
+import { Truncation } from '../instrumentation/record/limits.ts'
+import { RedactionCache } from '../instrumentation/record/redaction-cache.ts'
 
 const redactor = new Redactor()
 const redactionCache = new RedactionCache(redactor)

@@ -11,8 +11,8 @@
 import type { TestContext } from 'node:test'
 import { Logger } from '../../core/log.ts'
 import { Redactor } from '../../core/redact.ts'
-import { LIMITS } from '../../instrumentation/limits.ts'
-import { startLocalsCapture } from '../../instrumentation/locals.ts'
+import { LIMITS } from '../../instrumentation/record/limits.ts'
+import { startLocalsCapture } from '../../instrumentation/patches/locals.ts'
 import { repoRoot, startApp, startRedis } from '../helpers/processes.ts'
 
 const cleanups: Array<() => unknown> = []

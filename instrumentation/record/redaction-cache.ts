@@ -11,8 +11,8 @@
  * anyway: request data (headers, messages, stacks) is not kept, so it lives no longer
  * than its request.
  */
-import { REDACTED } from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
+import { REDACTED } from '../../core/record.ts'
+import type { Redactor } from '../../core/redact.ts'
 import { LIMITS } from './limits.ts'
 
 export class RedactionCache {

@@ -19,12 +19,12 @@
  */
 import { Session, url as inspectorUrl } from 'node:inspector'
 import type { Debugger, Runtime } from 'node:inspector'
-import { REDACTED, type LocalVariable } from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
-import type { Logger } from '../core/log.ts'
-import { positionKey, type LocalsByPosition } from './frames.ts'
-import { LIMITS } from './limits.ts'
-import { frameOrigin } from '../core/record.ts'
+import { REDACTED, type LocalVariable } from '../../core/record.ts'
+import type { Redactor } from '../../core/redact.ts'
+import type { Logger } from '../../core/log.ts'
+import { positionKey, type LocalsByPosition } from '../record/frames.ts'
+import { LIMITS } from '../record/limits.ts'
+import { frameOrigin } from '../../core/record.ts'
 
 const kLocals = Symbol.for('supertrace.locals')
 /** Runs on the exception while the debugger is paused; a frozen exception simply keeps no locals. */
@@ -107,7 +107,8 @@ export function startLocalsCapture (options: LocalsCaptureOptions): () => void {
   setPausing(true)
   return () => {
     clearTimeout(resumeTimer)
-    // Disconnecting disables the debugger, and with it the pausing.
+    // Disconnecting alone leaves V8 pausing on exceptions while any other session (the app's own) has the debugger enabled.
+    setPausing(false)
     session.disconnect()
   }
 }

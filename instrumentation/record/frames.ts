@@ -4,7 +4,7 @@
  * lines around each frame (read in the app, where the files are) and its locals.
  */
 import { fileURLToPath } from 'node:url'
-import { frameOrigin, type LocalVariable, type SourceLine, type StackFrame } from '../core/record.ts'
+import { frameOrigin, type LocalVariable, type SourceLine, type StackFrame } from '../../core/record.ts'
 import { LIMITS, type Truncation } from './limits.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 import { originalPosition, sourceLines } from './source-files.ts'

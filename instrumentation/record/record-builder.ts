@@ -17,15 +17,15 @@ import {
   type SpanKindName,
   type SpanStatusName,
   type TraceRecord,
-} from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
+} from '../../core/record.ts'
+import type { Redactor } from '../../core/redact.ts'
 import { recordException, type ExceptionContext } from './exceptions.ts'
 import { recordFrames } from './frames.ts'
 import { LIMITS, Truncation } from './limits.ts'
 import { recordEnvironment } from './process-facts.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 import { recordRequest, recordRequestFromSpan, type AppRequest } from './request-details.ts'
-import type { RequestSpans } from './request-spans.ts'
+import type { RequestSpans } from '../request-spans.ts'
 
 const KIND_NAMES: Record<SpanKind, SpanKindName> = {
   [SpanKind.INTERNAL]: 'internal',

@@ -3,7 +3,7 @@
  * working directory, the deployed commit, and its environment variables (redacted).
  */
 import { hostname } from 'node:os'
-import type { Pairs, RecordedProcess } from '../core/record.ts'
+import type { Pairs, RecordedProcess } from '../../core/record.ts'
 import { LIMITS, type Truncation } from './limits.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 

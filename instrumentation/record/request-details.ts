@@ -5,8 +5,8 @@
  * Redacted and bounded before it leaves this module.
  */
 import type { IncomingMessage } from 'node:http'
-import type { Pairs, RecordedRequest } from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
+import type { Pairs, RecordedRequest } from '../../core/record.ts'
+import type { Redactor } from '../../core/redact.ts'
 import { LIMITS, type Truncation } from './limits.ts'
 
 /** What frameworks add to the request: Express's `originalUrl` (its `url` is rewritten by routers) and a parsed `body`. */

@@ -4,11 +4,11 @@
  * anything else that can be thrown (a string, a plain object, null, undefined)
  * described without throwing. Everything is redacted and bounded.
  */
-import type { RecordedException } from '../core/record.ts'
-import type { Redactor } from '../core/redact.ts'
+import type { RecordedException } from '../../core/record.ts'
+import type { Redactor } from '../../core/redact.ts'
 import { recordFrames } from './frames.ts'
 import { LIMITS, type Truncation } from './limits.ts'
-import { localsOf } from './locals.ts'
+import { localsOf } from '../patches/locals.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 
 export interface ExceptionContext {
