@@ -24,7 +24,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
-import { recordKey } from '../core/protocol.ts'
+import { DEFAULT_SUPERUSERS_KEY, recordKey } from '../core/protocol.ts'
 import { get } from '../test/helpers/http.ts'
 import { freePort, repoRoot, Started } from '../test/helpers/processes.ts'
 import { load, loadTool, type LoadResult } from './lib/load.ts'
@@ -205,7 +205,7 @@ async function main (): Promise<void> {
   const stoppers: Array<() => Promise<void>> = []
   const redis = await startRedis()
   stoppers.push(async () => { redis.client.disconnect(); await redis.server.stop() })
-  await redis.client.sadd('supertrace:superusers', SUPERUSER)
+  await redis.client.sadd(DEFAULT_SUPERUSERS_KEY, SUPERUSER)
   const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }).replaceAll(',', ' ') : 'n/a')
   const range = (s: Spread, digits = 0): string => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
 
@@ -321,7 +321,7 @@ async function main (): Promise<void> {
       const rtt: number[] = []
       for (let i = 0; i < 2000; i++) {
         const t0 = performance.now()
-        await redis.client.sismember('supertrace:superusers', VISITOR)
+        await redis.client.sismember(DEFAULT_SUPERUSERS_KEY, VISITOR)
         rtt.push(performance.now() - t0)
       }
       const sequential: Array<[string, Running, Case]> = [

@@ -33,86 +33,64 @@ export class SupertraceError extends Error {
   }
 }
 
+/** What codedError returns, named so that the published types show each class as a SupertraceError. */
+type CodedErrorClass<Name extends string> = new (message: string, options?: ErrorOptions) => SupertraceError & { readonly name: Name }
+
+/**
+ * The one way to declare an error of the catalogue: a class with its fixed `code` and
+ * `name`, taking a message and `{ cause }`. A class that needs more (ConfigError's
+ * problems, UpstreamTimeoutError's setting) extends the returned class.
+ */
+function codedError<const Name extends string> (code: ErrorCode, name: Name): CodedErrorClass<Name> {
+  return class extends SupertraceError {
+    override readonly name: Name = name
+
+    constructor (message: string, options?: ErrorOptions) {
+      super(code, message, options)
+    }
+  }
+}
+
 /** One or more settings are wrong. `problems` holds one line per variable. */
-export class ConfigError extends SupertraceError {
-  override readonly name = 'ConfigError'
+export class ConfigError extends codedError(ErrorCodes.CONFIG, 'ConfigError') {
   readonly problems: readonly string[]
 
   constructor (problems: readonly string[]) {
-    super(ErrorCodes.CONFIG, problems.join('\n'))
+    super(problems.join('\n'))
     this.problems = problems
   }
 }
 
-export class RecordFormatError extends SupertraceError {
-  override readonly name = 'RecordFormatError'
+export class RecordFormatError extends codedError(ErrorCodes.RECORD_FORMAT, 'RecordFormatError') {}
 
-  constructor (message: string, options?: ErrorOptions) {
-    super(ErrorCodes.RECORD_FORMAT, message, options)
-  }
-}
+export class RedisError extends codedError(ErrorCodes.REDIS, 'RedisError') {}
 
-export class RedisError extends SupertraceError {
-  override readonly name = 'RedisError'
-
-  constructor (message: string, options?: ErrorOptions) {
-    super(ErrorCodes.REDIS, message, options)
-  }
-}
-
-export class UpstreamError extends SupertraceError {
-  override readonly name = 'UpstreamError'
-
-  constructor (message: string, options?: ErrorOptions) {
-    super(ErrorCodes.UPSTREAM, message, options)
-  }
-}
+export class UpstreamError extends codedError(ErrorCodes.UPSTREAM, 'UpstreamError') {}
 
 /**
  * A Redis command the proxy did not send because its circuit breaker is open
  * (proxy/superuser/redis-breaker.ts): ST_REDIS, but expected, so not logged per request.
  */
-export class RedisBreakerOpenError extends SupertraceError {
-  override readonly name = 'RedisBreakerOpenError'
-
+export class RedisBreakerOpenError extends codedError(ErrorCodes.REDIS, 'RedisBreakerOpenError') {
   constructor () {
-    super(ErrorCodes.REDIS, 'Redis was not asked: the circuit breaker is open after repeated Redis failures')
+    super('Redis was not asked: the circuit breaker is open after repeated Redis failures')
   }
 }
 
 /** The upstream app was too slow: `setting` names the timeout it ran past. */
-export class UpstreamTimeoutError extends SupertraceError {
-  override readonly name = 'UpstreamTimeoutError'
+export class UpstreamTimeoutError extends codedError(ErrorCodes.UPSTREAM_TIMEOUT, 'UpstreamTimeoutError') {
   readonly setting: string
 
   constructor (message: string, setting: string, options?: ErrorOptions) {
-    super(ErrorCodes.UPSTREAM_TIMEOUT, message, options)
+    super(message, options)
     this.setting = setting
   }
 }
 
 /** The superuser lookup could not use a session (it is then not a superuser's). The message never holds the cookie's value. */
-export class SessionError extends SupertraceError {
-  override readonly name = 'SessionError'
+export class SessionError extends codedError(ErrorCodes.SESSION, 'SessionError') {}
 
-  constructor (message: string, options?: ErrorOptions) {
-    super(ErrorCodes.SESSION, message, options)
-  }
-}
-
-export class AcceptError extends SupertraceError {
-  override readonly name = 'AcceptError'
-
-  constructor (message: string, options?: ErrorOptions) {
-    super(ErrorCodes.ACCEPT, message, options)
-  }
-}
+export class AcceptError extends codedError(ErrorCodes.ACCEPT, 'AcceptError') {}
 
 /** Wraps what reached process-level 'uncaughtException' or 'unhandledRejection'; the original is its cause. */
-export class UnhandledError extends SupertraceError {
-  override readonly name = 'UnhandledError'
-
-  constructor (message: string, options?: ErrorOptions) {
-    super(ErrorCodes.UNHANDLED, message, options)
-  }
-}
+export class UnhandledError extends codedError(ErrorCodes.UNHANDLED, 'UnhandledError') {}

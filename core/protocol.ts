@@ -9,7 +9,8 @@
  *   supertrace:trace:<id>   SET on its own; read with GET (one per record, never MGET)
  *   supertrace:recent       ZADD + ZREMRANGEBYRANK in a MULTI of its own; ZREVRANGE
  *   supertrace:superusers   SISMEMBER (set mode); the session key and the user IDs set
- *                           of the other modes are read by separate commands
+ *                           (supertrace:superuser-ids in django mode) of the other
+ *                           modes are read by separate commands
  * PUBLISH on supertrace:records reaches every node's subscribers on a Cluster (a
  * classic publish is broadcast over the cluster bus), so the proxy's one subscriber
  * hears it wherever it is connected. SPUBLISH would save that broadcast, but one
@@ -42,6 +43,9 @@ export const RECORD_CHANNEL = 'supertrace:records'
 
 /** The default Redis set of superuser session IDs (`set` lookup). */
 export const DEFAULT_SUPERUSERS_KEY = 'supertrace:superusers'
+
+/** The default Redis set of superusers' user IDs (`django` lookup without SUPERTRACE_SUPERUSER_VALUE): the session's user ID must be in it. */
+export const DEFAULT_SUPERUSER_IDS_KEY = 'supertrace:superuser-ids'
 
 /** Sent upstream and back to the client: the request ID. */
 export const REQUEST_ID_HEADER = 'x-request-id'

@@ -154,6 +154,26 @@ export function frameOrigin (file: string): FrameOrigin {
 /** The one placeholder for a redacted value: fixed length, so a secret's length does not show. */
 export const REDACTED = '********************'
 
+/**
+ * The one marker of a cut, on both sides: it ends a value cut short and says how much was
+ * left out (`count` more characters or bytes, or "the rest" when the total is not known),
+ * so a reader never takes a cut value for the whole.
+ */
+export function cutMarker (count: number | null, unit: 'characters' | 'bytes' = 'characters'): string {
+  return count === null ? ' … [the rest cut]' : ` … [${count} more ${unit} cut]`
+}
+
+/** `value` cut to at most `max` characters, never inside a surrogate pair, and marked. */
+export function cutText (value: string, max: number): string {
+  if (value.length <= max) return value
+  const end = max > 0 && isHighSurrogate(value.charCodeAt(max - 1)) ? max - 1 : max
+  return value.slice(0, end) + cutMarker(value.length - end)
+}
+
+function isHighSurrogate (code: number): boolean {
+  return code >= 0xD800 && code <= 0xDBFF
+}
+
 export function encodeRecord (record: TraceRecord): string {
   return JSON.stringify(record)
 }

@@ -1,13 +1,14 @@
 /**
  * Which Redis deployment both sides talk to: one Redis (SUPERTRACE_REDIS_URL), a
  * master found through Redis Sentinel, or a Redis Cluster. The settings rows live
- * here once; the proxy's and the instrumentation's tables both spread them.
+ * here once, SUPERTRACE_REDIS_URL's included; the proxy's and the instrumentation's
+ * tables both spread them.
  * SUPERTRACE_REDIS_URL still carries the password, TLS (`rediss:`) and database
  * where they apply; its host and port are then not used. The sentinels' own
  * credentials and TLS are settings of their own: a sentinel's `requirepass` is not
  * the master's, and a Kubernetes Secret hands a password over as one variable.
  */
-import { flag, SettingProblem, type Setting, type SettingsOf, type SettingsTable } from './settings.ts'
+import { flag, SettingProblem, url, type SettingsOf, type SettingsTable } from './settings.ts'
 
 export interface RedisAddress {
   readonly host: string
@@ -39,7 +40,14 @@ export interface RedisTarget {
 const SENTINELS_EXAMPLE = '10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379'
 const CLUSTER_EXAMPLE = '10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379'
 
-export const redisTopologySettings = {
+export const redisSettings = {
+  redisUrl: {
+    env: 'SUPERTRACE_REDIS_URL',
+    description: 'The Redis that holds the records and the superusers (the instrumentation writes to the same one).',
+    default: new URL('redis://127.0.0.1:6379'),
+    example: 'redis://127.0.0.1:6379',
+    parse: url(['redis:', 'rediss:']),
+  },
   redisSentinels: {
     env: 'SUPERTRACE_REDIS_SENTINELS',
     description: 'Redis Sentinel: the sentinels (host:port, comma-separated) that name the master of SUPERTRACE_REDIS_SENTINEL_NAME; failovers are followed. SUPERTRACE_REDIS_URL then gives only the password, TLS and database.',
@@ -90,7 +98,7 @@ export const redisTopologySettings = {
   },
 } satisfies SettingsTable
 
-type TopologyValues = SettingsOf<typeof redisTopologySettings & { readonly redisUrl: Setting<URL> }>
+type TopologyValues = SettingsOf<typeof redisSettings>
 
 /**
  * The deployment the settings describe, or problems (each naming its variables with a
@@ -118,7 +126,7 @@ export function redisTarget (values: TopologyValues): { readonly target: RedisTa
     return { target: { url, topology: { kind: 'sentinel', sentinels, masterName: values.redisSentinelName, sentinelAccess } }, problems: [] }
   }
   // Given without sentinels, the sentinels' credentials would be ignored in silence: a deployment half moved to Sentinel.
-  const strays = SENTINEL_ACCESS_SETTINGS.filter((key) => values[key] !== null).map((key) => redisTopologySettings[key].env)
+  const strays = SENTINEL_ACCESS_SETTINGS.filter((key) => values[key] !== null).map((key) => redisSettings[key].env)
   return { ...single, problems: strays.map((env) => `${env} is set, but SUPERTRACE_REDIS_SENTINELS is not: it applies only to Redis behind Sentinel; name the sentinels too, for example SUPERTRACE_REDIS_SENTINELS=${SENTINELS_EXAMPLE}, or unset ${env}`) }
 }
 

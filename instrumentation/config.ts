@@ -5,18 +5,11 @@
  */
 import { logLevelSetting } from '../core/log.ts'
 import { redactSetting } from '../core/redact.ts'
-import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
-import { flag, integer, loadSettings, revision, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { redisSettings, redisTarget, type RedisTarget } from '../core/redis-topology.ts'
+import { flag, integer, loadSettings, revision, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 
 export const instrumentationSettings = {
-  redisUrl: {
-    env: 'SUPERTRACE_REDIS_URL',
-    description: 'Redis that stores the records of failed requests (the proxy reads the same one).',
-    default: new URL('redis://127.0.0.1:6379'),
-    example: 'redis://127.0.0.1:6379',
-    parse: url(['redis:', 'rediss:']),
-  },
-  ...redisTopologySettings,
+  ...redisSettings,
   ttlSeconds: {
     env: 'SUPERTRACE_TTL_SECONDS',
     description: 'How long a record stays in Redis.',

@@ -6,8 +6,8 @@ import { BlockList, isIP } from 'node:net'
 import { ConfigError } from '../core/errors.ts'
 import { logLevelSetting } from '../core/log.ts'
 import { redactSetting } from '../core/redact.ts'
-import { redisTarget, redisTopologySettings, type RedisTarget } from '../core/redis-topology.ts'
-import { flag, hostname, integer, loadSettings, SettingProblem, url, type Setting, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { redisSettings, redisTarget, type RedisTarget } from '../core/redis-topology.ts'
+import { flag, hostname, integer, loadSettings, SettingProblem, url, type SettingsOf, type SettingsTable } from '../core/settings.ts'
 import { InterceptedStatuses } from './forward/intercepted-statuses.ts'
 import { buildLookupPlan, type LookupPlan } from './lookup/presets.ts'
 import { lookupSettings } from './lookup/settings.ts'
@@ -74,14 +74,7 @@ export const proxySettings = {
     example: '75000',
     parse: integer(1, 3_600_000),
   },
-  redisUrl: {
-    env: 'SUPERTRACE_REDIS_URL',
-    description: 'The Redis that holds the records and the superusers (the instrumentation writes to the same one).',
-    default: new URL('redis://127.0.0.1:6379'),
-    example: 'redis://127.0.0.1:6379',
-    parse: url(['redis:', 'rediss:']),
-  },
-  ...redisTopologySettings,
+  ...redisSettings,
   ...lookupSettings,
   traceWaitMs: {
     env: 'SUPERTRACE_TRACE_WAIT_MS',
@@ -236,7 +229,7 @@ export function loadProxyConfig (env: NodeJS.ProcessEnv = process.env): ProxyCon
 }
 
 /** Reads `table`, the lookup plan and the Redis deployment its values choose; throws one ConfigError naming every problem. */
-function loadWithLookup<T extends SettingsTable & typeof lookupSettings & typeof redisTopologySettings & { readonly redisUrl: Setting<URL> }> (table: T, env: NodeJS.ProcessEnv): Readonly<SettingsOf<T> & DerivedSettings> {
+function loadWithLookup<T extends SettingsTable & typeof lookupSettings & typeof redisSettings> (table: T, env: NodeJS.ProcessEnv): Readonly<SettingsOf<T> & DerivedSettings> {
   const { values, problems } = loadSettings(table, env)
   const { plan, problems: lookupProblems } = buildLookupPlan(values, env)
   const { target, problems: redisProblems } = redisTarget(values)
@@ -253,8 +246,7 @@ const LUA_ON_CLUSTER = 'SUPERTRACE_LOOKUP=lua cannot run on a Redis Cluster (SUP
 
 /** What `check-session`, `grant` and `revoke` read: Redis and the lookup, not the upstream. */
 export const lookupToolSettings = {
-  redisUrl: proxySettings.redisUrl,
-  ...redisTopologySettings,
+  ...redisSettings,
   redisTimeoutMs: proxySettings.redisTimeoutMs,
   ...lookupSettings,
 } satisfies SettingsTable

@@ -9,19 +9,14 @@ import { createHash } from 'node:crypto'
 import { request, type IncomingMessage } from 'node:http'
 import { test } from 'node:test'
 import { get, visible } from './helpers/http.ts'
-import { repoRoot, startStack, type RunningHttp } from './helpers/processes.ts'
-import { appState, openSocket, readUntilClosed, residentBytes, waitUntil, whenSettled } from './helpers/sockets.ts'
+import { startStack, TRANSPARENT_APP, type RunningHttp } from './helpers/processes.ts'
+import { appState, openSocket, readUntilClosed, residentBytes, whenSettled } from './helpers/sockets.ts'
+import { waitUntil } from './helpers/wait-until.ts'
 
-const transparentApp = `${repoRoot}test/apps/transparent-app.js`
 const MiB = 1024 * 1024
 /** Larger than every socket buffer between client and app together (loopback auto-tuning tops out at a few MiB each). */
 const LARGE = 64 * MiB
 const PATTERN = Buffer.alloc(64 * 1024, 'supertrace streams bodies without holding them. ')
-
-/** The app without the instrumentation: these tests are about bytes, not records. */
-function stack (t: Parameters<typeof startStack>[0], proxyEnv: NodeJS.ProcessEnv = {}): ReturnType<typeof startStack> {
-  return startStack(t, { appFile: transparentApp, nodeFlags: [], proxyEnv })
-}
 
 function sha256OfPattern (bytes: number): string {
   const hash = createHash('sha256')
@@ -57,7 +52,7 @@ async function writePattern (req: ReturnType<typeof request>, bytes: number, pro
 }
 
 test('a 64 MiB upload reaches the app while the client is still sending it, and arrives intact', async (t) => {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
 
   const { req, response } = upload(`${proxy.url}/upload`, { 'content-length': LARGE, 'content-type': 'application/octet-stream' })
   const progress = { written: 0 }
@@ -77,7 +72,7 @@ test('a 64 MiB upload reaches the app while the client is still sending it, and 
 })
 
 test('an app that reads an upload slowly makes the client wait: the proxy stops taking bytes instead of storing them', async (t) => {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
   const before = proxyMemory(proxy)
 
   const { req, response } = upload(`${proxy.url}/upload?hold`, { 'content-length': LARGE })
@@ -99,7 +94,7 @@ test('an app that reads an upload slowly makes the client wait: the proxy stops 
 })
 
 test('a client that reads a 64 MiB download slowly pauses the app: the proxy holds only what is in flight, and the whole body then arrives intact', async (t) => {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
   const before = proxyMemory(proxy)
 
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -123,7 +118,7 @@ test('a client that reads a 64 MiB download slowly pauses the app: the proxy hol
 })
 
 test('a chunked upload reaches the app whole, and a body the app sends without a length reaches the client chunked and whole', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const { req, response } = upload(`${proxy.url}/echo-body`)
   const progress = { written: 0 }
@@ -142,7 +137,7 @@ test('a chunked upload reaches the app whole, and a body the app sends without a
 })
 
 test('server-sent events arrive one by one, each as soon as the app sends it', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     request(`${proxy.url}/events`, { agent: false, headers: { accept: 'text/event-stream' } }, resolve).on('error', reject).end()
@@ -169,7 +164,7 @@ test('server-sent events arrive one by one, each as soon as the app sends it', a
 })
 
 test('a client that sends Expect: 100-continue gets 100 Continue from the proxy, then the app\'s answer to the body it sent', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
   const socket = await openSocket(proxy.port)
   const reply = readUntilClosed(socket)
   let received = ''
@@ -188,7 +183,7 @@ test('a client that sends Expect: 100-continue gets 100 Continue from the proxy,
 })
 
 test('HEAD gets the app\'s headers (Content-Length included) and no body; 204 and 304 arrive with no body, as the app sent them', async (t) => {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
 
   const headDirect = await get(`${app.url}/resource`, {}, 'HEAD')
   const headProxied = await get(`${proxy.url}/resource`, {}, 'HEAD')
@@ -214,7 +209,7 @@ test('HEAD gets the app\'s headers (Content-Length included) and no body; 204 an
 })
 
 test('many sequential requests reuse a few kept-alive upstream connections', async (t) => {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
 
   for (let i = 0; i < 100; i++) assert.equal((await get(`${proxy.url}/seen?i=${i}`)).status, 200)
 
@@ -226,7 +221,7 @@ test('many sequential requests reuse a few kept-alive upstream connections', asy
 })
 
 test('a WebSocket carries a 4 MiB binary message both ways intact', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
   const socket = await openSocket(proxy.port)
   const chunks: Buffer[] = []
   let length = 0

@@ -5,6 +5,7 @@ import { loadProxyConfig } from '../proxy/config.ts'
 import { startProxy as startProxyHere } from '../proxy/start.ts'
 import { get } from './helpers/http.ts'
 import { freePort, repoRoot, startApp, startRedis, type RunningRedis } from './helpers/processes.ts'
+import { waitUntil } from './helpers/wait-until.ts'
 
 // The proxy runs inside this test process, so that what a hung-up request could leave
 // behind (a record wait's timer, a pending lookup) can be counted with
@@ -54,14 +55,6 @@ async function redisCalls (redis: RunningRedis, command: string): Promise<number
   return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
 }
 
-async function until (what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`timed out waiting until ${what}`)
-}
-
 test(`${HANG_UPS} superusers who hang up while the proxy waits for their record leave no wait behind, and the proxy serves the next request`, { timeout: 60_000 }, async (t) => {
   const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_TRACE_WAIT_MS: '60000', SUPERTRACE_REDIS_TIMEOUT_MS: '5000' })
   // Warm up: the pool's connections and Redis's are open before the baseline is taken.
@@ -72,7 +65,7 @@ test(`${HANG_UPS} superusers who hang up while the proxy waits for their record 
     const reads = await redisCalls(redis, 'get')
     const waiting = Array.from({ length: AT_ONCE }, () => superuserRequest(`${proxyUrl}/announced-500`))
     // Each superuser's 500 reads its record once (GET) before it waits for it: then every one of them is waiting.
-    await until('the proxy waits for every record', async () => await redisCalls(redis, 'get') >= reads + AT_ONCE)
+    await waitUntil('the proxy waits for every record', async () => await redisCalls(redis, 'get') >= reads + AT_ONCE, 5_000)
     assert.ok(activeTimers() >= baseline + AT_ONCE, 'the waits are counted (the check below could see a leak)')
     for (const req of waiting) req.destroy()
   }
@@ -93,7 +86,7 @@ test(`${HANG_UPS} superusers who hang up while the superuser lookup is stuck lea
   const before = await served()
   const stuck = Array.from({ length: HANG_UPS }, () => superuserRequest(`${proxyUrl}/announced-500`))
   // The app has answered them all: the proxy holds each 500 while it asks the paused Redis.
-  await until('the app answered every request', async () => await served() >= before + HANG_UPS)
+  await waitUntil('the app answered every request', async () => await served() >= before + HANG_UPS, 5_000)
   for (const req of stuck) req.destroy()
   redis.child.kill('SIGCONT')
 
@@ -112,7 +105,7 @@ test(`${HANG_UPS} superusers who hang up while the proxy waits for the record of
     const reads = await redisCalls(redis, 'get')
     // The app resets each connection: the proxy's 502 page waits for a record the app might have stored.
     const waiting = Array.from({ length: AT_ONCE }, () => superuserRequest(`${proxyUrl}/reset`))
-    await until('the proxy waits for every record', async () => await redisCalls(redis, 'get') >= reads + AT_ONCE)
+    await waitUntil('the proxy waits for every record', async () => await redisCalls(redis, 'get') >= reads + AT_ONCE, 5_000)
     for (const req of waiting) req.destroy()
   }
 

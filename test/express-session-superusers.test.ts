@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createHmac } from 'node:crypto'
 import { get } from './helpers/http.ts'
-import { repoRoot, startApp, startProxy, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
+import { repoRoot, startStack } from './helpers/processes.ts'
 import { assertAppsOwn500, assertDebugPage } from './helpers/superusers.ts'
 import type { TestContext } from 'node:test'
 import { assertLogged } from './helpers/logs.ts'
@@ -11,11 +11,8 @@ const APP = `${repoRoot}test/apps/express-session-app.js`
 const bounded = { timeout: 30_000 }
 
 /** The express-session app with supertrace/register, and the proxy in express-session mode in front. */
-async function startExpressSessionStack (t: TestContext, appSecrets: readonly string[], proxyEnv: NodeJS.ProcessEnv): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
-  const redis = await startRedis(t)
-  const app = await startApp(t, redis, APP, { SESSION_SECRETS: JSON.stringify(appSecrets) })
-  const proxy = await startProxy(t, app, redis, { SUPERTRACE_LOOKUP: 'express-session', SUPERTRACE_SUPERUSER_FIELD: 'user.isAdmin', ...proxyEnv })
-  return { redis, app, proxy }
+function startExpressSessionStack (t: TestContext, appSecrets: readonly string[], proxyEnv: NodeJS.ProcessEnv): ReturnType<typeof startStack> {
+  return startStack(t, { appFile: APP, appEnv: { SESSION_SECRETS: JSON.stringify(appSecrets) }, proxyEnv: { SUPERTRACE_LOOKUP: 'express-session', SUPERTRACE_SUPERUSER_FIELD: 'user.isAdmin', ...proxyEnv } })
 }
 
 async function logIn (baseUrl: string, user: string): Promise<string> {

@@ -14,14 +14,9 @@ import { PROXY_TRACESTATE, RECORD_HEADER, REQUEST_ID_HEADER } from '../core/prot
 import { loadProxyConfig } from '../proxy/config.ts'
 import { clientHeaders, upstreamHeaders, type ArrivingRequest, type ForwardingRules } from '../proxy/forward/headers.ts'
 import { get } from './helpers/http.ts'
-import { repoRoot, startStack } from './helpers/processes.ts'
-import { appState, openSocket, readUntilClosed, sendRaw, waitUntil } from './helpers/sockets.ts'
-
-const transparentApp = `${repoRoot}test/apps/transparent-app.js`
-
-function stack (t: Parameters<typeof startStack>[0], proxyEnv: NodeJS.ProcessEnv = {}): ReturnType<typeof startStack> {
-  return startStack(t, { appFile: transparentApp, nodeFlags: [], proxyEnv })
-}
+import { startStack, TRANSPARENT_APP } from './helpers/processes.ts'
+import { appState, openSocket, readUntilClosed, sendRaw } from './helpers/sockets.ts'
+import { waitUntil } from './helpers/wait-until.ts'
 
 /** Sends a raw request (Connection: close is added) and returns the headers the app received, as JSON from the app. */
 async function seenByApp (port: number, head: string): Promise<{ headers: Record<string, string>, rawHeaders: string[] }> {
@@ -40,7 +35,7 @@ function pairs (raw: readonly string[], names: readonly string[]): string[] {
 // ---- hop-by-hop, both ways ---------------------------------------------------
 
 test('hop-by-hop request headers, and every header the client\'s Connection names, stop at the proxy; the rest reach the app', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const seen = await seenByApp(proxy.port, 'GET /echo HTTP/1.1\r\nHost: shop.example\r\nConnection: x-hop-a, X-Hop-B\r\nConnection: keep-alive\r\n' +
     'X-Hop-A: 1\r\nX-Hop-B: 2\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: x-sum\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nX-Kept: yes\r\n')
@@ -54,7 +49,7 @@ test('hop-by-hop request headers, and every header the client\'s Connection name
 })
 
 test('hop-by-hop response headers, and every header the app\'s Connection names, stop at the proxy; repeated Set-Cookie and other repeated headers arrive each on its own line, in order', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const response = await get(`${proxy.url}/response-headers`)
 
@@ -69,7 +64,7 @@ test('hop-by-hop response headers, and every header the app\'s Connection names,
 // ---- duplicates, order, the proxy's own headers --------------------------------
 
 test('repeated request headers (custom ones, Cookie, Accept) reach the app each on its own line, in the client\'s order and spelling', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
   const names = ['x-custom', 'x-other', 'cookie', 'accept']
 
   const head = 'GET /echo HTTP/1.1\r\nHost: a\r\nX-Custom: one\r\nx-other: z\r\nCookie: a=1\r\nX-CUSTOM: two\r\nAccept: text/html\r\nCookie: b=2\r\nAccept: */*\r\nx-custom: three, four\r\n'
@@ -79,7 +74,7 @@ test('repeated request headers (custom ones, Cookie, Accept) reach the app each 
 })
 
 test('however many request IDs and trace headers a client sends, the app receives exactly one of each, the proxy\'s', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const reply = await sendRaw(proxy.port, 'GET /echo HTTP/1.1\r\nHost: a\r\nX-Request-Id: mine\r\nx-request-id: mine-too\r\ntraceparent: 00-0123456789abcdef0123456789abcdef-0123456789abcdef-01\r\nTraceparent: 00-ffffffffffffffffffffffffffffffff-0123456789abcdef-01\r\ntracestate: a=b\r\nConnection: close\r\n\r\n')
   const requestId = /\r\nx-request-id: ([0-9a-f]{32})\r\n/.exec(reply)?.[1]
@@ -97,7 +92,7 @@ test('however many request IDs and trace headers a client sends, the app receive
 const SPOOFED = 'X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\nForwarded: for=203.0.113.7;proto=https\r\n'
 
 test('by default the app learns the real peer, scheme and Host from X-Forwarded-*, whatever the client claimed in its own', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const seen = await seenByApp(proxy.port, `GET /echo HTTP/1.1\r\nHost: www.example:8443\r\n${SPOOFED}`)
 
@@ -109,7 +104,7 @@ test('by default the app learns the real peer, scheme and Host from X-Forwarded-
 })
 
 test('behind a trusted proxy (SUPERTRACE_TRUSTED_PROXIES) its X-Forwarded-* are kept and the peer is appended to X-Forwarded-For', async (t) => {
-  const { proxy } = await stack(t, { SUPERTRACE_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.0/8' })
+  const { proxy } = await startStack(t, { ...TRANSPARENT_APP, proxyEnv: { SUPERTRACE_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.0/8' } })
 
   const seen = await seenByApp(proxy.port, `GET /echo HTTP/1.1\r\nHost: internal:8080\r\n${SPOOFED}X-Forwarded-For: 198.51.100.2\r\n`)
 
@@ -125,7 +120,7 @@ test('behind a trusted proxy (SUPERTRACE_TRUSTED_PROXIES) its X-Forwarded-* are 
 })
 
 test('a peer outside SUPERTRACE_TRUSTED_PROXIES has its X-Forwarded-* replaced', async (t) => {
-  const { proxy } = await stack(t, { SUPERTRACE_TRUSTED_PROXIES: '10.0.0.0/8,::1' })
+  const { proxy } = await startStack(t, { ...TRANSPARENT_APP, proxyEnv: { SUPERTRACE_TRUSTED_PROXIES: '10.0.0.0/8,::1' } })
 
   const seen = await seenByApp(proxy.port, `GET /echo HTTP/1.1\r\nHost: www.example\r\n${SPOOFED}`)
 
@@ -135,7 +130,7 @@ test('a peer outside SUPERTRACE_TRUSTED_PROXIES has its X-Forwarded-* replaced',
 })
 
 test('a WebSocket upgrade gets the same X-Forwarded-* and request ID as any request', async (t) => {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
   const socket = await openSocket(proxy.port)
   let received = ''
   socket.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
@@ -154,11 +149,11 @@ test('a WebSocket upgrade gets the same X-Forwarded-* and request ID as any requ
 })
 
 test('the app receives the client\'s Host by default, and its own host with SUPERTRACE_PRESERVE_HOST=false (X-Forwarded-Host still the client\'s)', async (t) => {
-  const preserved = await stack(t)
+  const preserved = await startStack(t, TRANSPARENT_APP)
   const asSent = await seenByApp(preserved.proxy.port, 'GET /echo HTTP/1.1\r\nHost: shop.example\r\n')
   assert.equal(asSent.headers.host, 'shop.example')
 
-  const rewritten = await stack(t, { SUPERTRACE_PRESERVE_HOST: 'false' })
+  const rewritten = await startStack(t, { ...TRANSPARENT_APP, proxyEnv: { SUPERTRACE_PRESERVE_HOST: 'false' } })
   const seen = await seenByApp(rewritten.proxy.port, 'GET /echo HTTP/1.1\r\nHost: shop.example\r\n')
   assert.equal(seen.headers.host, `127.0.0.1:${rewritten.app.port}`)
   assert.equal(seen.headers['x-forwarded-host'], 'shop.example')
@@ -166,7 +161,7 @@ test('the app receives the client\'s Host by default, and its own host with SUPE
 })
 
 test('a keep-alive connection to the proxy carries several requests, each answered in turn', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
   const socket = await openSocket(proxy.port)
   const reply = readUntilClosed(socket)
 
@@ -177,7 +172,7 @@ test('a keep-alive connection to the proxy carries several requests, each answer
 })
 
 test('an idle client connection outlives Node\'s 5 s default (a load balancer reusing it gets no reset), and closes after SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS', { timeout: 30_000 }, async (t) => {
-  const { proxy } = await stack(t, { SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS: '7000' })
+  const { proxy } = await startStack(t, { ...TRANSPARENT_APP, proxyEnv: { SUPERTRACE_KEEP_ALIVE_TIMEOUT_MS: '7000' } })
   const socket = await openSocket(proxy.port)
   const reply = readUntilClosed(socket)
   socket.write('GET /echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n')

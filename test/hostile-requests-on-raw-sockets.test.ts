@@ -6,14 +6,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { get } from './helpers/http.ts'
-import { repoRoot, startStack, type RunningHttp } from './helpers/processes.ts'
-import { appState, openSocket, readUntilClosed, sendRaw, waitUntil } from './helpers/sockets.ts'
-
-const transparentApp = `${repoRoot}test/apps/transparent-app.js`
-
-function stack (t: Parameters<typeof startStack>[0], proxyEnv: NodeJS.ProcessEnv = {}): ReturnType<typeof startStack> {
-  return startStack(t, { appFile: transparentApp, nodeFlags: [], proxyEnv })
-}
+import { startStack, TRANSPARENT_APP, type RunningHttp } from './helpers/processes.ts'
+import { appState, openSocket, readUntilClosed, sendRaw } from './helpers/sockets.ts'
+import { waitUntil } from './helpers/wait-until.ts'
 
 async function assertStillServes (proxy: RunningHttp, why: string): Promise<void> {
   const response = await get(`${proxy.url}/still-serving`)
@@ -29,7 +24,7 @@ interface Case { readonly name: string, readonly bytes: string, readonly answer:
 
 /** Sends each case on its own socket and checks the answer, that the app saw none of them, and that the proxy still serves. */
 async function refuseEach (t: Parameters<typeof startStack>[0], cases: readonly Case[]): Promise<void> {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
   for (const { name, bytes, answer } of cases) {
     const reply = await sendRaw(proxy.port, bytes)
     assert.match(statusOf(reply), answer, `${name}: ${JSON.stringify(reply.slice(0, 120))}`)
@@ -45,7 +40,7 @@ test('a Transfer-Encoding other than chunked is refused with 501 before anything
     answer: /^HTTP\/1\.1 (501|400) |^closed$/,
   })))
 
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
   const reply = await sendRaw(proxy.port, 'POST /echo-body HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n')
   assert.match(reply, /^HTTP\/1\.1 200 /)
   assert.match(reply, /"bytes":5/)
@@ -106,7 +101,7 @@ test('huge headers, too many header lines or a huge cookie get 431 Request Heade
 })
 
 test('malformed cookies reach the app byte for byte and harm nothing', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
   const cookies = ['sessionid="unterminated; a=b=c; ;;; =novalue; noequals', `sessionid=${'x'.repeat(8000)}`, 'sessionid=%00%0d%0a%ZZ; sessionid=again', '{"json":true}; a=<script>']
   for (const cookie of cookies) {
     const reply = await sendRaw(proxy.port, `GET /echo HTTP/1.1\r\nHost: a\r\nCookie: ${cookie}\r\nConnection: close\r\n\r\n`)
@@ -118,7 +113,7 @@ test('malformed cookies reach the app byte for byte and harm nothing', async (t)
 })
 
 test('a Connection header that names Host, Content-Length, the request ID, the trace context or X-Forwarded-* cannot remove them: the app still gets the client\'s Host and body and the proxy\'s own values', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const reply = await sendRaw(proxy.port, 'POST /echo-body HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 5\r\n' +
     'Connection: close, host, content-length, x-request-id, traceparent, tracestate, x-forwarded-for, x-forwarded-proto, x-forwarded-host\r\n\r\nhello')
@@ -137,7 +132,7 @@ test('a Connection header that names Host, Content-Length, the request ID, the t
 })
 
 test('a slowloris client (silent, or dribbling its headers or its body) gets 408 or a closed socket at the configured timeouts, while other clients are served and a long event stream lives on', async (t) => {
-  const { app, proxy } = await stack(t, { SUPERTRACE_HEADERS_TIMEOUT_MS: '400', SUPERTRACE_REQUEST_TIMEOUT_MS: '1200' })
+  const { app, proxy } = await startStack(t, { ...TRANSPARENT_APP, proxyEnv: { SUPERTRACE_HEADERS_TIMEOUT_MS: '400', SUPERTRACE_REQUEST_TIMEOUT_MS: '1200' } })
   // A response may outlast the request timeout: it bounds receiving the request, not answering it.
   const events = await openSocket(proxy.port)
   let streamed = ''
@@ -175,7 +170,7 @@ test('a slowloris client (silent, or dribbling its headers or its body) gets 408
 })
 
 test('a client whose body breaks midway (a bad chunk, or a dropped connection) has its upstream request aborted: the app sees the body cut, never complete', async (t) => {
-  const { app, proxy } = await stack(t)
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
 
   const badChunk = await openSocket(proxy.port)
   const badReply = readUntilClosed(badChunk)

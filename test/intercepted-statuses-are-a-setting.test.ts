@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { InterceptedStatuses } from '../proxy/forward/intercepted-statuses.ts'
 import { get, visible } from './helpers/http.ts'
-import { proxyBin, repoRoot, startApp, startProxy, startRedis } from './helpers/processes.ts'
+import { proxyBin, repoRoot, startStack } from './helpers/processes.ts'
 
 const edgesApp = `${repoRoot}test/apps/edges-app.js`
 const SUPERUSER = 'sessionid=boss'
@@ -14,12 +14,8 @@ const bounded = { timeout: 30_000 }
 const PATIENT = { SUPERTRACE_REDIS_TIMEOUT_MS: '5000', SUPERTRACE_TRACE_WAIT_MS: '5000' }
 
 /** Redis with one superuser session, the edges app with the instrumentation, and the proxy with `proxyEnv`. */
-async function stack (t: import('node:test').TestContext, proxyEnv: NodeJS.ProcessEnv = {}) {
-  const redis = await startRedis(t)
-  await redis.client.sadd('supertrace:superusers', 'boss')
-  const app = await startApp(t, redis, edgesApp)
-  const proxy = await startProxy(t, app, redis, { ...PATIENT, ...proxyEnv })
-  return { redis, app, proxy }
+function stack (t: TestContext, proxyEnv: NodeJS.ProcessEnv = {}): ReturnType<typeof startStack> {
+  return startStack(t, { appFile: edgesApp, superusers: ['boss'], proxyEnv: { ...PATIENT, ...proxyEnv } })
 }
 
 test('by default only a 500 becomes a debug page: a superuser\'s 503 is the app\'s own, byte for byte', bounded, async (t) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
 import { test } from 'node:test'
-import { get } from './helpers/http.ts'
+import { get, upgrade, type Upgraded } from './helpers/http.ts'
 import { assertLogged, loggedEvents } from './helpers/logs.ts'
 import { freePort, startApp, startProxy, startRedis, startStack } from './helpers/processes.ts'
+import { assertNoSecret } from './helpers/secrets.ts'
 
 const bounded = { timeout: 30_000 }
 
@@ -19,25 +19,6 @@ const SECRETS = {
 }
 const headers = { cookie: `sessionid=${SECRETS.session}; remember_token=${SECRETS.otherCookie}; theme=dark`, authorization: `Bearer ${SECRETS.bearer}` }
 const query = `?access_token=${SECRETS.queryToken}&api_key=${SECRETS.queryKey}&page=2`
-
-function assertNoSecret (output: string, where: string): void {
-  for (const [name, secret] of Object.entries(SECRETS)) {
-    assert.ok(!output.includes(secret), `${where}: the ${name} never reaches a log line:\n${output}`)
-    // A decoded cookie or a URL-encoded one would be as bad.
-    assert.ok(!output.includes(encodeURIComponent(secret)), `${where}: the ${name} (URL-encoded) never reaches a log line`)
-  }
-}
-
-/** Asks for a WebSocket upgrade and waits for the answer or the closed socket. */
-function upgrade (url: string): Promise<void> {
-  return new Promise((resolve) => {
-    const req = request(url, { headers: { ...headers, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }, agent: false })
-    req.on('response', (res) => { res.resume(); resolve() })
-    req.on('upgrade', (_res, socket) => { socket.destroy(); resolve() })
-    req.on('error', () => resolve())
-    req.end()
-  })
-}
 
 test('every line the proxy and the instrumentation log is one JSON object: time, level, component, msg, and a problem\'s code, request ID and error', bounded, async (t) => {
   const { redis, app, proxy } = await startStack(t, { proxyEnv: { SUPERTRACE_LOG_LEVEL: 'debug' } })
@@ -87,31 +68,32 @@ test('no cookie value, Authorization header, query token, Redis or sentinel pass
   // The app gone: a 502 and a failed WebSocket upgrade.
   await app.stop()
   await get(`${proxy.url}/orders/42${query}`, headers)
-  await upgrade(`${proxy.url}/live${query}`)
+  const { socket } = await upgrade(`${proxy.url}/live${query}`, headers).catch((): Upgraded => ({}))
+  socket?.destroy()
   await proxy.waitFor('a WebSocket upgrade failed') // the client may see the socket close before the proxy's line is read
 
   await assertLogged(proxy, { code: 'ST_REDIS', msg: 'the superuser lookup failed' }, 'the Redis timeout was logged')
   await assertLogged(proxy, { code: 'ST_UPSTREAM', msg: 'the upstream request failed', error: /GET \/orders\/42\?access_token=\*+&api_key=\*+&page=2/ }, 'the failed request is named, its tokens hidden')
   await assertLogged(proxy, { code: 'ST_UPSTREAM', msg: 'a WebSocket upgrade failed' })
-  assertNoSecret(proxy.output, 'the proxy')
-  assertNoSecret(app.output, 'the app')
+  assertNoSecret(SECRETS, proxy.output, 'the proxy')
+  assertNoSecret(SECRETS, app.output, 'the app')
 
   // A Redis URL with a password that cannot be reached, and an express-session secret list that is not JSON.
   const unreachable = `redis://:${SECRETS.redisPassword}@127.0.0.1:${await freePort()}`
   const noRedis = await startProxy(t, app, { url: unreachable }, { SUPERTRACE_LOG_LEVEL: 'debug' })
   await get(`${noRedis.url}/hello${query}`, headers)
   await assertLogged(noRedis, { code: 'ST_REDIS', msg: 'is unreachable' })
-  assertNoSecret(noRedis.output, 'a proxy whose Redis has a password')
+  assertNoSecret(SECRETS, noRedis.output, 'a proxy whose Redis has a password')
   // The same behind Sentinel: sentinels that cannot be reached, asked with their own password.
   const noSentinels = await startProxy(t, app, { url: unreachable }, { SUPERTRACE_REDIS_SENTINELS: `127.0.0.1:${await freePort()}`, SUPERTRACE_REDIS_SENTINEL_PASSWORD: SECRETS.sentinelPassword, SUPERTRACE_LOG_LEVEL: 'debug' })
   await get(`${noSentinels.url}/orders/42${query}`, headers)
   await assertLogged(noSentinels, { code: 'ST_REDIS', msg: /unreachable .*All sentinels are unreachable/ })
-  assertNoSecret(noSentinels.output, 'a proxy whose sentinels have a password')
+  assertNoSecret(SECRETS, noSentinels.output, 'a proxy whose sentinels have a password')
   await assert.rejects(startProxy(t, app, { url: unreachable }, { SUPERTRACE_LOOKUP: 'express-session', SUPERTRACE_SESSION_SECRET: `["${SECRETS.sessionSecret}"`, SUPERTRACE_REDIS_SENTINELS: '10.0.0.1:26379', SUPERTRACE_REDIS_SENTINEL_PASSWORD: `${SECRETS.sentinelPassword}\n`, SUPERTRACE_LOG_LEVEL: 'loud' }), (err: Error) => {
     assert.match(err.message, /SUPERTRACE_SESSION_SECRET=\(hidden\) is not valid/)
     assert.match(err.message, /SUPERTRACE_REDIS_SENTINEL_PASSWORD=\(hidden\) is not valid/)
     assert.match(err.message, /SUPERTRACE_LOG_LEVEL="loud" is not valid: it must be one of debug, info, warn, error, silent; for example SUPERTRACE_LOG_LEVEL=warn/)
-    assertNoSecret(err.message, 'the start-up error')
+    assertNoSecret(SECRETS, err.message, 'the start-up error')
     return true
   })
 })

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { Agent, request } from 'node:http'
-import { connect } from 'node:net'
 import { test } from 'node:test'
 import { decodeRecord } from '../core/record.ts'
 import { recordKey } from '../core/protocol.ts'
 import { MAX_SPANS_PER_REQUEST } from '../instrumentation/request-spans.ts'
 import { superuserRecord } from './helpers/failures.ts'
+import { upgrade } from './helpers/http.ts'
 import { INSTRUMENTED, repoRoot, startApp, startProxy, startRedis, type RunningHttp } from './helpers/processes.ts'
 
 const appFile = `${repoRoot}test/apps/long-lived.mjs`
@@ -28,10 +28,10 @@ function hit (app: RunningHttp, agent: Agent, path: string, abortAfterFirstChunk
 }
 
 /** A WebSocket-style upgrade that echoes one message and is closed by the client. */
-async function upgrade (app: RunningHttp): Promise<void> {
-  const socket = connect(app.port, '127.0.0.1')
-  socket.on('error', () => {})
-  socket.write('GET /socket HTTP/1.1\r\nhost: app\r\nconnection: Upgrade\r\nupgrade: websocket\r\n\r\nping')
+async function upgradeAndEcho (app: RunningHttp): Promise<void> {
+  const { socket } = await upgrade(`${app.url}/socket`)
+  if (socket === undefined) throw new Error('the app refused the upgrade')
+  socket.write('ping')
   await once(socket, 'data')
   socket.destroy()
 }
@@ -44,7 +44,7 @@ async function traffic (app: RunningHttp, count: number, concurrency = 32): Prom
     while (next < count) {
       const i = next++
       if (i % 50 === 0) await hit(app, agent, '/events', true)
-      else if (i % 100 === 1) await upgrade(app)
+      else if (i % 100 === 1) await upgradeAndEcho(app)
       else if (i % 20 === 2) await hit(app, agent, '/fail')
       else await hit(app, agent, '/ok')
     }

@@ -4,6 +4,7 @@ import { REDACTED } from '../core/record.ts'
 import { get } from './helpers/http.ts'
 import { ACCEPT } from './helpers/pages.ts'
 import { repoRoot, startStack, type RunningProxy } from './helpers/processes.ts'
+import { assertNoSecret } from './helpers/secrets.ts'
 
 /** Names no built-in rule knows: only the operator's SUPERTRACE_REDACT says they are secret. */
 const REDACT = { SUPERTRACE_REDACT: 'tenant-ref,account_number' }
@@ -21,10 +22,6 @@ async function failTransfer (proxy: RunningProxy, accept: string): Promise<{ sta
   return { status: response.status, text: await response.text(), requestId: response.headers.get('x-request-id') ?? '' }
 }
 
-function assertNoSecret (text: string, where: string): void {
-  for (const [kind, secret] of Object.entries(SECRETS)) assert.ok(!text.includes(secret), `${where} shows the ${kind} secret`)
-}
-
 /** What the page says the user saw: the app's original headers and body preview (JSON format). */
 function originalOf (jsonPage: string): { headers: Array<[string, string]>, bodyPreview: string } {
   return (JSON.parse(jsonPage) as { original: { headers: Array<[string, string]>, bodyPreview: string } }).original
@@ -37,7 +34,7 @@ async function assertHiddenEverywhere (proxy: RunningProxy): Promise<void> {
     const page = await failTransfer(proxy, accept)
     assert.equal(page.status, 500)
     assert.match(page.text, /\/transfer\?tenant-ref=\*{20}&(amp;)?page=2/, `${format}: the page shows the request, the named query value hidden`)
-    assertNoSecret(page.text, `the live ${format} page`)
+    assertNoSecret(SECRETS, page.text, `the live ${format} page`)
     if (format === 'json') {
       const original = originalOf(page.text)
       assert.deepEqual(original.headers.find(([name]) => name === 'x-tenant-ref'), ['x-tenant-ref', REDACTED], 'the header is shown, its value hidden')
@@ -49,10 +46,10 @@ async function assertHiddenEverywhere (proxy: RunningProxy): Promise<void> {
   for (const [format, accept] of Object.entries(ACCEPT)) {
     const stored = await get(`${proxy.url}/_supertrace/requests/${requestId}`, { cookie, accept })
     assert.equal(stored.status, 200)
-    assertNoSecret(stored.text, `the stored ${format} page`)
+    assertNoSecret(SECRETS, stored.text, `the stored ${format} page`)
     const list = await get(`${proxy.url}/_supertrace/`, { cookie, accept })
     assert.match(list.text, /\/transfer/)
-    assertNoSecret(list.text, `the ${format} list of recent failures`)
+    assertNoSecret(SECRETS, list.text, `the ${format} list of recent failures`)
   }
 }
 
@@ -75,7 +72,7 @@ test('an app without the instrumentation: the proxy\'s SUPERTRACE_REDACT alone h
   for (const [format, accept] of Object.entries(ACCEPT)) {
     const page = await failTransfer(proxy, accept)
     assert.equal(page.status, 500)
-    assertNoSecret(page.text, `the ${format} page without a record`)
+    assertNoSecret(SECRETS, page.text, `the ${format} page without a record`)
     if (format === 'html') {
       assert.match(page.text, /\/transfer\?tenant-ref=\*{20}&amp;page=2/, 'the URL the proxy saw, the named query value hidden')
       assert.match(page.text, /the transfer was refused/, 'and what the user saw')

@@ -4,7 +4,8 @@ import { recordKey } from '../core/protocol.ts'
 import { get, type RawResponse } from './helpers/http.ts'
 import { ACCEPT } from './helpers/pages.ts'
 import { repoRoot, startApp, startProxy } from './helpers/processes.ts'
-import { startRedisSentinels, until, type RunningSentinels } from './helpers/redis-topologies.ts'
+import { startRedisSentinels, type RunningSentinels } from './helpers/redis-topologies.ts'
+import { waitUntil } from './helpers/wait-until.ts'
 
 const failuresApp = `${repoRoot}test/apps/failures-app.js`
 const ADMIN = 'sessionid=sentinel-admin-session'
@@ -60,8 +61,8 @@ async function failoverDuringTraffic (t: TestContext, failover: (redis: RunningS
   assert.equal(await outcomeOf('/sync/3', 'sessionid=someone-else'), 'the app\'s own 500')
   // Sentinel replication is asynchronous: what the replica has not received is lost with the master.
   // (WAIT would only cover this test's own connection's writes, not the app's.)
-  await until('the replica has the record', async () => await redis.replica.client.exists(recordKey(beforeId)) === 1)
-  await until('the replica has the superuser', async () => await redis.replica.client.sismember('supertrace:superusers', 'sentinel-admin-session') === 1)
+  await waitUntil('the replica has the record', async () => await redis.replica.client.exists(recordKey(beforeId)) === 1)
+  await waitUntil('the replica has the superuser', async () => await redis.replica.client.sismember('supertrace:superusers', 'sentinel-admin-session') === 1)
 
   const outcomes = new Map<Outcome, number>()
   let isRunning = true
@@ -77,11 +78,11 @@ async function failoverDuringTraffic (t: TestContext, failover: (redis: RunningS
 
   const startedAt = Date.now()
   await failover(redis)
-  await until('the sentinels promote the replica', async () => await redis.masterPort() === redis.replica.port, 30_000)
+  await waitUntil('the sentinels promote the replica', async () => await redis.masterPort() === redis.replica.port, 30_000)
   const failoverMs = Date.now() - startedAt
   // After SENTINEL FAILOVER, a client that reconnects while the sentinels still disagree can land on the old
   // master, which takes writes until the sentinels demote it about 10 s later (docs/record.md, "Sentinel").
-  await until('a new failure is recorded and shown to the superuser again', async () => await outcomeOf(`/sync/${sent++ + 10}`, ADMIN) === 'page with its record', 30_000)
+  await waitUntil('a new failure is recorded and shown to the superuser again', async () => await outcomeOf(`/sync/${sent++ + 10}`, ADMIN) === 'page with its record', 30_000)
   const recoveredMs = Date.now() - startedAt
   isRunning = false
   await traffic
@@ -92,13 +93,13 @@ async function failoverDuringTraffic (t: TestContext, failover: (redis: RunningS
   // Each sentinel announces the new master in turn, and each announcement reconnects the proxy: a lookup in that
   // moment fails closed, and this path then goes to the app (its 404). So the page is asked for until it is shown.
   let after: RawResponse | undefined
-  await until('the record written before the failover is shown from the promoted replica', async () => {
+  await waitUntil('the record written before the failover is shown from the promoted replica', async () => {
     after = await get(`${proxy.url}/_supertrace/requests/${beforeId}`, { cookie: ADMIN, accept: ACCEPT.text })
     return after.status === 200
   })
   assert.match(after?.text ?? '', /findOrder/)
   // Not a given request among them: one written to an old master while the sentinels still disagreed is lost with its writes.
-  await until('the recent failures are listed again', async () => {
+  await waitUntil('the recent failures are listed again', async () => {
     const list = await get(`${proxy.url}/_supertrace/`, { cookie: ADMIN, accept: ACCEPT.json })
     return list.status === 200 && (JSON.parse(list.text) as { failures: unknown[] }).failures.length > 0
   })

@@ -4,6 +4,7 @@ import { RECENT_FAILURES_KEY, recordKey } from '../core/protocol.ts'
 import { get } from './helpers/http.ts'
 import { ACCEPT } from './helpers/pages.ts'
 import { repoRoot, startStack } from './helpers/processes.ts'
+import { assertNoSecret } from './helpers/secrets.ts'
 
 const SECRETS = {
   authorization: 'AUTH-SECRET-111',
@@ -31,10 +32,6 @@ function failWithSecrets (proxyUrl: string, accept: string): Promise<Awaited<Ret
   })
 }
 
-function assertNoSecret (text: string, where: string): void {
-  for (const [kind, secret] of Object.entries(SECRETS)) assert.ok(!text.includes(secret), `${where} shows the ${kind} secret`)
-}
-
 test('secrets in a header, X-Api-Key, csrftoken, the session cookie, ?token=, a body field, an env var, a local and a span attribute never appear in any format, live or looked up later', { timeout: 60_000 }, async (t) => {
   const { redis, proxy } = await startStack(t, {
     appFile: `${repoRoot}test/apps/failures-app.js`,
@@ -49,7 +46,7 @@ test('secrets in a header, X-Api-Key, csrftoken, the session cookie, ?token=, a 
     assert.equal(response.status, 500)
     assert.match(text, /checkout failed for a cart of 3/, `${format}: the live page shows the failure`)
     assert.match(text, /2/, `${format}: and the request's harmless values`)
-    assertNoSecret(text, `the live ${format} page`)
+    assertNoSecret(SECRETS, text, `the live ${format} page`)
     requestIds.push(response.headers.get('x-request-id') ?? '')
   }
   const [first] = requestIds
@@ -58,10 +55,10 @@ test('secrets in a header, X-Api-Key, csrftoken, the session cookie, ?token=, a 
     const page = await get(`${proxy.url}/_supertrace/requests/${first}`, { cookie, accept })
     assert.equal(page.status, 200)
     assert.match(page.text, /checkout failed/)
-    assertNoSecret(page.text, `the looked-up ${format} page`)
+    assertNoSecret(SECRETS, page.text, `the looked-up ${format} page`)
     const list = await get(`${proxy.url}/_supertrace/`, { cookie, accept })
     assert.equal(list.status, 200)
-    assertNoSecret(list.text, `the ${format} list`)
+    assertNoSecret(SECRETS, list.text, `the ${format} list`)
   }
   const html = await get(`${proxy.url}/_supertrace/requests/${first}`, { cookie, accept: ACCEPT.html })
   assert.match(html.text, /<th>x-api-key<\/th><td>\*{20}<\/td>/, 'the page shows that the header was there, redacted')
@@ -72,6 +69,6 @@ test('secrets in a header, X-Api-Key, csrftoken, the session cookie, ?token=, a 
   assert.match(html.text, /<th>signingSecret<\/th><td>\*{20}<\/td><\/tr><tr><th>cartSize<\/th><td>3<\/td>/, 'locals are shown, the secret one redacted')
   assert.match(html.text, /<th>app.credential<\/th><td>\*{20}<\/td>/, 'and so is the span attribute')
 
-  for (const id of requestIds) assertNoSecret(await redis.client.get(recordKey(id)) ?? '', 'the stored record')
+  for (const id of requestIds) assertNoSecret(SECRETS, await redis.client.get(recordKey(id)) ?? '', 'the stored record')
   assert.equal(await redis.client.zcard(RECENT_FAILURES_KEY), requestIds.length)
 })

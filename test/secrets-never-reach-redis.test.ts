@@ -4,6 +4,7 @@ import { REDACTED } from '../core/record.ts'
 import { loadInstrumentationConfig } from '../instrumentation/config.ts'
 import { repoRoot, startApp, startRedis, type RunningRedis } from './helpers/processes.ts'
 import { failRequest } from './helpers/records.ts'
+import { assertNoSecret } from './helpers/secrets.ts'
 
 const SECRETS = {
   authorization: 'sk_live_AUTHSECRET123456',
@@ -61,7 +62,7 @@ test('secrets in headers, cookies, query, body, environment, locals and span att
   assert.equal(status, 500)
 
   const stored = await everythingIn(redis)
-  for (const [where, secret] of Object.entries(SECRETS)) assert.ok(!stored.includes(secret), `the ${where} secret is not in Redis`)
+  assertNoSecret(SECRETS, stored, 'Redis')
 
   // The neighbours are there, so the record really holds each part.
   assert.deepEqual(record.request.query, [['token', REDACTED], ['page', '2']])

@@ -6,7 +6,7 @@ import { Redactor } from '../core/redact.ts'
 import { decodeBodyStart } from '../proxy/debug-page/decoded-body.ts'
 import { buildReport } from '../proxy/debug-page/report.ts'
 import { get, visible, type RawResponse } from './helpers/http.ts'
-import { repoRoot, startApp, startProxy, startRedis, type RunningHttp } from './helpers/processes.ts'
+import { repoRoot, startStack, type RunningHttp } from './helpers/processes.ts'
 
 const edgesApp = `${repoRoot}test/apps/edges-app.js`
 const SORRY = '<!doctype html><title>Sorry</title><h1>Sorry, something went wrong on our side.</h1>\n'
@@ -24,12 +24,8 @@ interface PageReport {
 }
 
 /** Redis with one superuser session, the edges app (no instrumentation: its bytes are exactly what it writes), and the proxy. */
-async function stack (t: TestContext, proxyEnv: NodeJS.ProcessEnv = {}): Promise<{ app: RunningHttp, proxy: RunningHttp }> {
-  const redis = await startRedis(t)
-  await redis.client.sadd('supertrace:superusers', 'boss')
-  const app = await startApp(t, redis, edgesApp, {}, [])
-  const proxy = await startProxy(t, app, redis, { ...PATIENT, ...proxyEnv })
-  return { app, proxy }
+function stack (t: TestContext, proxyEnv: NodeJS.ProcessEnv = {}): ReturnType<typeof startStack> {
+  return startStack(t, { appFile: edgesApp, nodeFlags: [], superusers: ['boss'], proxyEnv: { ...PATIENT, ...proxyEnv } })
 }
 
 function report (page: RawResponse): PageReport {

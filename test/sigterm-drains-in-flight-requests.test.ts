@@ -4,16 +4,13 @@ import { request } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { get } from './helpers/http.ts'
-import { repoRoot, startApp, startProxy, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
+import { repoRoot, startStack, type RunningHttp } from './helpers/processes.ts'
 
 const bounded = { timeout: 30_000 }
 const plainApp = `${repoRoot}test/apps/plain-app.js`
 
-async function startDrainStack (t: TestContext, proxyEnv: NodeJS.ProcessEnv = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningHttp }> {
-  const redis = await startRedis(t)
-  const app = await startApp(t, redis, plainApp, {}, [])
-  const proxy = await startProxy(t, app, redis, proxyEnv)
-  return { redis, app, proxy }
+function startDrainStack (t: TestContext, proxyEnv: NodeJS.ProcessEnv = {}): ReturnType<typeof startStack> {
+  return startStack(t, { appFile: plainApp, nodeFlags: [], proxyEnv })
 }
 
 interface Streamed {

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict'
-import { request, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { test } from 'node:test'
+import { upgrade } from './helpers/http.ts'
 import { scrape } from './helpers/metrics.ts'
 import { repoRoot, startStack } from './helpers/processes.ts'
 import { sendRaw } from './helpers/sockets.ts'
 
 const plainApp = `${repoRoot}test/apps/plain-app.js`
-
-function upgrade (url: string): Promise<{ response?: IncomingMessage, socket?: Socket, refused?: IncomingMessage }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { connection: 'Upgrade', upgrade: 'websocket' }, agent: false })
-    req.on('upgrade', (response, socket) => resolve({ response, socket }))
-    req.on('response', (refused) => { refused.resume(); resolve({ refused }) })
-    req.on('error', reject)
-    req.end()
-  })
-}
 
 test('a WebSocket upgrade is proxied both ways, with a request ID', async (t) => {
   const { proxy } = await startStack(t, { appFile: plainApp })

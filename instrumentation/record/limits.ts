@@ -4,6 +4,7 @@
  * its limit is shrunk further by `fitRecord` (record-builder.ts), so the largest
  * record stored is LIMITS.recordBytes bytes of JSON.
  */
+import { cutMarker, cutText } from '../../core/record.ts'
 
 export const LIMITS = {
   /** The whole record as JSON, in UTF-8 bytes (what Redis stores and the proxy reads). */
@@ -60,7 +61,7 @@ export class Truncation {
   text (value: string, max: number, path: string): string {
     if (value.length <= max) return value
     this.mark(path)
-    return `${value.slice(0, max)}… [${value.length - max} more characters]`
+    return cutText(value, max)
   }
 
   list<T> (items: readonly T[], max: number, path: string): readonly T[] {
@@ -79,7 +80,7 @@ export class Truncation {
     const redacted = redact(head)
     if (head === value && redacted.length <= max) return redacted
     this.mark(path)
-    return `${redacted.slice(0, max)}… [${value.length - max} more characters]`
+    return redacted.slice(0, max) + cutMarker(value.length - max)
   }
 
   mark (path: string): void {

@@ -1,5 +1,7 @@
 /** Plain HTTP/1.1 requests that keep every byte of the response, for exact comparisons. */
-import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http'
+import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import type { Socket } from 'node:net'
+import { RECORD_HEADER, REQUEST_ID_HEADER } from '../../core/protocol.ts'
 
 export interface RawResponse {
   readonly status: number
@@ -29,8 +31,27 @@ export function get (url: string, headers: OutgoingHttpHeaders = {}, method = 'G
   })
 }
 
+/** How a WebSocket handshake ended: switched (`response` is the 101, `socket` now the client's) or `refused` with another response, its body read. */
+export interface Upgraded {
+  readonly response?: IncomingMessage
+  readonly socket?: Socket
+  readonly refused?: IncomingMessage
+}
+
+/** Sends a WebSocket handshake, as a browser would, with `headers` besides; rejects if the request fails. */
+export function upgrade (url: string, headers: OutgoingHttpHeaders = {}): Promise<Upgraded> {
+  return new Promise((resolve, reject) => {
+    const handshake = { ...headers, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
+    const req = request(url, { headers: handshake, agent: false })
+    req.on('upgrade', (response, socket) => resolve({ response, socket }))
+    req.on('response', (refused) => { refused.resume(); resolve({ refused }) })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 /** Headers that differ between any two responses (the date), or that the proxy adds (x-request-id) or strips (hop-by-hop ones, the instrumentation's record marker) on purpose. */
-const PER_HOP = new Set(['date', 'connection', 'keep-alive', 'x-request-id', 'x-supertrace-record'])
+const PER_HOP = new Set(['date', 'connection', 'keep-alive', REQUEST_ID_HEADER, RECORD_HEADER])
 
 /** What a client sees of a response, less what legitimately differs per request and per hop. */
 export function visible (response: RawResponse): { status: number, statusMessage: string, headerLines: string[], body: Buffer } {

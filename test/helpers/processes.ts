@@ -8,7 +8,9 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
+import { DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
 import { get } from './http.ts'
+import { waitUntil } from './wait-until.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const proxyBin = `${repoRoot}dist/proxy/cli.js`
@@ -64,21 +66,18 @@ export class Started {
 
   /** Resolves once the process has printed `text`; rejects if it exits first or takes over 15 s. */
   async waitFor (text: string): Promise<void> {
-    const deadline = Date.now() + 15_000
-    while (!this.#output.includes(text)) {
-      if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before printing "${text}":\n${this.#output}`)
-      if (Date.now() > deadline) throw new Error(`the process did not print "${text}" in 15 s:\n${this.#output}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    await this.waitUntil(`it prints "${text}"`, async () => this.#output.includes(text))
   }
 
-  /** Resolves once `check` answers true (asked every 20 ms); rejects if the process exits first or it takes over 15 s. */
+  /** waitUntil (wait-until.ts), with `check` failing counted as not yet, and failing at once if the process exits; the error shows its output. */
   async waitUntil (what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 15_000
-    while (!await check().catch(() => false)) {
-      if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before ${what}:\n${this.#output}`)
-      if (Date.now() > deadline) throw new Error(`the process did not get to ${what} in 15 s:\n${this.#output}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
+    try {
+      await waitUntil(what, async () => {
+        if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before ${what}`)
+        return await check().catch(() => false)
+      })
+    } catch (err) {
+      throw new Error(`${(err as Error).message}:\n${this.#output}`)
     }
   }
 
@@ -159,9 +158,23 @@ export async function startProxy (t: Teardown, upstream: { url: string }, redis:
   return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port, adminUrl, adminPort })
 }
 
-/** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. */
-export async function startStack (t: Teardown, options: { appEnv?: NodeJS.ProcessEnv, proxyEnv?: NodeJS.ProcessEnv, appFile?: string, nodeFlags?: readonly string[] } = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningProxy }> {
+export interface StackOptions {
+  readonly appFile?: string
+  readonly appEnv?: NodeJS.ProcessEnv
+  /** The app's node flags; [] runs it without the instrumentation. */
+  readonly nodeFlags?: readonly string[]
+  readonly proxyEnv?: NodeJS.ProcessEnv
+  /** Session IDs put in the default `set` lookup's set before anything starts. */
+  readonly superusers?: readonly string[]
+}
+
+/** test/apps/transparent-app.js, without the instrumentation: it answers with what it received, for what the proxy itself does to bytes. */
+export const TRANSPARENT_APP = { appFile: `${repoRoot}test/apps/transparent-app.js`, nodeFlags: [] } as const satisfies StackOptions
+
+/** Redis, the example app with the instrumentation, and the proxy in front: the product as a user runs it. The tests' one way to start the three. */
+export async function startStack (t: Teardown, options: StackOptions = {}): Promise<{ redis: RunningRedis, app: RunningHttp, proxy: RunningProxy }> {
   const redis = await startRedis(t)
+  if (options.superusers !== undefined) await redis.client.sadd(DEFAULT_SUPERUSERS_KEY, ...options.superusers)
   const app = await startApp(t, redis, options.appFile, options.appEnv, options.nodeFlags)
   const proxy = await startProxy(t, app, redis, options.proxyEnv)
   return { redis, app, proxy }

@@ -13,6 +13,7 @@ import { promisify } from 'node:util'
 import { Redis, type RedisOptions } from 'ioredis'
 import { freePort, run, type Started } from './processes.ts'
 import type { TestCertificates } from './tls.ts'
+import { waitUntil } from './wait-until.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -21,16 +22,6 @@ export interface RedisNode {
   readonly port: number
   readonly process: Started
   readonly client: Redis
-}
-
-/** Polls `check` every 50 ms until it holds; throws `what` after `ms`, and at once what `check` throws. */
-export async function until (what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if (await check()) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 /**
@@ -83,7 +74,7 @@ export async function startRedisCluster (t: TestContext): Promise<RunningCluster
   }))
   const addresses = masters.map((m) => `127.0.0.1:${m.port}`)
   await execFileAsync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'])
-  for (const master of masters) await until(`node ${master.port} reports cluster_state:ok`, async () => (await master.client.cluster('INFO')).includes('cluster_state:ok'))
+  for (const master of masters) await waitUntil(`node ${master.port} reports cluster_state:ok`, async () => (await master.client.cluster('INFO')).includes('cluster_state:ok'))
   return { masters, nodesSetting: addresses.join(','), url: 'redis://127.0.0.1' }
 }
 
@@ -161,7 +152,7 @@ export async function startRedisSentinels (t: TestContext, options: SentinelDepl
     return startServer(t, [config, '--sentinel'], port, 'Sentinel ID is', sentinelAccess)
   }))
   for (const sentinel of sentinels) {
-    await until(`sentinel ${sentinel.port} knows the replica and the other sentinels`, async () => {
+    await waitUntil(`sentinel ${sentinel.port} knows the replica and the other sentinels`, async () => {
       const fields = await sentinel.client.call('SENTINEL', 'MASTER', masterName) as string[]
       const field = (name: string): string | undefined => fields[fields.indexOf(name) + 1]
       return field('num-slaves') === '1' && field('num-other-sentinels') === '2'

@@ -29,15 +29,6 @@ export async function sendRaw (port: number, bytes: string): Promise<string> {
   return reply
 }
 
-/** Waits until `predicate` holds, polling; fails after 15 s with `what`. */
-export async function waitUntil (what: string, predicate: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`still waiting, after 15 s, for ${what}`)
-    await sleep(25)
-  }
-}
-
 /** Polls `read` until its value stops growing (the same for `steady` polls in a row), and returns that value. */
 export async function whenSettled (read: () => Promise<number>, steady = 4): Promise<number> {
   let last = await read()
