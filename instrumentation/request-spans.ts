@@ -8,15 +8,13 @@
  */
 import { trace, type Context } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
+import { LIMITS } from './record/limits.ts'
 import type { FailedResponse } from './record/record-builder.ts'
 
 const kRequest = Symbol('supertrace.request')
 
 type TrackedSpan = Span & { [kRequest]?: RequestSpans }
 
-/** Bounds on what one request may hold, so a runaway request cannot grow the app's memory. */
-export const MAX_SPANS_PER_REQUEST = 1000
-const MAX_EXCEPTIONS_PER_REQUEST = 20
 
 export interface CapturedException {
   /** What was thrown or recorded: usually an Error, kept as the object for its cause chain and identity. */
@@ -42,13 +40,13 @@ export class RequestSpans {
   }
 
   addSpan (span: Span): void {
-    if (this.spans.length < MAX_SPANS_PER_REQUEST) this.spans.push(span)
+    if (this.spans.length < LIMITS.spansPerRequest) this.spans.push(span)
     else this.droppedSpans++
   }
 
   addException (value: unknown, spanId: string): void {
     // Koa and others record one error on every span it passes through: keep it once.
-    if (this.exceptions.length >= MAX_EXCEPTIONS_PER_REQUEST || this.exceptions.some((e) => e.value === value)) return
+    if (this.exceptions.length >= LIMITS.exceptionsPerRequest || this.exceptions.some((e) => e.value === value)) return
     this.exceptions.push({ value, spanId })
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decodeRecord } from '../core/record.ts'
-import { LIMITS } from '../proxy/debug-page/limits.ts'
+import { LIMITS } from '../proxy/limits.ts'
 import { maximalRecord, typicalRecord } from './fixtures/records.ts'
 import { ACCEPT, render } from './helpers/pages.ts'
 

@@ -9,7 +9,8 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { ErrorCodes, ConfigError } from '../core/errors.ts'
 import { loadProxyConfig } from '../proxy/config.ts'
-import { findCookie, MAX_COOKIE_VALUE_LENGTH, mask } from '../proxy/lookup/cookie.ts'
+import { findCookie, mask } from '../proxy/lookup/cookie.ts'
+import { LIMITS } from '../proxy/limits.ts'
 import { verifyExpressSession } from '../proxy/lookup/express-signature.ts'
 import { FieldPath } from '../proxy/lookup/field-path.ts'
 import { KeyTemplate } from '../proxy/lookup/key-template.ts'
@@ -39,7 +40,7 @@ test('cookie: for any Cookie header, parsing never throws, and a value found is 
     if (found.kind !== 'found') return
     assert.ok(header.includes(found.value))
     assert.ok(!found.value.includes(';'))
-    assert.ok(found.value.length > 0 && found.value.length <= MAX_COOKIE_VALUE_LENGTH)
+    assert.ok(found.value.length > 0 && found.value.length <= LIMITS.cookieValueChars)
   }), { numRuns: 2000 })
 })
 

@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http'
 import { test } from 'node:test'
 import { decodeRecord } from '../core/record.ts'
 import { recordKey } from '../core/protocol.ts'
-import { MAX_SPANS_PER_REQUEST } from '../instrumentation/request-spans.ts'
+import { LIMITS } from '../instrumentation/record/limits.ts'
 import { superuserRecord } from './helpers/failures.ts'
 import { upgrade } from './helpers/http.ts'
 import { INSTRUMENTED, repoRoot, startApp, startProxy, startRedis, type RunningHttp } from './helpers/processes.ts'
@@ -81,6 +81,6 @@ test('a request that makes thousands of spans keeps at most the bound, and its r
   // Read from Redis: what the app keeps, before the page cuts it to its own limits.
   const record = decodeRecord(await redis.client.get(recordKey(requestId)) ?? '')
 
-  assert.equal(record.spans.length, MAX_SPANS_PER_REQUEST)
-  assert.ok(record.droppedSpans > 5000 - MAX_SPANS_PER_REQUEST, `${record.droppedSpans} spans were dropped and counted`)
+  assert.equal(record.spans.length, LIMITS.spansPerRequest)
+  assert.ok(record.droppedSpans > 5000 - LIMITS.spansPerRequest, `${record.droppedSpans} spans were dropped and counted`)
 })

@@ -19,12 +19,11 @@
  */
 import { Session, url as inspectorUrl } from 'node:inspector'
 import type { Debugger, Runtime } from 'node:inspector'
-import { REDACTED, type LocalVariable } from '../../core/record.ts'
+import { cutText, frameOrigin, REDACTED, type LocalVariable } from '../../core/record.ts'
 import type { Redactor } from '../../core/redact.ts'
 import type { Logger } from '../../core/log.ts'
 import { positionKey, type LocalsByPosition } from '../record/frames.ts'
 import { LIMITS } from '../record/limits.ts'
-import { frameOrigin } from '../../core/record.ts'
 
 const kLocals = Symbol.for('supertrace.locals')
 /** Runs on the exception while the debugger is paused; a frozen exception simply keeps no locals. */
@@ -139,7 +138,7 @@ function readScope (session: Session, objectId: string, redactor: Redactor): Loc
 }
 
 function cutValue (text: string): string {
-  return text.length <= LIMITS.localValueChars ? text : `${text.slice(0, LIMITS.localValueChars)}…`
+  return cutText(text, LIMITS.localValueChars)
 }
 
 function formatValue (value: Runtime.RemoteObject | undefined, redactor: Redactor): string {

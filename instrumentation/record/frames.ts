@@ -4,7 +4,7 @@
  * lines around each frame (read in the app, where the files are) and its locals.
  */
 import { fileURLToPath } from 'node:url'
-import { frameOrigin, type LocalVariable, type SourceLine, type StackFrame } from '../../core/record.ts'
+import { cutText, frameOrigin, type LocalVariable, type SourceLine, type StackFrame } from '../../core/record.ts'
 import { LIMITS, type Truncation } from './limits.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 import { originalPosition, sourceLines } from './source-files.ts'
@@ -60,7 +60,7 @@ function contextOf (file: string, line: number, redactionCache: RedactionCache):
   const context: SourceLine[] = []
   for (let n = first; n <= last; n++) {
     const text = lines[n - 1] ?? ''
-    context.push({ line: n, text: redactionCache.text(text.length <= LIMITS.sourceLineChars ? text : `${text.slice(0, LIMITS.sourceLineChars)}…`) })
+    context.push({ line: n, text: redactionCache.text(cutText(text, LIMITS.sourceLineChars)) })
   }
   return context
 }

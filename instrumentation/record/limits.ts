@@ -37,7 +37,10 @@ export const LIMITS = {
   localsCapturesPerSecond: 20,
   /** Pauses per second (each thrown exception pauses, in a request or not); past that, pausing is off until the next second. */
   localsPausesPerSecond: 200,
-  /** Spans: the request keeps at most MAX_SPANS_PER_REQUEST (request-spans.ts); per span: */
+  /** Spans and exceptions a request keeps (request-spans.ts); past them, spans are counted as dropped. */
+  spansPerRequest: 1000,
+  exceptionsPerRequest: 20,
+  /** Per span: */
   attributesPerSpan: 64,
   attributeChars: 1024,
   attributeArrayItems: 64,

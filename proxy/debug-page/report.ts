@@ -6,7 +6,9 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { REDACTED, type Pairs, type RecordedException, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
-import { boundRecord, cutMarker, LIMITS } from './limits.ts'
+import { cutMarker, cutText } from '../../core/record.ts'
+import { LIMITS } from '../limits.ts'
+import { boundRecord } from './bound-record.ts'
 import { redactRecord, type PageRedaction } from './redaction.ts'
 
 export type { PageRedaction }
@@ -151,15 +153,13 @@ export interface DebugReport {
   readonly record: TraceRecord | null
 }
 
-const MAX_DEPTH = 16
-
 export function buildReport (input: PageInput, options: PageOptions): DebugReport {
   const record = input.record === null ? null : redactRecord(boundRecord(input.record), options.redaction)
   const exceptions = record === null ? [] : record.exceptions.map((e, i) => exceptionView(e, record, options, i === 0))
   const raisedAt = firstRaisedAt(exceptions[0])
   const first = exceptions[0]
   const method = record?.request.method ?? input.request.method
-  const url = record?.request.url ?? cut(options.redaction.url(input.request.url), LIMITS.urlChars)
+  const url = record?.request.url ?? cutText(options.redaction.url(input.request.url), LIMITS.urlChars)
   const { spans, traceDuration } = record === null ? { spans: [], traceDuration: 0 } : spanViews(record)
   return {
     summary: {
@@ -194,10 +194,6 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
     laterRecord: record === null || record.complete ? null : `${options.pagesPrefix}/requests/${record.requestId}`,
     record,
   }
-}
-
-function cut (text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max) + cutMarker(text.length - max)
 }
 
 /** The path of a URL that may be absolute or a path with a query. */
@@ -279,7 +275,7 @@ function spanViews (record: TraceRecord): { spans: SpanView[], traceDuration: nu
     seen.add(s.spanId)
     out.push({
       span: s,
-      depth: Math.min(depth, MAX_DEPTH),
+      depth: Math.min(depth, LIMITS.spanDepth),
       offset: s.start - start,
       shownDuration: s.duration ?? Math.max(0, end - s.start),
       isFailing: s.spanId === failingId,
@@ -344,8 +340,8 @@ function originalView (original: OriginalResponse, redaction: PageRedaction): Or
     const shown = body.subarray(0, LIMITS.originalBodyBytes)
     bodyPreview = redaction.bodyText(shown.toString('utf8'))
     if (decodedFrom !== undefined) {
-      if (original.decodedBody !== undefined && original.decodedBody.length >= LIMITS.originalBodyBytes) bodyPreview += ' … [the rest cut]'
-    } else if (original.bodyBytes > shown.length) bodyPreview += ` … [${original.bodyBytes - shown.length} more bytes cut]`
+      if (original.decodedBody !== undefined && original.decodedBody.length >= LIMITS.originalBodyBytes) bodyPreview += cutMarker(null)
+    } else if (original.bodyBytes > shown.length) bodyPreview += cutMarker(original.bodyBytes - shown.length, 'bytes')
   }
   return {
     status: original.status,

@@ -5,12 +5,7 @@
  * command, and anything odd about it (absent, empty, sent twice, too long)
  * is an answer of its own, so that the pipeline can say "no" and explain why.
  */
-
-/**
- * Longer values are no session ID any store issues (browsers cap a cookie at
- * about 4 KB); they are refused before Redis is asked.
- */
-export const MAX_COOKIE_VALUE_LENGTH = 4096
+import { LIMITS } from '../limits.ts'
 
 export type CookieLookup =
   | { readonly kind: 'found', readonly value: string }
@@ -33,7 +28,7 @@ export function findCookie (cookieHeader: string | undefined, name: string): Coo
   if (found === undefined) return ABSENT
   if (found.length >= 2 && found.startsWith('"') && found.endsWith('"')) found = found.slice(1, -1)
   if (found === '') return EMPTY
-  if (found.length > MAX_COOKIE_VALUE_LENGTH) return { kind: 'too-long', length: found.length }
+  if (found.length > LIMITS.cookieValueChars) return { kind: 'too-long', length: found.length }
   return { kind: 'found', value: found }
 }
 

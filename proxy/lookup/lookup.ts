@@ -14,7 +14,9 @@ import { createHash } from 'node:crypto'
 import { ReplyError } from 'ioredis'
 import { ConfigError, RedisBreakerOpenError, RedisError, SessionError, SupertraceError } from '../../core/errors.ts'
 import type { Logger } from '../../core/log.ts'
+import { DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
 import { REDIS_START_WAIT_MS, whenReady, type RedisClient } from '../../core/redis.ts'
+import { LIMITS } from '../limits.ts'
 import type { RedisBreaker } from '../superuser/redis-breaker.ts'
 import { findCookie, hasCookie, mask } from './cookie.ts'
 import { verifyExpressSession } from './express-signature.ts'
@@ -43,8 +45,6 @@ export interface LookupTimer {
   observeLookup (seconds: number): void
 }
 
-/** A session value longer than this is not read (connect-redis and Django sessions are a few hundred bytes). */
-const MAX_SESSION_BYTES = 1024 * 1024
 
 export class SuperuserLookup {
   readonly plan: LookupPlan
@@ -246,7 +246,7 @@ export class SuperuserLookup {
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err
       const origin = this.plan.script.origin === 'SUPERTRACE_LOOKUP_SCRIPT' ? '' : ` (${this.plan.script.origin})`
-      throw new ConfigError([`SUPERTRACE_LOOKUP_SCRIPT${origin} was refused by Redis: ${(err as Error).message}; for example SUPERTRACE_LOOKUP_SCRIPT='return redis.call("SISMEMBER", "supertrace:superusers", ARGV[1])'`])
+      throw new ConfigError([`SUPERTRACE_LOOKUP_SCRIPT${origin} was refused by Redis: ${(err as Error).message}; for example SUPERTRACE_LOOKUP_SCRIPT='return redis.call("SISMEMBER", "${DEFAULT_SUPERUSERS_KEY}", ARGV[1])'`])
     }
   }
 
@@ -271,7 +271,7 @@ const NO_STEPS: readonly Step[] = []
 type Decoded = { readonly ok: true, readonly value: unknown } | { readonly ok: false, readonly why: string }
 
 function decode (raw: Buffer, decoding: Decoding): Decoded {
-  if (raw.length > MAX_SESSION_BYTES) return { ok: false, why: `it is over ${MAX_SESSION_BYTES} bytes` }
+  if (raw.length > LIMITS.sessionBytes) return { ok: false, why: `it is over ${LIMITS.sessionBytes} bytes` }
   if (decoding === 'pickle') {
     try {
       const value = decodePickle(raw)

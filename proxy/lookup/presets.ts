@@ -5,7 +5,7 @@
  * a setting the mode does not use, or a missing one it needs, is a problem that
  * stops start-up, so that a half-configured lookup never silently says "no" forever.
  */
-import { DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
+import { DEFAULT_SUPERUSER_IDS_KEY, DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
 import type { SettingsOf } from '../../core/settings.ts'
 import { FieldPath } from './field-path.ts'
 import { KeyTemplate } from './key-template.ts'
@@ -64,7 +64,6 @@ const REQUIRED: Readonly<Partial<Record<LookupMode, readonly SettingName[]>>> = 
 }
 
 export const DJANGO_SESSION_KEY = ':1:django.contrib.sessions.cache{id}'
-export const DJANGO_SUPERUSER_IDS_KEY = 'supertrace:superuser-ids'
 
 /**
  * The plan for settings `s` read from `env`. Whether a setting is given is judged
@@ -101,7 +100,7 @@ export function buildLookupPlan (s: LookupSettings, env: NodeJS.ProcessEnv): { p
     case 'django':
     case 'session-field': {
       const isDjango = mode === 'django'
-      const idsKey = s.superuserIdsKey ?? (isDjango && s.superuserValue === null ? DJANGO_SUPERUSER_IDS_KEY : null)
+      const idsKey = s.superuserIdsKey ?? (isDjango && s.superuserValue === null ? DEFAULT_SUPERUSER_IDS_KEY : null)
       return {
         plan: {
           mode,

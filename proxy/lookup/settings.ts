@@ -4,7 +4,7 @@
  * `null` means "not set": the mode's default applies.
  */
 import { readFileSync } from 'node:fs'
-import { DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
+import { DEFAULT_SUPERUSER_IDS_KEY, DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
 import { redisKey, SettingProblem, token, type Setting, type SettingsTable } from '../../core/settings.ts'
 import { fieldPath, type FieldPath } from './field-path.ts'
 import { keyTemplate, type KeyTemplate } from './key-template.ts'
@@ -76,8 +76,8 @@ export const lookupSettings = {
   superuserIdsKey: optional({
     env: 'SUPERTRACE_SUPERUSER_IDS_KEY',
     description: 'When set, the field\'s value must instead be a member of this Redis set (SADD <key> <user id>).',
-    defaultText: 'supertrace:superuser-ids in django mode',
-    example: 'supertrace:superuser-ids',
+    defaultText: `${DEFAULT_SUPERUSER_IDS_KEY} in django mode`,
+    example: DEFAULT_SUPERUSER_IDS_KEY,
     parse: redisKey,
   }),
   superusersKey: optional({

@@ -16,8 +16,8 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { Logger } from '../../core/log.ts'
 import { decodeBodyStart } from '../debug-page/decoded-body.ts'
-import { LIMITS } from '../debug-page/limits.ts'
 import { headerPairs, type OriginalResponse } from '../debug-page/report.ts'
+import { LIMITS } from '../limits.ts'
 import { SuperuserAnswer, type AnsweredExchange, type AnswerParts, type AnswerSteps, type FoundRecord, type PageContent } from './answer.ts'
 
 /** The status line and headers of the app's response, as they go to the client if it is not a superuser's. */

@@ -12,11 +12,10 @@ import type { ProxyContext } from '../context.ts'
 import { negotiateFormat } from '../debug-page/negotiate.ts'
 import { recentFailure, renderRecent } from '../debug-page/recent.ts'
 import { newNonce, renderDebugPage, sendPage, sendPageFailure } from '../debug-page/render.ts'
-import { unreadableRecordNote } from './record-source.ts'
 import { newTraceContext } from '../forward/request-id.ts'
+import { LIMITS } from '../limits.ts'
+import { unreadableRecordNote } from './record-source.ts'
 
-/** How many recent failures the list shows (each is a whole record to read). */
-const RECENT_SHOWN = 50
 
 /** Is this URL under the pages prefix? One string comparison for every other request. */
 export function isPagesUrl (url: string, prefix: string): boolean {
@@ -56,7 +55,7 @@ export function servePastFailures (context: ProxyContext, req: IncomingMessage, 
 }
 
 async function sendList (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-  const records = await context.records.recent(RECENT_SHOWN)
+  const records = await context.records.recent(LIMITS.recentFailuresShown)
   const page = renderRecent(records.map((r) => recentFailure(r, context.pageOptions)), negotiateFormat(req.headers.accept), newNonce())
   sendPage(res, 200, page, req.method, requestId)
   context.metrics.countDebugPage('recent')

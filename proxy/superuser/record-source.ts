@@ -9,10 +9,9 @@ import { RecordFormatError, RedisError } from '../../core/errors.ts'
 import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../../core/record.ts'
 import type { RedisClient } from '../../core/redis.ts'
+import { LIMITS } from '../limits.ts'
 import type { RedisBreaker } from './redis-breaker.ts'
 
-/** Records read at once when listing recent failures. */
-const RECENT_BATCH = 10
 
 /** Where a proxy's record waits report their duration (ProxyMetrics). */
 export interface RecordWaitTimer {
@@ -76,7 +75,7 @@ export class RecordSource {
 
   /**
    * The newest `limit` failures whose records still live, newest first: one ZREVRANGE
-   * of the recent-failures index, then a GET per record, RECENT_BATCH at a time so that
+   * of the recent-failures index, then a GET per record, LIMITS.recentReadBatch at a time so that
    * few large records are in flight at once. Not MGET: on a Redis Cluster the records'
    * keys lie in different slots, and one command may only name keys of one slot.
    * Expired and unreadable records are skipped.
@@ -86,8 +85,8 @@ export class RecordSource {
     this.#breaker.admit()
     try {
       const ids = (await this.#breaker.watch(this.#redis.zrevrange(RECENT_FAILURES_KEY, 0, limit - 1))).filter(isRequestId)
-      for (let i = 0; i < ids.length; i += RECENT_BATCH) {
-        const batch = ids.slice(i, i + RECENT_BATCH)
+      for (let i = 0; i < ids.length; i += LIMITS.recentReadBatch) {
+        const batch = ids.slice(i, i + LIMITS.recentReadBatch)
         this.#breaker.admit()
         for (const json of await this.#breaker.watch(Promise.all(batch.map((id) => this.#redis.get(recordKey(id)))))) {
           const record = json === null ? undefined : readable(json)

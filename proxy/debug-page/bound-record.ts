@@ -5,58 +5,14 @@
  * cut marked where it happened and named in `truncated`. A character budget over the
  * whole record bounds the total, whatever the counts multiply to.
  */
-import type { Attributes, AttributeValue, LocalVariable, Pairs, RecordedException, RecordedSpan, SourceLine, StackFrame, TraceRecord } from '../../core/record.ts'
+import { cutMarker, type Attributes, type AttributeValue, type LocalVariable, type Pairs, type RecordedException, type RecordedSpan, type SourceLine, type StackFrame, type TraceRecord } from '../../core/record.ts'
+import { LIMITS } from '../limits.ts'
 
-export const LIMITS = {
-  /** Exception messages (Django trims values at 4096). */
-  message: 4096,
-  /** `err.stack` as printed. */
-  stack: 16_384,
-  /** Exceptions in all, counting causes and AggregateError members. */
-  exceptions: 16,
-  /** How deep a cause chain is followed. */
-  causeDepth: 8,
-  framesPerException: 64,
-  contextLines: 15,
-  sourceLineChars: 400,
-  localsPerFrame: 40,
-  localValueChars: 1024,
-  spans: 400,
-  attributesPerSpan: 48,
-  eventsPerSpan: 16,
-  attributeChars: 2048,
-  arrayItems: 32,
-  /** Headers, cookies, query parameters, environment variables, resource attributes: each list. */
-  pairs: 200,
-  pairValueChars: 2048,
-  urlChars: 4096,
-  bodyChars: 16_384,
-  /** The app's original 500 body shown under "What the user saw". */
-  originalBodyBytes: 8192,
-  /** `truncated` entries carried over from the app. */
-  truncatedNotes: 64,
-  /**
-   * Characters per part of the record, each list item counted as ITEM_COST of them:
-   * past a part's budget its strings are cut to nothing and its lists to no items
-   * (marked), so the total is bounded whatever the counts above multiply to, and one
-   * huge part (say, the spans) cannot starve the others (say, the exception).
-   */
-  summaryBudget: 20_000,
-  exceptionsBudget: 150_000,
-  spansBudget: 60_000,
-  requestBudget: 40_000,
-  environmentBudget: 30_000,
-} as const
 
 /** What one list item (a frame, a span, a header) costs of the budget besides its strings. */
 const ITEM_COST = 40
 
 export type Limits = { readonly [K in keyof typeof LIMITS]: number }
-
-/** What a cut string ends with, so a reader sees the cut; `cutMarker(n)` is appended in place of n characters. */
-export function cutMarker (count: number): string {
-  return ` … [${count} more characters cut]`
-}
 
 class Bounder {
   readonly #limits: Limits
