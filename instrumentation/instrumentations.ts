@@ -3,7 +3,6 @@
  * benchmark's plain NodeSDK (bench/apps/otel-plain.ts) starts the same ones, so
  * that the comparison measures supertrace and nothing else.
  */
-import { FastifyOtelInstrumentation } from '@fastify/otel'
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express'
 import { HapiInstrumentation } from '@opentelemetry/instrumentation-hapi'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
@@ -13,6 +12,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { register as registerAsyncHooks } from 'node:module'
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs'
+import { FastifyHooksInstrumentation } from './fastify-hooks.ts'
 
 /** What the ES module hook needs of an instrumentation (packages may bring their own copy of InstrumentationBase). */
 interface ModuleDefinition { readonly name: string, readonly files: ReadonlyArray<{ readonly name: string }> }
@@ -22,8 +22,8 @@ export function openTelemetryInstrumentations (): PatchingInstrumentation[] {
   return [
     new HttpInstrumentation(),
     new ExpressInstrumentation(),
-    // Fastify's own, maintained instrumentation; it adds itself to every Fastify instance as it is created.
-    new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+    // Fastify's routes and errors, from hooks on every Fastify instance as it is created.
+    new FastifyHooksInstrumentation(),
     new KoaInstrumentation(),
     new HapiInstrumentation(),
     // Redis commands and outgoing fetch calls: the children in the debug page's waterfall.
