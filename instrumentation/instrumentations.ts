@@ -8,6 +8,7 @@ import { HapiInstrumentation } from '@opentelemetry/instrumentation-hapi'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis'
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa'
+import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis'
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { register as registerAsyncHooks } from 'node:module'
@@ -27,7 +28,9 @@ export function openTelemetryInstrumentations (): PatchingInstrumentation[] {
     new KoaInstrumentation(),
     new HapiInstrumentation(),
     // Redis commands and outgoing fetch calls: the children in the debug page's waterfall.
+    // Redis through either client: ioredis, or node-redis (`redis`, v4 and v5), which connect-redis uses.
     new IORedisInstrumentation(),
+    new RedisInstrumentation(),
     new UndiciInstrumentation(),
   ]
 }
