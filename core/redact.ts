@@ -80,6 +80,11 @@ const NAMED_VALUE = /(?<![\w.])([A-Za-z_][\w.-]*)=(?!=)(?!\$\{)([^\s&;,'"`<>()[\
 const JSON_MEMBER = /"((?:[^"\\\n]|\\.){1,200})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d.eE+-]*|true|false)/g
 /** A quoted SQL string literal, with '' as an escaped quote. */
 const SQL_STRING_LITERAL = /'(?:[^']|'')*'/g
+/**
+ * A Redis key under a session prefix (connect-redis's `sess:`, or `app:session:`): the rest
+ * of the key is the session ID, which logs its holder in. The prefix stays readable.
+ */
+const SESSION_KEY = /\b(sess(?:ion)?:)\S+/gi
 
 export class Redactor {
   readonly #sensitiveName: RegExp
@@ -153,7 +158,7 @@ export class Redactor {
     if (typeof value === 'string') {
       if (URL_ATTRIBUTES.has(key)) return this.url(value)
       if (QUERY_ATTRIBUTES.has(key)) return this.#query(value)
-      if (STATEMENT_ATTRIBUTES.has(key)) return this.text(value.replace(SQL_STRING_LITERAL, `'${REDACTED}'`))
+      if (STATEMENT_ATTRIBUTES.has(key)) return this.text(value.replace(SQL_STRING_LITERAL, `'${REDACTED}'`).replace(SESSION_KEY, `$1${REDACTED}`))
       return this.text(value)
     }
     if (typeof value === 'number') return Number.isSafeInteger(value) && isCardNumber(String(value)) ? REDACTED : value

@@ -3,16 +3,17 @@
  * benchmark's plain NodeSDK (bench/apps/otel-plain.ts) starts the same ones, so
  * that the comparison measures supertrace and nothing else.
  */
-import { FastifyOtelInstrumentation } from '@fastify/otel'
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express'
 import { HapiInstrumentation } from '@opentelemetry/instrumentation-hapi'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis'
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa'
+import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis'
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { register as registerAsyncHooks } from 'node:module'
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs'
+import { FastifyHooksInstrumentation } from './fastify-hooks.ts'
 
 /** What the ES module hook needs of an instrumentation (packages may bring their own copy of InstrumentationBase). */
 interface ModuleDefinition { readonly name: string, readonly files: ReadonlyArray<{ readonly name: string }> }
@@ -22,12 +23,14 @@ export function openTelemetryInstrumentations (): PatchingInstrumentation[] {
   return [
     new HttpInstrumentation(),
     new ExpressInstrumentation(),
-    // Fastify's own, maintained instrumentation; it adds itself to every Fastify instance as it is created.
-    new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+    // Fastify's routes and errors, from hooks on every Fastify instance as it is created.
+    new FastifyHooksInstrumentation(),
     new KoaInstrumentation(),
     new HapiInstrumentation(),
     // Redis commands and outgoing fetch calls: the children in the debug page's waterfall.
+    // Redis through either client: ioredis, or node-redis (`redis`, v4 and v5), which connect-redis uses.
     new IORedisInstrumentation(),
+    new RedisInstrumentation(),
     new UndiciInstrumentation(),
   ]
 }

@@ -3,8 +3,8 @@
  *
  * Starts OpenTelemetry's NodeSDK with the HTTP, Express, Fastify, Koa and hapi
  * instrumentations (plus ioredis and undici for the debug page's waterfall),
- * supertrace's error taps for hapi and NestJS, a SupertraceSpanProcessor and a
- * SupertraceSampler around the app's OTEL_TRACES_SAMPLER; keeps any span export the
+ * supertrace's error taps for hapi, NestJS and Express's default error handler
+ * (finalhandler), a SupertraceSpanProcessor and a SupertraceSampler around the app's OTEL_TRACES_SAMPLER; keeps any span export the
  * app configured through OTEL_* variables, and hooks ES modules so that
  * `import express from 'express'` is instrumented too. If the process already has a tracer provider, supertrace does
  * not replace it and says how to add its processor instead.
@@ -13,6 +13,7 @@ import { trace, ProxyTracerProvider } from '@opentelemetry/api'
 import { NodeSDK } from '@opentelemetry/sdk-node'
 import { Logger } from '../core/log.ts'
 import { exportProcessorsFromEnv } from './exporters.ts'
+import { FinalhandlerErrorsInstrumentation } from './finalhandler-errors.ts'
 import { HapiErrorsInstrumentation } from './hapi-errors.ts'
 import { hookEsModules, openTelemetryInstrumentations } from './instrumentations.ts'
 import { NestErrorsInstrumentation } from './nest-errors.ts'
@@ -32,7 +33,7 @@ function start (): void {
     return
   }
   // supertrace's own error taps come after the OpenTelemetry ones, whose patches (hapi's) they build on.
-  const instrumentations = [...openTelemetryInstrumentations(), new HapiErrorsInstrumentation(), new NestErrorsInstrumentation()]
+  const instrumentations = [...openTelemetryInstrumentations(), new HapiErrorsInstrumentation(), new NestErrorsInstrumentation(), new FinalhandlerErrorsInstrumentation()]
   hookEsModules(instrumentations)
 
   const env = process.env

@@ -25,8 +25,8 @@ Commands:
   health   Exit 0 if a proxy on this machine answers /healthz on SUPERTRACE_ADMIN_PORT (container health checks)
   check-session --cookie '<Cookie header>'
            Explain step by step whether that request is a superuser's (exit 0 yes, 1 no, 2 bad settings)
-  grant <session id>, revoke <session id>
-           Add a session to, or remove it from, the superusers' set (SUPERTRACE_LOOKUP=set)
+  grant <id>, revoke <id>
+           Add a session ID (SUPERTRACE_LOOKUP=set) or a user ID (SUPERTRACE_SUPERUSER_IDS_KEY) to the superusers' set, or remove it
 
 Options:
   --help, -h     Show this help

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { get } from './helpers/http.ts'
 import { freePort, repoRoot, run, startRedis } from './helpers/processes.ts'
@@ -15,12 +15,21 @@ app.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening')
 `
 const CJS_APP = ESM_APP.replace("import express from 'express'", "const express = require('express')").replace('ESM', 'CommonJS')
 
+// The user's shell, with this test's Node first: npm picks each package's release by the Node it runs
+// on, and the supertrace bin runs on the `node` it finds first.
+const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
+const shell = { ...process.env, PATH }
+
 test('the packed tarball, installed into a fresh app outside the repo, gives supertrace/register, the supertrace bin and the root exports', { timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'supertrace-fresh-app-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n').pop() ?? ''
+  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8', env: shell }).trim().split('\n').pop() ?? ''
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }))
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `./${tarball}`, 'express@5'], { cwd: dir, stdio: 'pipe' })
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn', `./${tarball}`, 'express@5'], { cwd: dir, encoding: 'utf8', env: shell })
+  assert.equal(install.status, 0, install.stderr)
+  // The user's first install is clean: no package in supertrace's tree refuses another's version.
+  assert.doesNotMatch(install.stderr, /ERESOLVE|overriding peer dependency/, install.stderr)
+  execFileSync('npm', ['ls', '--all'], { cwd: dir, stdio: 'pipe', env: shell }) // fails on an invalid or missing package
   writeFileSync(join(dir, 'app.mjs'), ESM_APP)
   writeFileSync(join(dir, 'app.cjs'), CJS_APP)
 
@@ -31,7 +40,7 @@ test('the packed tarball, installed into a fresh app outside the repo, gives sup
   assert.ok(!existsSync(join(installed, 'proxy')), 'no TypeScript sources are shipped')
   const exported = execFileSync(process.execPath, ['--input-type=module', '-e', "import * as s from 'supertrace'; console.log(typeof s.SupertraceSpanProcessor, typeof s.decodeRecord)"], { cwd: dir, encoding: 'utf8' })
   assert.equal(exported.trim(), 'function function')
-  assert.match(execFileSync(join(dir, 'node_modules', '.bin', 'supertrace'), ['--help'], { encoding: 'utf8' }), /Commands:/)
+  assert.match(execFileSync(join(dir, 'node_modules', '.bin', 'supertrace'), ['--help'], { encoding: 'utf8', env: shell }), /Commands:/)
 
   const redis = await startRedis(t)
   await redis.client.sadd('supertrace:superusers', 'boss')
@@ -41,6 +50,7 @@ test('the packed tarball, installed into a fresh app outside the repo, gives sup
     await app.waitFor('listening')
     const proxyPort = await freePort()
     const proxy = run(t, join(dir, 'node_modules', '.bin', 'supertrace'), ['proxy'], {
+      PATH,
       SUPERTRACE_UPSTREAM: `http://127.0.0.1:${appPort}`, SUPERTRACE_PORT: String(proxyPort), SUPERTRACE_ADMIN_PORT: String(await freePort()), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redis.url,
     }, dir)
     await proxy.waitFor('listening on')

@@ -9,7 +9,7 @@ import { html, scriptJson, trusted, type Html } from './escape.ts'
 import { renderMarkdown } from './markdown.ts'
 import { chain, formatMs, formatTime, frameLocation, relationText, type ChainItem, type DebugReport, type FrameView, type SpanView, type UpstreamFailureView } from './report.ts'
 import { SCRIPT, STYLE } from './styles.ts'
-import { renderText } from './text.ts'
+import { NO_EXCEPTION_CAPTURED, renderText } from './text.ts'
 
 export function renderHtml (report: DebugReport, nonce: string): string {
   const s = report.summary
@@ -74,7 +74,7 @@ function location (frame: FrameView): Html {
 
 function stackSection (report: DebugReport): Html {
   if (report.exceptions.length === 0) {
-    return report.record === null ? html`<p class="muted">No record, so no stack.</p>` : html`<p>No exception was captured: the app answered 500 without throwing.</p>`
+    return report.record === null ? html`<p class="muted">No record, so no stack.</p>` : html`<p>${NO_EXCEPTION_CAPTURED}</p>`
   }
   return html`${chain(report.exceptions).map(exceptionBlock)}`
 }

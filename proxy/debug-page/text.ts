@@ -52,9 +52,15 @@ function summaryLines (report: DebugReport): string[] {
   return [s.title, ...rows.flatMap(([name, value]) => value === undefined ? [] : [`${`${name}:`.padEnd(12)}${value}`])]
 }
 
+/**
+ * A record without an exception: nothing reached the instrumentation. Either the app sent the 500
+ * itself, or the error went through a framework that was loaded where no patch could reach it.
+ */
+export const NO_EXCEPTION_CAPTURED = 'No exception was captured. Either the app answered 500 without throwing, or it threw inside a framework supertrace could not patch: one loaded by a path instead of its package name (`require(\'../express\')`), vendored or bundled. To check, start the app with OTEL_LOG_LEVEL=debug: each module patched is logged (`Applying instrumentation patch … module: \'express\'`).'
+
 /** The exceptions as V8-style tracebacks; `frames` picks every frame or only the app's. */
 function tracebackLines (report: DebugReport, frames: 'all' | 'app'): string[] {
-  if (report.exceptions.length === 0) return report.record === null ? [] : ['No exception was captured: the app answered 500 without throwing.']
+  if (report.exceptions.length === 0) return report.record === null ? [] : [NO_EXCEPTION_CAPTURED]
   const out: string[] = []
   for (const item of chain(report.exceptions)) {
     const pad = '  '.repeat(item.depth)

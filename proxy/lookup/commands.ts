@@ -1,7 +1,7 @@
 /**
  * The commands an operator runs about superusers:
  *   supertrace check-session --cookie '<Cookie header>'   why a request is (not) a superuser's
- *   supertrace grant <session id> / revoke <session id>   set mode's Redis set
+ *   supertrace grant <id> / revoke <id>                   the Redis set the lookup checks
  * check-session runs the proxy's own pipeline (SuperuserLookup.decide), so what it
  * explains is what the proxy does. Exit codes: 0 yes, 1 no, 2 a configuration error.
  */
@@ -11,6 +11,7 @@ import { connectOnDemand, connectRedis, describeTarget } from '../../core/redis.
 import { loadLookupToolConfig, type LookupToolConfig } from '../config.ts'
 import { mask } from './cookie.ts'
 import { SuperuserLookup } from './lookup.ts'
+import type { LookupPlan } from './presets.ts'
 
 type Write = (text: string) => void
 
@@ -26,12 +27,14 @@ Copy the Cookie header from the browser's developer tools (Network, the request,
 Exit 0: a superuser; 1: not; 2: the settings are wrong.
 `
 
-export const GRANT_USAGE = `Usage: supertrace grant <session id>
-       supertrace revoke <session id>
+export const GRANT_USAGE = `Usage: supertrace grant <id>
+       supertrace revoke <id>
 
-set mode (SUPERTRACE_LOOKUP=set, the default): adds the session ID to, or removes
-it from, the Redis set SUPERTRACE_SUPERUSERS_KEY (default supertrace:superusers).
-The session ID is the value of the session cookie. Revoking works at once.
+Adds the ID to, or removes it from, the Redis set the lookup checks. Revoking works at once.
+  set mode (SUPERTRACE_LOOKUP=set, the default): a session ID (the session cookie's
+    value), in SUPERTRACE_SUPERUSERS_KEY (default supertrace:superusers).
+  a mode that looks the session's field up in SUPERTRACE_SUPERUSER_IDS_KEY (django by
+    default; express-session or session-field with it set): a user ID, the field's value.
 `
 
 export async function checkSession (args: readonly string[], out: Write, err: Write): Promise<number> {
@@ -70,24 +73,27 @@ export async function checkSession (args: readonly string[], out: Write, err: Wr
 }
 
 export async function grantOrRevoke (command: 'grant' | 'revoke', args: readonly string[], out: Write, err: Write): Promise<number> {
-  const sessionId = args[0]
-  if (sessionId === undefined || sessionId === '' || args.length > 1) {
+  const id = args[0]
+  if (id === undefined || id === '' || args.length > 1) {
     err(GRANT_USAGE)
     return 2
   }
   const config = loadOrExplain(command, err)
   if (config === null) return 2
-  if (config.lookup.mode !== 'set') {
-    err(`supertrace ${command}: SUPERTRACE_LOOKUP=${config.lookup.mode}, and ${command} manages set mode's set of session IDs. In ${config.lookup.mode} mode, superusers are decided by the session itself; see README.md, "Tell the proxy who the superusers are".\n`)
+  const target = grantTarget(config.lookup)
+  if (target === null) {
+    err(`supertrace ${command}: SUPERTRACE_LOOKUP=${config.lookup.mode} decides by ${config.lookup.mode === 'lua' ? 'your script' : 'comparing the session\'s field to SUPERTRACE_SUPERUSER_VALUE'}, with no set for ${command} to change. To keep superusers in a set, set SUPERTRACE_SUPERUSER_IDS_KEY (the field then holds a user ID), or use SUPERTRACE_LOOKUP=set; see README.md, "Tell the proxy who the superusers are".\n`)
     return 2
   }
-  const setKey = config.lookup.superusersKey
   const redis = connectRedis({ ...config.redis, commandTimeoutMs: config.redisTimeoutMs, purpose: command, logger: new Logger('proxy'), onDemand: true })
   try {
     await connectOnDemand(redis)
-    const changed = command === 'grant' ? await redis.sadd(setKey, sessionId) : await redis.srem(setKey, sessionId)
+    const changed = command === 'grant' ? await redis.sadd(target.setKey, id) : await redis.srem(target.setKey, id)
     const what = command === 'grant' ? (changed === 1 ? 'is now' : 'already was') : (changed === 1 ? 'is no longer' : 'was not')
-    out(`session ${mask(sessionId)} ${what} a superuser's (${setKey})\n`)
+    // A session ID logs its holder in, so only its first characters are shown; a user ID is no secret.
+    out(target.kind === 'session'
+      ? `session ${mask(id)} ${what} a superuser's (${target.setKey})\n`
+      : `user ${JSON.stringify(id)} ${what} a superuser (${target.setKey}, checked against ${target.field})\n`)
     return 0
   } catch (cause) {
     err(`supertrace ${command}: Redis at ${describeTarget(config.redis)} did not answer: ${(cause as Error).message}\n`)
@@ -95,6 +101,13 @@ export async function grantOrRevoke (command: 'grant' | 'revoke', args: readonly
   } finally {
     redis.disconnect()
   }
+}
+
+/** The set grant and revoke change: set mode's session IDs, or the user IDs a session's field is looked up in; null when the lookup has none. */
+function grantTarget (plan: LookupPlan): { kind: 'session', setKey: string } | { kind: 'user', setKey: string, field: string } | null {
+  if (plan.mode === 'set') return { kind: 'session', setKey: plan.superusersKey }
+  if (plan.mode === 'lua' || plan.verdict.kind !== 'member') return null
+  return { kind: 'user', setKey: plan.verdict.setKey, field: plan.field?.path ?? 'the session\'s value' }
 }
 
 function loadOrExplain (command: string, err: Write): LookupToolConfig | null {

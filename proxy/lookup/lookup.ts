@@ -45,6 +45,9 @@ export interface LookupTimer {
   observeLookup (seconds: number): void
 }
 
+/** express-session keeps sessions in the app's memory unless it is given a store: nothing outside the app can read them. */
+const MEMORY_STORE_HINT = '. If the app passes no `store` to session(), its sessions live in express-session\'s MemoryStore, inside the app, where the proxy cannot read them: give it a Redis store, `store: new RedisStore({ client })` (connect-redis)'
+
 
 export class SuperuserLookup {
   readonly plan: LookupPlan
@@ -177,7 +180,7 @@ export class SuperuserLookup {
     const raw = await this.#watch(this.#redis.getBuffer(plan.key.keyFor(sessionId)))
     if (raw === null) {
       steps?.push({ name: 'read', text: 'no such key' })
-      return answer(false, steps, 'no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app\'s store', 'no session is stored under SUPERTRACE_SESSION_KEY for this cookie')
+      return answer(false, steps, `no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app's store${plan.mode === 'express-session' ? MEMORY_STORE_HINT : ''}`, 'no session is stored under SUPERTRACE_SESSION_KEY for this cookie')
     }
     steps?.push({ name: 'read', text: `found, ${raw.length} bytes` })
 
@@ -219,7 +222,7 @@ export class SuperuserLookup {
     this.#breaker?.admit()
     const isMember = await this.#watch(this.#redis.sismember(verdict.setKey, member)) === 1
     steps?.push({ name: 'decide', text: `SISMEMBER ${verdict.setKey} ${JSON.stringify(member)}: ${isMember ? 'a member' : 'not a member'} (SUPERTRACE_SUPERUSER_IDS_KEY)` })
-    return isMember ? answer(true, steps, `${JSON.stringify(member)} is in the set ${verdict.setKey}`) : answer(false, steps, `${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: redis-cli SADD ${verdict.setKey} ${JSON.stringify(member)}`)
+    return isMember ? answer(true, steps, `${JSON.stringify(member)} is in the set ${verdict.setKey}`) : answer(false, steps, `${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: supertrace grant ${JSON.stringify(member)}`)
   }
 
   async #runScript (sessionId: string): Promise<unknown> {

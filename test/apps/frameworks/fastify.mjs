@@ -1,4 +1,4 @@
-// Fastify 5 (ES module), instrumented by @fastify/otel. `// fails: <kind>` marks the line
+// Fastify 5 (ES module), seen through the hooks supertrace adds to every Fastify instance. `// fails: <kind>` marks the line
 // each failure is thrown from.
 import Fastify from 'fastify'
 import { OWN_500_PAGE } from './shared.mjs'
