@@ -9,12 +9,19 @@
 import { trace, type Context } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/sdk-trace'
 import { LIMITS } from './record/limits.ts'
-import type { FailedResponse } from './record/record-builder.ts'
+import type { AppRequest } from './record/request-details.ts'
 
 const kRequest = Symbol('supertrace.request')
 
 type TrackedSpan = Span & { [kRequest]?: RequestSpans }
 
+/** The 5xx the app answered, as the request's record tells it. */
+export interface FailedResponse {
+  readonly status: number
+  readonly request: AppRequest
+  /** The route template (`/orders/:id`), when the framework's instrumentation has matched one. */
+  readonly route: string | undefined
+}
 
 export interface CapturedException {
   /** What was thrown or recorded: usually an Error, kept as the object for its cause chain and identity. */

@@ -25,7 +25,7 @@ import { LIMITS, Truncation } from './limits.ts'
 import { recordEnvironment } from './process-facts.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 import { recordRequest, recordRequestFromSpan, type AppRequest } from './request-details.ts'
-import type { RequestSpans } from '../request-spans.ts'
+import type { FailedResponse, RequestSpans } from '../request-spans.ts'
 
 const KIND_NAMES: Record<SpanKind, SpanKindName> = {
   [SpanKind.INTERNAL]: 'internal',
@@ -39,13 +39,6 @@ const STATUS_NAMES: Record<SpanStatusCode, SpanStatusName> = {
   [SpanStatusCode.UNSET]: 'unset',
   [SpanStatusCode.OK]: 'ok',
   [SpanStatusCode.ERROR]: 'error',
-}
-
-export interface FailedResponse {
-  readonly status: number
-  readonly request: AppRequest
-  /** The route template (`/orders/:id`), when the framework's instrumentation has matched one. */
-  readonly route: string | undefined
 }
 
 /** What every record of this process shares. */
