@@ -76,6 +76,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
     metrics,
     pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(config.redact), pagesPrefix: config.pagesPrefix },
   }
+  metrics.observeRecordOutcomes(() => context.records.outcomes())
   // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
   const websockets = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: false })
   websockets.on('error', (err: Error, req: IncomingMessage, client: ServerResponse | Socket) => {

@@ -44,7 +44,7 @@ test('docs/record.md describes every field of a real record', async (t) => {
 })
 
 test('a record of another version, or not a record at all, is refused with ST_RECORD_FORMAT', () => {
-  for (const stored of ['{"v":3}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
+  for (const stored of ['{"v":4}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
     assert.throws(() => decodeRecord(stored), (err: unknown) => err instanceof RecordFormatError && err.code === 'ST_RECORD_FORMAT', stored)
   }
 })

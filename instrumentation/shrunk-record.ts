@@ -1,0 +1,58 @@
+/**
+ * The smaller forms of a record, for when the full one does not fit the Redis budget
+ * (record-budget.ts): a shrunk record keeps the failing exception's frames and the
+ * request, and leaves out what is large and the same from one failure to the next
+ * (source lines, locals, causes, the environment, most spans); a repeat keeps only the
+ * request line and status and points at an earlier full record.
+ */
+import type { RecordedException, RepeatRecord, TraceRecord } from '../core/record.ts'
+
+/** Spans a shrunk record keeps, in start order (the root first). */
+const SHRUNK_SPANS = 20
+const SHRUNK_FRAMES = 20
+const SHRUNK_STACK_CHARS = 4096
+const REPEAT_URL_CHARS = 512
+
+export function shrinkRecord (record: TraceRecord): TraceRecord {
+  const truncated = new Set(record.truncated)
+  const first = record.exceptions[0]
+  const exceptions = first === undefined ? [] : [shrinkException(first)]
+  if (record.exceptions.length > 1) truncated.add('exceptions')
+  if (first !== undefined) truncated.add('exceptions[0].frames')
+  if (record.environment.length > 0) truncated.add('environment')
+  if (Object.keys(record.resource).length > 0) truncated.add('resource')
+  if (record.spans.length > SHRUNK_SPANS) truncated.add('spans')
+  const { body, ...request } = record.request
+  if (body !== undefined) truncated.add('request.body')
+  return {
+    ...record,
+    request,
+    resource: {},
+    environment: [],
+    exceptions,
+    spans: record.spans.slice(0, SHRUNK_SPANS),
+    droppedSpans: record.droppedSpans + Math.max(0, record.spans.length - SHRUNK_SPANS),
+    truncated: [...truncated],
+  }
+}
+
+function shrinkException (exception: RecordedException): RecordedException {
+  const { cause, errors, ...rest } = exception
+  return {
+    ...rest,
+    stack: exception.stack.length > SHRUNK_STACK_CHARS ? `${exception.stack.slice(0, SHRUNK_STACK_CHARS)}… [${exception.stack.length - SHRUNK_STACK_CHARS} more characters]` : exception.stack,
+    frames: exception.frames.slice(0, SHRUNK_FRAMES).map(({ context, locals, ...frame }) => frame),
+  }
+}
+
+export function repeatRecord (record: TraceRecord, sameAs: string): RepeatRecord {
+  const { method, url, route } = record.request
+  return {
+    v: record.v,
+    requestId: record.requestId,
+    sameAs,
+    time: record.time,
+    request: { method, url: url.length > REPEAT_URL_CHARS ? `${url.slice(0, REPEAT_URL_CHARS)}…` : url, ...(route === undefined ? {} : { route }) },
+    response: record.response,
+  }
+}
