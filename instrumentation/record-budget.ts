@@ -4,7 +4,7 @@
  *
  * Time is cut into windows of one record TTL. Before a record is stored, a Lua script
  * adds its cost to the window's counter (one key, so a Redis Cluster takes it) unless
- * that would pass half the budget. Every record lives at most one TTL, so what is in
+ * that would pass half the budget (the window's allowance). Every record lives at most one TTL, so what is in
  * Redis at any moment was written in the current window or the one before: at most
  * twice half the budget. The script is handed the costs of the forms a record can take
  * (full, shrunk, a repeat), most wanted first, and reserves the first that fits, in one
@@ -17,26 +17,33 @@ import { recordBudgetKey } from '../core/protocol.ts'
 import type { RedisClient } from '../core/redis.ts'
 
 /**
- * KEYS[1]: the window's counter. ARGV[1]: the window's allowance; ARGV[2]: the counter's TTL;
- * ARGV[3…]: costs, most wanted first. Returns the 1-based index of the cost reserved, 0 for none.
+ * KEYS[1]: the window's counter. ARGV[1]: the counter's TTL; then a cost and the total it may bring
+ * the counter to, for each form, most wanted first. Returns the 1-based number of the form reserved, 0 for none.
  */
 const RESERVE_SCRIPT = `
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local allowance = tonumber(ARGV[1])
-for i = 3, #ARGV do
+for i = 2, #ARGV, 2 do
   local cost = tonumber(ARGV[i])
-  if used + cost <= allowance then
+  if used + cost <= tonumber(ARGV[i + 1]) then
     redis.call('INCRBY', KEYS[1], cost)
-    redis.call('EXPIRE', KEYS[1], ARGV[2])
-    return i - 2
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    return i / 2
   end
 end
 return 0
 `
 
 interface BudgetCommands {
-  reserveRecordBytes (key: string, allowance: number, ttlSeconds: number, ...costs: number[]): Promise<number>
+  reserveRecordBytes (key: string, ttlSeconds: number, ...costsAndLimits: number[]): Promise<number>
 }
+
+/**
+ * The share of a window's allowance each form may fill. Full records stop at half, so that a
+ * storm of distinct failures leaves room to shrink the rest instead of dropping them, and
+ * repeats, the smallest, get the last tenth.
+ */
+export const FORM_SHARES = { full: 0.5, shrunk: 0.9, repeat: 1 } as const
+export type BudgetForm = keyof typeof FORM_SHARES
 
 /**
  * What a stored string of `bytes` costs Redis, measured with MEMORY USAGE and INFO's used_memory
@@ -67,9 +74,10 @@ export class RecordBudget {
     return Math.floor(now / this.#windowMs)
   }
 
-  /** Reserves the first of `costs` that fits the current window's allowance: its index, or -1 when none fits. */
-  async reserve (costs: readonly number[], now: number): Promise<number> {
-    const chosen = await this.#redis.reserveRecordBytes(recordBudgetKey(this.windowOf(now)), this.#allowance, 2 * this.#windowMs / 1000, ...costs)
+  /** Reserves the first of `wanted` (a form and its cost) that fits the current window's allowance: its index, or -1 when none fits. */
+  async reserve (wanted: ReadonlyArray<{ readonly form: BudgetForm, readonly cost: number }>, now: number): Promise<number> {
+    const args = wanted.flatMap(({ form, cost }) => [cost, Math.floor(this.#allowance * FORM_SHARES[form])])
+    const chosen = await this.#redis.reserveRecordBytes(recordBudgetKey(this.windowOf(now)), 2 * this.#windowMs / 1000, ...args)
     return chosen - 1
   }
 }

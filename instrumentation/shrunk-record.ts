@@ -2,15 +2,15 @@
  * The smaller forms of a record, for when the full one does not fit the Redis budget
  * (record-budget.ts): a shrunk record keeps the failing exception's frames and the
  * request, and leaves out what is large and the same from one failure to the next
- * (source lines, locals, causes, the environment, most spans); a repeat keeps only the
+ * (source lines, locals, causes, the environment, most spans, the stacks in span events); a repeat keeps only the
  * request line and status and points at an earlier full record.
  */
-import type { RecordedException, RepeatRecord, TraceRecord } from '../core/record.ts'
+import type { Attributes, RecordedException, RepeatRecord, TraceRecord } from '../core/record.ts'
 
 /** Spans a shrunk record keeps, in start order (the root first). */
 const SHRUNK_SPANS = 20
 const SHRUNK_FRAMES = 20
-const SHRUNK_STACK_CHARS = 4096
+const SHRUNK_STACK_CHARS = 2048
 const REPEAT_URL_CHARS = 512
 
 export function shrinkRecord (record: TraceRecord): TraceRecord {
@@ -21,7 +21,7 @@ export function shrinkRecord (record: TraceRecord): TraceRecord {
   if (first !== undefined) truncated.add('exceptions[0].frames')
   if (record.environment.length > 0) truncated.add('environment')
   if (Object.keys(record.resource).length > 0) truncated.add('resource')
-  if (record.spans.length > SHRUNK_SPANS) truncated.add('spans')
+  if (record.spans.length > 0) truncated.add('spans')
   const { body, ...request } = record.request
   if (body !== undefined) truncated.add('request.body')
   return {
@@ -30,10 +30,17 @@ export function shrinkRecord (record: TraceRecord): TraceRecord {
     resource: {},
     environment: [],
     exceptions,
-    spans: record.spans.slice(0, SHRUNK_SPANS),
+    // An exception event carries the whole stack again: the exception above has it.
+    spans: record.spans.slice(0, SHRUNK_SPANS).map((span) => ({ ...span, events: span.events.map(({ attributes, ...event }) => ({ ...event, attributes: withoutStack(attributes) })) })),
     droppedSpans: record.droppedSpans + Math.max(0, record.spans.length - SHRUNK_SPANS),
     truncated: [...truncated],
   }
+}
+
+function withoutStack (attributes: Attributes): Attributes {
+  if (!('exception.stacktrace' in attributes)) return attributes
+  const { 'exception.stacktrace': stack, ...rest } = attributes
+  return rest
 }
 
 function shrinkException (exception: RecordedException): RecordedException {

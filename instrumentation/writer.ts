@@ -32,6 +32,8 @@ const WRITE_TIMEOUT_MS = 2000
  * loop delays the replies it reads too, by tens of milliseconds in a storm on two cores.
  */
 const SLOW_WRITE_MS = 500
+/** Outcomes not sent with a record (drops) are sent on their own after this long, in one command for all counted meanwhile. */
+const REPORT_DELAY_MS = 1000
 
 export interface RecordWriterOptions {
   /** The Redis, or for Sentinel and Cluster the password, TLS and database (see `topology`). */
@@ -87,6 +89,7 @@ export class RecordWriter {
   #failedWrites = 0
   /** The budget window in which a full record last did not fit: until it ends, records are shrunk at once. */
   #spentWindow = -1
+  #reportTimer: NodeJS.Timeout | undefined
 
   constructor (options: RecordWriterOptions) {
     this.#ttlSeconds = options.ttlSeconds
@@ -136,6 +139,8 @@ export class RecordWriter {
   }
 
   async close (): Promise<void> {
+    clearTimeout(this.#reportTimer)
+    await this.#reportOutcomes().catch(() => {})
     await this.#redis.quit().catch(() => this.#redis.disconnect())
   }
 
@@ -214,7 +219,7 @@ export class RecordWriter {
       forms.push({ outcome: 'shrunk', json: encodeRecord(shrinkRecord(record)), ttlSeconds: this.#ttlSeconds })
       if (decision.earlier !== undefined) forms.push(this.#repeatForm(record, decision.earlier, now))
     }
-    const chosen = forms[await this.#budget.reserve(forms.map((f) => costInRedis(Buffer.byteLength(f.json))), now)]
+    const chosen = forms[await this.#budget.reserve(forms.map((f) => ({ form: f.outcome, cost: costInRedis(Buffer.byteLength(f.json)) })), now)]
     if (decision.repeat) {
       if (chosen === undefined) this.#budgetSpent(now)
     } else {
@@ -241,7 +246,7 @@ export class RecordWriter {
       ? { outcome: 'full', json, ttlSeconds: this.#ttlSeconds }
       : { outcome: 'shrunk', json: encodeRecord(shrinkRecord(record)), ttlSeconds: this.#ttlSeconds }
     const cost = costInRedis(Buffer.byteLength(form.json))
-    if (cost > kept.cost && await this.#budget.reserve([cost - kept.cost], Date.now()) < 0) return undefined
+    if (cost > kept.cost && await this.#budget.reserve([{ form: kept.form, cost: cost - kept.cost }], Date.now()) < 0) return undefined
     this.#keep(record.requestId, { form: kept.form, cost: Math.max(cost, kept.cost) })
     return form
   }
@@ -283,6 +288,11 @@ export class RecordWriter {
 
   #count (outcome: RecordOutcome, n = 1): void {
     this.#unreported.set(outcome, (this.#unreported.get(outcome) ?? 0) + n)
+    // Drops come with no record to send them with: they go on their own within a second.
+    this.#reportTimer ??= setTimeout(() => {
+      this.#reportTimer = undefined
+      void context.with(suppressTracing(context.active()), () => connectOnDemand(this.#redis).then(() => this.#reportOutcomes())).catch(() => {})
+    }, REPORT_DELAY_MS).unref()
   }
 
   /** Remembered until the request's completing write: a few times the in-flight cap is far more than are ever between their two writes. */
