@@ -56,7 +56,8 @@ interface Queued {
 }
 
 interface InFlight {
-  readonly since: number
+  /** When its current write went to Redis (after the connection was open); undefined before. */
+  sentAt: number | undefined
   queued: Queued | undefined
 }
 
@@ -127,11 +128,11 @@ export class RecordWriter {
       this.#drop(record)
       return Promise.resolve(false)
     }
-    const entry: InFlight = { since: performance.now(), queued: undefined }
+    const entry: InFlight = { sentAt: undefined, queued: undefined }
     this.#inFlight.set(requestId, entry)
     // The writer's own Redis commands must not become spans of the failing request.
     return context.with(suppressTracing(context.active()), () => {
-      const stored = this.#store(record, json)
+      const stored = this.#store(record, json, entry)
       // Resolves with its own write: the 500 held for it does not wait for the request's later writes.
       void stored.then(() => this.#writeQueued(requestId, entry))
       return stored
@@ -148,7 +149,7 @@ export class RecordWriter {
   async #writeQueued (requestId: string, entry: InFlight): Promise<void> {
     for (let next = entry.queued; next !== undefined; next = entry.queued) {
       entry.queued = undefined
-      const stored = await this.#store(next.record, next.json)
+      const stored = await this.#store(next.record, next.json, entry)
       for (const settle of next.settled) settle(stored)
     }
     this.#inFlight.delete(requestId)
@@ -171,23 +172,26 @@ export class RecordWriter {
 
   /** Why records are waiting: Redis, only when its writes failed or were slow; otherwise the storm's own rate. */
   #dropCause (): { readonly text: string, readonly isRedis: boolean } {
-    const oldest = this.#inFlight.values().next().value
-    const slowest = Math.max(this.#slowestMs, oldest === undefined ? 0 : performance.now() - oldest.since)
+    let slowest = this.#slowestMs
+    const now = performance.now()
+    for (const { sentAt } of this.#inFlight.values()) if (sentAt !== undefined) slowest = Math.max(slowest, now - sentAt)
     if (this.#failedWrites > 0) return { text: `Redis failed ${this.#failedWrites} writes (see the errors logged)`, isRedis: true }
     if (slowest >= SLOW_WRITE_MS) return { text: `Redis is slow (a write took ${Math.round(slowest)} ms)`, isRedis: true }
     return { text: `requests fail faster than their records can be written (Redis answered every write within ${Math.round(slowest)} ms)`, isRedis: false }
   }
 
   /** Stores one write of a request's record in the form its budget allows. */
-  async #store (record: TraceRecord, json: string): Promise<boolean> {
+  async #store (record: TraceRecord, json: string, entry: InFlight): Promise<boolean> {
     const requestId = record.requestId
     const kept = this.#kept.get(requestId)
     // A repeat holds only what the first write knew; a dropped record stays dropped.
     if (kept?.form === 'repeat') return true
     if (kept?.form === 'dropped') return false
-    const started = performance.now()
+    let sentAt: number | undefined
     try {
       await connectOnDemand(this.#redis)
+      // Timed from here: opening the connection is not a write being slow (failing to open it is a failed write).
+      sentAt = entry.sentAt = performance.now()
       const form = kept === undefined ? await this.#choose(record, json) : await this.#rewrite(record, json, kept)
       if (form === undefined) return kept !== undefined
       // The outcome is counted once per request, with its first stored write.
@@ -202,7 +206,8 @@ export class RecordWriter {
       this.#logger.error('a record was not stored', new RedisError('the record write failed', { cause }), requestId)
       return false
     } finally {
-      this.#slowestMs = Math.max(this.#slowestMs, performance.now() - started)
+      if (sentAt !== undefined) this.#slowestMs = Math.max(this.#slowestMs, performance.now() - sentAt)
+      entry.sentAt = undefined
     }
   }
 
