@@ -10,7 +10,7 @@
  *   supertrace:recent       ZADD + ZREMRANGEBYRANK in a MULTI of its own; ZREVRANGE
  *   supertrace:superusers   SISMEMBER (set mode); the session key and the user IDs set
  *                           of the other modes are read by separate commands
- *   supertrace:budget:<n>   a Lua script (GET, INCRBY, EXPIRE) on this one key
+ *   supertrace:budget:<n>   INCRBY, EXPIRE and, for a cost taken back, DECRBY
  *   supertrace:record-outcomes  HINCRBY, sent beside a record's SET; HGETALL by the proxy's /metrics
  * PUBLISH on supertrace:records reaches every node's subscribers on a Cluster (a
  * classic publish is broadcast over the cluster bus), so the proxy's one subscriber

@@ -161,6 +161,8 @@ export interface RepeatRecord {
   /** The request line only: the path and query are redacted and cut as in a full record, at 512 characters. */
   readonly request: { readonly method: string, readonly url: string, readonly route?: string }
   readonly response: { readonly status: number }
+  /** This request's own exception (the one that failed it), redacted, its message cut at 512 characters; absent when none was captured. */
+  readonly exception?: { readonly type: string, readonly message: string }
 }
 
 /** What a record key holds: a full record or, for a repeated failure, a pointer to one. */
@@ -213,40 +215,44 @@ export function decodeStored (json: string): StoredRecord {
 }
 
 /**
- * What the debug page shows for a repeat: the full record of the request it repeats, under
- * the repeat's own request ID, time, request line and status, with a note saying so. The
- * full record's request headers, cookies, query and body were another request's, so they
- * are left out. `full` is undefined when that record has expired or cannot be read: the
- * page then shows what the repeat itself holds.
+ * What the debug page shows for a repeat: what the full record of the request it repeats
+ * knows about the code and the process (the failing exception's frames and source lines,
+ * the environment, the resource), under the repeat's own request ID, time, request line,
+ * status and exception message, with a note saying so. Nothing of the other request's own
+ * is shown: not its message, locals, causes, spans, headers, cookies, query or body.
+ * `full` is undefined when that record has expired or cannot be read: the page then shows
+ * what the repeat itself holds.
  */
 export function resolveRepeat (repeat: RepeatRecord, full: TraceRecord | undefined): TraceRecord {
   const note = full === undefined
-    ? `repeat of request ${repeat.sameAs}, whose record is gone: only this request's line and status were stored`
-    : `repeat of request ${repeat.sameAs}: this request failed the same way (same exception, message shape, app frame and route), so only its request line and status were stored; the exceptions, spans and environment shown are that request's`
-  const base: TraceRecord = full ?? {
-    v: RECORD_VERSION,
-    requestId: repeat.sameAs,
-    complete: true,
-    service: { name: 'unknown_service' },
-    time: repeat.time,
-    request: { ...repeat.request, query: [], headers: [], cookies: [] },
-    response: repeat.response,
-    process: { node: '', hostname: '', pid: 0, cwd: '' },
-    resource: {},
-    environment: [],
-    exceptions: [],
-    spans: [],
-    droppedSpans: 0,
-    truncated: [],
-  }
+    ? `repeat of request ${repeat.sameAs}, whose record is gone: only this request's line, status and exception message were stored`
+    : `repeat of request ${repeat.sameAs}: this request failed the same way (same exception, message shape, app frame and route), so only its request line, status and exception message were stored; the frames, source lines and environment shown are from that request's record, its spans and local variables are left out`
+  const template = full?.exceptions[0]
+  const own = repeat.exception
+  const exceptions: RecordedException[] = own === undefined
+    ? []
+    : [{
+        type: own.type,
+        message: own.message,
+        // The stack's first line is the other request's message; the frames below it are the same code.
+        stack: `${own.type}: ${own.message}${framesOf(template?.stack ?? '')}`,
+        frames: (template?.frames ?? []).map(({ locals, ...frame }) => frame),
+      }]
   return {
-    ...base,
+    v: RECORD_VERSION,
     requestId: repeat.requestId,
     complete: true,
+    service: full?.service ?? { name: 'unknown_service' },
     time: repeat.time,
     request: { ...repeat.request, query: [], headers: [], cookies: [] },
     response: repeat.response,
-    truncated: [note, ...base.truncated],
+    process: full?.process ?? { node: '', hostname: '', pid: 0, cwd: '' },
+    resource: full?.resource ?? {},
+    environment: full?.environment ?? [],
+    exceptions,
+    spans: [],
+    droppedSpans: 0,
+    truncated: [note],
   }
 }
 
@@ -291,12 +297,19 @@ function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** The `    at …` lines of a V8 stack, without the message above them. */
+function framesOf (stack: string): string {
+  const at = stack.indexOf('\n    at ')
+  return at < 0 ? '' : stack.slice(at)
+}
+
 function repeatProblem (r: Record<string, unknown>): string | undefined {
   if (!isString(r.requestId) || !isRequestId(r.requestId as string)) return 'requestId'
   if (!isString(r.sameAs) || !isRequestId(r.sameAs as string)) return 'sameAs'
   if (!isNumber(r.time)) return 'time'
   if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route)) return 'request'
   if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
+  if (!optional((e) => isObject(e) && isString(e.type) && isString(e.message))(r.exception)) return 'exception'
   return undefined
 }
 

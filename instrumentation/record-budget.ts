@@ -17,27 +17,6 @@ import { recordBudgetKey } from '../core/protocol.ts'
 import type { RedisClient } from '../core/redis.ts'
 
 /**
- * KEYS[1]: the window's counter. ARGV[1]: the counter's TTL; then a cost and the total it may bring
- * the counter to, for each form, most wanted first. Returns the 1-based number of the form reserved, 0 for none.
- */
-const RESERVE_SCRIPT = `
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-for i = 2, #ARGV, 2 do
-  local cost = tonumber(ARGV[i])
-  if used + cost <= tonumber(ARGV[i + 1]) then
-    redis.call('INCRBY', KEYS[1], cost)
-    redis.call('EXPIRE', KEYS[1], ARGV[1])
-    return i / 2
-  end
-end
-return 0
-`
-
-interface BudgetCommands {
-  reserveRecordBytes (key: string, ttlSeconds: number, ...costsAndLimits: number[]): Promise<number>
-}
-
-/**
  * The share of a window's allowance each form may fill. Full records stop at half, so that a
  * storm of distinct failures leaves room to shrink the rest instead of dropping them, and
  * repeats, the smallest, get the last tenth.
@@ -58,13 +37,12 @@ export function costInRedis (bytes: number): number {
 }
 
 export class RecordBudget {
-  readonly #redis: RedisClient & BudgetCommands
+  readonly #redis: RedisClient
   readonly #allowance: number
   readonly #windowMs: number
 
   constructor (redis: RedisClient, budgetBytes: number, ttlSeconds: number) {
-    redis.defineCommand('reserveRecordBytes', { numberOfKeys: 1, lua: RESERVE_SCRIPT })
-    this.#redis = redis as RedisClient & BudgetCommands
+    this.#redis = redis
     this.#allowance = Math.floor(budgetBytes / 2)
     this.#windowMs = ttlSeconds * 1000
   }
@@ -76,8 +54,14 @@ export class RecordBudget {
 
   /** Reserves the first of `wanted` (a form and its cost) that fits the current window's allowance: its index, or -1 when none fits. */
   async reserve (wanted: ReadonlyArray<{ readonly form: BudgetForm, readonly cost: number }>, now: number): Promise<number> {
-    const args = wanted.flatMap(({ form, cost }) => [cost, Math.floor(this.#allowance * FORM_SHARES[form])])
-    const chosen = await this.#redis.reserveRecordBytes(recordBudgetKey(this.windowOf(now)), 2 * this.#windowMs / 1000, ...args)
-    return chosen - 1
+    const key = recordBudgetKey(this.windowOf(now))
+    for (const [i, { form, cost }] of wanted.entries()) {
+      const sum = await this.#redis.incrby(key, cost)
+      // The counter outlives its window by one, then goes; set with each reservation, as any could be the first.
+      void this.#redis.expire(key, 2 * this.#windowMs / 1000).catch(() => {})
+      if (sum <= Math.floor(this.#allowance * FORM_SHARES[form])) return i
+      void this.#redis.decrby(key, cost).catch(() => {})
+    }
+    return -1
   }
 }

@@ -12,6 +12,7 @@ const SHRUNK_SPANS = 20
 const SHRUNK_FRAMES = 20
 const SHRUNK_STACK_CHARS = 2048
 const REPEAT_URL_CHARS = 512
+const REPEAT_MESSAGE_CHARS = 512
 
 export function shrinkRecord (record: TraceRecord): TraceRecord {
   const truncated = new Set(record.truncated)
@@ -54,12 +55,19 @@ function shrinkException (exception: RecordedException): RecordedException {
 
 export function repeatRecord (record: TraceRecord, sameAs: string): RepeatRecord {
   const { method, url, route } = record.request
+  const exception = record.exceptions[0]
   return {
     v: record.v,
     requestId: record.requestId,
     sameAs,
     time: record.time,
-    request: { method, url: url.length > REPEAT_URL_CHARS ? `${url.slice(0, REPEAT_URL_CHARS)}…` : url, ...(route === undefined ? {} : { route }) },
+    request: { method, url: cut(url, REPEAT_URL_CHARS), ...(route === undefined ? {} : { route }) },
     response: record.response,
+    // Its own message: it often names what differs (an order number, a user), which the repeated record's does not.
+    ...(exception === undefined ? {} : { exception: { type: exception.type, message: cut(exception.message, REPEAT_MESSAGE_CHARS) } }),
   }
+}
+
+function cut (text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
 }
