@@ -14,8 +14,8 @@
  * reported with their min–max. Prints markdown, writes bench/results/latest.json,
  * and with --docs puts the tables into docs/benchmarks.md.
  *
- * Options: --rounds N (3)  --seconds N per cell (3)  --memory N seconds (15)
- *          --only proxy,latency,memory,app,micro  --cases small200,big200,anon500,superuser500  --docs
+ * Options: --rounds N (3)  --seconds N per cell (3)  --memory N seconds (15)  --storm N seconds (60)
+ *          --only proxy,latency,memory,app,micro (or storm: bench/storm.ts, not run by default)  --cases small200,big200,anon500,superuser500  --docs
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpus, availableParallelism, tmpdir } from 'node:os'
@@ -37,6 +37,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '3' },
     memory: { type: 'string', default: '15' },
+    storm: { type: 'string', default: '60' },
     only: { type: 'string', default: 'proxy,latency,memory,app,micro' },
     cases: { type: 'string', default: 'small200,big200,anon500,superuser500' },
     docs: { type: 'boolean', default: false },
@@ -375,6 +376,11 @@ async function main (): Promise<void> {
         `| OpenTelemetry SDK, SupertraceSpanProcessor | ${range(m.supertraceNs)} | ${range(m.supertraceBytes)} |`,
         `| **added by supertrace's processor** | ${range(m.addedNs)} | ${range(m.addedBytes)} |`, '',
         `A failed request's record (4 spans, one TypeError): built and encoded in ${fmt(micro.record.buildAndEncodeUs, 1)} µs (${fmt(micro.record.bytesAllocated)} bytes allocated, ${fmt(micro.record.jsonBytes)} bytes of JSON); written to Redis (SET + PUBLISH, acknowledged) in ${fmt(micro.record.writeMs.p50, 3)} ms p50, ${fmt(micro.record.writeMs.p99, 3)} ms p99.`, '')
+    }
+
+    if (SECTIONS.has('storm')) {
+      log('an error storm: bench/storm.ts')
+      md.push(execFileSync(process.execPath, [`${repoRoot}bench/storm.ts`, '--seconds', options.storm], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }))
     }
 
     const table = md.join('\n')

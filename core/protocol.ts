@@ -11,6 +11,8 @@
  *   supertrace:superusers   SISMEMBER (set mode); the session key and the user IDs set
  *                           (supertrace:superuser-ids in django mode) of the other
  *                           modes are read by separate commands
+ *   supertrace:budget:<n>   INCRBY, EXPIRE and, for a cost taken back, DECRBY
+ *   supertrace:record-outcomes  HINCRBY, sent beside a record's SET; HGETALL by the proxy's /metrics
  * PUBLISH on supertrace:records reaches every node's subscribers on a Cluster (a
  * classic publish is broadcast over the cluster bus), so the proxy's one subscriber
  * hears it wherever it is connected. SPUBLISH would save that broadcast, but one
@@ -37,6 +39,26 @@ export function recordKey (requestId: string): string {
  */
 export const RECENT_FAILURES_KEY = 'supertrace:recent'
 export const RECENT_FAILURES_LIMIT = 200
+
+/**
+ * The bytes of records written in one window of SUPERTRACE_TTL_SECONDS (window `n` starts
+ * at n × TTL, epoch time), an integer with a TTL of two windows. Every app process adds
+ * to the same counter before it stores a record, so the budget holds across processes
+ * (instrumentation/record-budget.ts).
+ */
+export function recordBudgetKey (window: number): string {
+  return `supertrace:budget:${window}`
+}
+
+/**
+ * A hash of counters, one field per outcome (`full`, `shrunk`, `repeat`, `dropped_queue_full`,
+ * `dropped_over_budget`, `dropped_redis_failed`): what became of each failing request's record,
+ * summed over every app process. No TTL; the proxy exposes it at /metrics.
+ */
+export const RECORD_OUTCOMES_KEY = 'supertrace:record-outcomes'
+
+export const RECORD_OUTCOMES = ['full', 'shrunk', 'repeat', 'dropped_queue_full', 'dropped_over_budget', 'dropped_redis_failed'] as const
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[number]
 
 /** The writer publishes the request ID here once a record is stored; the proxy subscribes once at start-up. */
 export const RECORD_CHANNEL = 'supertrace:records'

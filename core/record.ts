@@ -10,7 +10,7 @@
 import { RecordFormatError } from './errors.ts'
 import { isRequestId } from './protocol.ts'
 
-export const RECORD_VERSION = 2
+export const RECORD_VERSION = 3
 
 export type AttributeValue = string | number | boolean | ReadonlyArray<string | number | boolean | null>
 export type Attributes = Readonly<Record<string, AttributeValue>>
@@ -144,6 +144,34 @@ export interface TraceRecord {
   readonly truncated: readonly string[]
 }
 
+/**
+ * The small record of a failure that repeats an earlier one (same exception type, message
+ * shape, innermost app frame and route, within a minute: see instrumentation/repeats.ts).
+ * It keeps only what differs per request; the proxy shows the full record of `sameAs` in
+ * its place (`resolveRepeat`). A few hundred bytes instead of tens of KB, so an error storm
+ * stays cheap for Redis. New in version 3.
+ */
+export interface RepeatRecord {
+  readonly v: typeof RECORD_VERSION
+  readonly requestId: string
+  /** The request whose full record this failure repeats. It outlives this record (the writer gives this one no longer a TTL). */
+  readonly sameAs: string
+  /** Epoch milliseconds at which the failing response was produced. */
+  readonly time: number
+  /** The request line only: the path and query are redacted and cut as in a full record, at 512 characters. */
+  readonly request: { readonly method: string, readonly url: string, readonly route?: string }
+  readonly response: { readonly status: number }
+  /** This request's own exception (the one that failed it), redacted, its message cut at 512 characters; absent when none was captured. */
+  readonly exception?: { readonly type: string, readonly message: string }
+}
+
+/** What a record key holds: a full record or, for a repeated failure, a pointer to one. */
+export type StoredRecord = TraceRecord | RepeatRecord
+
+export function isRepeat (stored: StoredRecord): stored is RepeatRecord {
+  return 'sameAs' in stored
+}
+
 /** Node's own code (`node:…`, `internal/…`, `<anonymous>`), a dependency under `node_modules`, or the app's. */
 export function frameOrigin (file: string): FrameOrigin {
   if (file.startsWith('node:') || file.startsWith('internal/') || !/[/\\]/.test(file)) return 'node'
@@ -174,15 +202,23 @@ function isHighSurrogate (code: number): boolean {
   return code >= 0xD800 && code <= 0xDBFF
 }
 
-export function encodeRecord (record: TraceRecord): string {
+export function encodeRecord (record: StoredRecord): string {
   return JSON.stringify(record)
 }
 
 /**
- * Parses a stored record. Throws `RecordFormatError` on anything that is not a record
- * of a version this build reads, rather than guessing at a shape it does not know.
+ * Parses a stored full record. Throws `RecordFormatError` on anything that is not a record
+ * of a version this build reads, rather than guessing at a shape it does not know, and
+ * on a repeat (read those with `decodeStored`).
  */
 export function decodeRecord (json: string): TraceRecord {
+  const stored = decodeStored(json)
+  if (isRepeat(stored)) throw new RecordFormatError(`the stored record is a repeat of request ${stored.sameAs}, not a full record`)
+  return stored
+}
+
+/** Parses what a record key holds: a full record (of version 1, 2 or 3) or a repeat (version 3). */
+export function decodeStored (json: string): StoredRecord {
   let value: unknown
   try {
     value = JSON.parse(json)
@@ -190,11 +226,54 @@ export function decodeRecord (json: string): TraceRecord {
     throw new RecordFormatError('the stored record is not JSON', { cause })
   }
   if (!isObject(value)) throw new RecordFormatError('the stored record is not a JSON object')
-  const record = value.v === 1 ? upgradeVersion1(value) : value
-  if (record.v !== RECORD_VERSION) throw new RecordFormatError(`record version ${JSON.stringify(record.v)} is not one this proxy reads (1 or ${RECORD_VERSION})`)
-  const problem = firstProblem(record)
+  // Version 3 only added repeats: a version 2 record is a version 3 full record.
+  const record = value.v === 1 ? upgradeVersion1(value) : value.v === 2 ? { ...value, v: RECORD_VERSION } : value
+  if (record.v !== RECORD_VERSION) throw new RecordFormatError(`record version ${JSON.stringify(record.v)} is not one this proxy reads (1 to ${RECORD_VERSION})`)
+  const problem = 'sameAs' in record ? repeatProblem(record) : firstProblem(record)
   if (problem !== undefined) throw new RecordFormatError(`the stored record is malformed: ${problem}`)
-  return record as unknown as TraceRecord
+  return record as unknown as StoredRecord
+}
+
+/**
+ * What the debug page shows for a repeat: what the full record of the request it repeats
+ * knows about the code and the process (the failing exception's frames and source lines,
+ * the environment, the resource), under the repeat's own request ID, time, request line,
+ * status and exception message, with a note saying so. Nothing of the other request's own
+ * is shown: not its message, locals, causes, spans, headers, cookies, query or body.
+ * `full` is undefined when that record has expired or cannot be read: the page then shows
+ * what the repeat itself holds.
+ */
+export function resolveRepeat (repeat: RepeatRecord, full: TraceRecord | undefined): TraceRecord {
+  const note = full === undefined
+    ? `repeat of request ${repeat.sameAs}, whose record is gone: only this request's line, status and exception message were stored`
+    : `repeat of request ${repeat.sameAs}: this request failed the same way (same exception, message shape, app frame and route), so only its request line, status and exception message were stored; the frames, source lines and environment shown are from that request's record, its spans and local variables are left out`
+  const template = full?.exceptions[0]
+  const own = repeat.exception
+  const exceptions: RecordedException[] = own === undefined
+    ? []
+    : [{
+        type: own.type,
+        message: own.message,
+        // The stack's first line is the other request's message; the frames below it are the same code.
+        stack: `${own.type}: ${own.message}${framesOf(template?.stack ?? '')}`,
+        frames: (template?.frames ?? []).map(({ locals, ...frame }) => frame),
+      }]
+  return {
+    v: RECORD_VERSION,
+    requestId: repeat.requestId,
+    complete: true,
+    service: full?.service ?? { name: 'unknown_service' },
+    time: repeat.time,
+    request: { ...repeat.request, query: [], headers: [], cookies: [] },
+    response: repeat.response,
+    process: full?.process ?? { node: '', hostname: '', pid: 0, cwd: '' },
+    resource: full?.resource ?? {},
+    environment: full?.environment ?? [],
+    exceptions,
+    spans: [],
+    droppedSpans: 0,
+    truncated: [note],
+  }
 }
 
 /**
@@ -208,7 +287,7 @@ function upgradeVersion1 (r: Record<string, unknown>): Record<string, unknown> {
     : { ...e, frames: e.frames.map((f: unknown) => isObject(f) && typeof f.file === 'string' ? { ...f, origin: frameOrigin(f.file) } : f) }
   return {
     ...r,
-    v: 2,
+    v: RECORD_VERSION,
     request: isObject(r.request) ? { query: [], headers: [], cookies: [], ...r.request } : r.request,
     process: { node: '', hostname: '', pid: 0, cwd: '' },
     resource: {},
@@ -236,6 +315,22 @@ const SPAN_STATUSES: readonly SpanStatusName[] = ['unset', 'ok', 'error']
 
 function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The `    at …` lines of a V8 stack, without the message above them. */
+function framesOf (stack: string): string {
+  const at = stack.indexOf('\n    at ')
+  return at < 0 ? '' : stack.slice(at)
+}
+
+function repeatProblem (r: Record<string, unknown>): string | undefined {
+  if (!isString(r.requestId) || !isRequestId(r.requestId as string)) return 'requestId'
+  if (!isString(r.sameAs) || !isRequestId(r.sameAs as string)) return 'sameAs'
+  if (!isNumber(r.time)) return 'time'
+  if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route)) return 'request'
+  if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
+  if (!optional((e) => isObject(e) && isString(e.type) && isString(e.message))(r.exception)) return 'exception'
+  return undefined
 }
 
 /** The fields the proxy renders, checked for type; the page treats everything else as text. */

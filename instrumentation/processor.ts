@@ -43,7 +43,14 @@ export class SupertraceSpanProcessor implements SpanProcessor {
     const config = options.config ?? loadInstrumentationConfig()
     // The processor is the instrumentation's entry point, whichever way the app adds it (register.ts or its own NodeSDK).
     setLogLevel(config.logLevel)
-    this.#writer = new RecordWriter({ redisUrl: config.redis.url, topology: config.redis.topology, ttlSeconds: config.ttlSeconds, logger: this.#logger })
+    this.#writer = new RecordWriter({
+      redisUrl: config.redis.url,
+      topology: config.redis.topology,
+      ttlSeconds: config.ttlSeconds,
+      budgetBytes: config.recordBudgetMb * 1_000_000,
+      maxInFlight: config.recordsInFlight,
+      logger: this.#logger,
+    })
     const redactor = new Redactor(config.redact)
     this.#sources = { redactor, redactionCache: new RedactionCache(redactor), process: processFacts(config.commit), env: process.env }
     this.#patches = GlobalPatches.install({

@@ -65,6 +65,7 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
       pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(config.redact), pagesPrefix: config.pagesPrefix },
     }
     opened.push(() => context.upstream.destroy())
+    metrics.observeRecordOutcomes(() => context.records.outcomes())
     const websockets = new WebSocketRelay(config, logger, metrics)
     opened.push(() => websockets.close())
     const server = publicServer(config, context, websockets)

@@ -8,7 +8,7 @@ import { get, login } from './helpers/http.ts'
 import { startStack } from './helpers/processes.ts'
 
 test('a record of another version, or not a record at all, is refused with ST_RECORD_FORMAT', () => {
-  for (const stored of ['{"v":3}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
+  for (const stored of ['{"v":4}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
     assert.throws(() => decodeRecord(stored), (err: unknown) => err instanceof RecordFormatError && err.code === 'ST_RECORD_FORMAT', stored)
   }
 })

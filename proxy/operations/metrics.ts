@@ -14,6 +14,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { ServerResponse } from 'node:http'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { logEvents, type LogEvent } from '../../core/log.ts'
+import { RECORD_OUTCOMES } from '../../core/protocol.ts'
 import type { BreakerState } from '../superuser/redis-breaker.ts'
 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open']
@@ -170,6 +171,26 @@ export class ProxyMetrics {
       collect () {
         const current = read()
         for (const state of BREAKER_STATES) this.set({ state }, state === current ? 1 : 0)
+      },
+    })
+  }
+
+  /**
+   * Registers the app side's record counts: `supertrace_app_records_total{outcome}`, what became of the
+   * records of failed requests, summed by every app process in Redis and read at each scrape (one HGETALL).
+   * When Redis cannot be read, the scrape shows the last values read.
+   */
+  observeRecordOutcomes (read: () => Promise<Record<string, string>>): void {
+    new Counter({
+      name: 'supertrace_app_records_total',
+      help: 'Records of failed requests, by what the apps stored: full, shrunk (over SUPERTRACE_RECORD_BUDGET_MB), repeat (a pointer to an earlier record of the same failure), or dropped_queue_full (more than SUPERTRACE_RECORDS_IN_FLIGHT being written), dropped_over_budget, dropped_redis_failed.',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+      async collect () {
+        const counts = await read().catch(() => undefined)
+        if (counts === undefined) return
+        this.reset()
+        for (const outcome of RECORD_OUTCOMES) this.inc({ outcome }, Number(counts[outcome] ?? 0))
       },
     })
   }

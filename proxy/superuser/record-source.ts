@@ -6,12 +6,11 @@
  * `waitMs` whatever Redis does: the subscriber only ever shortens it.
  */
 import { RecordFormatError, RedisError } from '../../core/errors.ts'
-import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, recordKey } from '../../core/protocol.ts'
-import { decodeRecord, type TraceRecord } from '../../core/record.ts'
+import { isRequestId, RECENT_FAILURES_KEY, RECORD_CHANNEL, RECORD_OUTCOMES_KEY, recordKey } from '../../core/protocol.ts'
+import { decodeRecord, decodeStored, isRepeat, resolveRepeat, type TraceRecord } from '../../core/record.ts'
 import type { RedisClient } from '../../core/redis.ts'
 import { LIMITS } from '../limits.ts'
 import type { RedisBreaker } from './redis-breaker.ts'
-
 
 /** Where a proxy's record waits report their duration (ProxyMetrics). */
 export interface RecordWaitTimer {
@@ -89,7 +88,7 @@ export class RecordSource {
         const batch = ids.slice(i, i + LIMITS.recentReadBatch)
         this.#breaker.admit()
         for (const json of await this.#breaker.watch(Promise.all(batch.map((id) => this.#redis.get(recordKey(id)))))) {
-          const record = json === null ? undefined : readable(json)
+          const record = json === null ? undefined : await this.#readable(json)
           if (record !== undefined) records.push(record)
         }
       }
@@ -107,7 +106,30 @@ export class RecordSource {
     } catch (cause) {
       throw new RedisError('reading the record failed', { cause })
     }
-    return json === null ? undefined : decodeRecord(json)
+    return json === null ? undefined : this.#resolve(json)
+  }
+
+  /**
+   * A full record as stored, or for a repeat (a failure the app stored as a pointer to an earlier,
+   * identical one: core/record.ts, RepeatRecord) the earlier record's details under this request's
+   * ID, with a note saying so. One more GET, only for a repeat.
+   */
+  async #resolve (json: string): Promise<TraceRecord> {
+    const stored = decodeStored(json)
+    if (!isRepeat(stored)) return stored
+    this.#breaker.admit()
+    const full = await this.#breaker.watch(this.#redis.get(recordKey(stored.sameAs)))
+    return resolveRepeat(stored, full === null ? undefined : readable(full))
+  }
+
+  async #readable (json: string): Promise<TraceRecord | undefined> {
+    return this.#resolve(json).catch(() => undefined)
+  }
+
+  /** What became of the app's records (RECORD_OUTCOMES_KEY: full, shrunk, repeat, dropped_…), counted by every app process. */
+  async outcomes (): Promise<Record<string, string>> {
+    this.#breaker.admit()
+    return this.#breaker.watch(this.#redis.hgetall(RECORD_OUTCOMES_KEY))
   }
 }
 
