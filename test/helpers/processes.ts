@@ -5,7 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
@@ -23,10 +26,20 @@ export const exampleApp = `${repoRoot}deploy/example-app/server.js`
  */
 const LISTEN_PORTS = { from: 10_000, to: 32_000 }
 
-/** A port that was free a moment ago, drawn at random so that tests running at once rarely meet. */
+/**
+ * Ports handed out in the last while, one file each, shared by the test files running at once:
+ * a port is free when probed but only taken when its server starts, and in between another
+ * test process could draw the same one.
+ */
+const HANDED_OUT = join(tmpdir(), 'supertrace-test-ports')
+const HANDED_OUT_FOR_MS = 10 * 60_000
+
+/** A port that was free a moment ago and that no other test drew in the last ten minutes. */
 export async function freePort (): Promise<number> {
+  mkdirSync(HANDED_OUT, { recursive: true })
   for (;;) {
     const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from))
+    if (!claim(port)) continue
     const server = createServer()
     const bound = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false))
@@ -36,6 +49,20 @@ export async function freePort (): Promise<number> {
     server.close()
     await once(server, 'close')
     return port
+  }
+}
+
+/** Takes the port for this process, unless another took it within HANDED_OUT_FOR_MS (the file is created exclusively). */
+function claim (port: number): boolean {
+  const file = join(HANDED_OUT, String(port))
+  try {
+    closeSync(openSync(file, 'wx'))
+    return true
+  } catch {
+    const claimedAt = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0
+    if (Date.now() - claimedAt < HANDED_OUT_FOR_MS) return false
+    rmSync(file, { force: true })
+    return claim(port)
   }
 }
 
