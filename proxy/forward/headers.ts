@@ -6,8 +6,9 @@
  * address the app believes it came from. Every other header crosses exactly as it
  * came: same names, same values, duplicates and their order kept.
  */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { BlockList } from 'node:net'
+import type { Dispatcher } from 'undici'
 import { PROXY_TRACESTATE, RECORD_HEADER, REQUEST_ID_HEADER } from '../../core/protocol.ts'
 import type { TraceContext } from './request-id.ts'
 
@@ -41,7 +42,8 @@ const REQUEST_RULES = new Map<string, RequestRule>([
   ['host', HOST],
 ])
 
-const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, RECORD_HEADER])
+/** The app's own X-Request-Id is dropped too: the client gets the proxy's, the one records are kept under. */
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, RECORD_HEADER, REQUEST_ID_HEADER])
 
 /** The values nearly every client and app send: they name no header beyond the hop-by-hop ones already dropped. */
 const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close', 'upgrade', 'Upgrade'])
@@ -113,17 +115,37 @@ export function upstreamHeaders (req: ArrivingRequest, trace: TraceContext, rule
   return out
 }
 
-/** The upstream's response headers for the client, less hop-by-hop ones and the instrumentation's record marker. */
-export function clientHeaders (headers: IncomingHttpHeaders, requestId: string): OutgoingHttpHeaders {
-  const listed = connectionListed(headers.connection)
-  const out: OutgoingHttpHeaders = {}
-  for (const name in headers) {
-    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
-    if (name === '__proto__') Object.defineProperty(out, name, { value: headers[name], enumerable: true, writable: true, configurable: true })
-    else out[name] = headers[name]
+/**
+ * The upstream's response headers for the client, as a flat [name, value, …] list in the
+ * app's spelling and order (`X-Powered-By`, each `Set-Cookie` where it came), less hop-by-hop
+ * ones and the instrumentation's record marker. `raw` is undici's `controller.rawHeaders`: the
+ * parser's own list on HTTP/1.1; `parsed` is the same headers by lowercased name, read for
+ * `Connection`, and sent instead when a dispatcher hands over no list.
+ */
+export function clientHeaders (raw: Dispatcher.DispatchController['rawHeaders'], parsed: IncomingHttpHeaders, requestId: string): string[] {
+  const listed = connectionListed(parsed.connection)
+  const out: string[] = []
+  if (Array.isArray(raw)) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = latin1(raw[i] as Buffer | string)
+      const lower = name.toLowerCase() // the same string, not a copy, when the app sent it lowercased
+      if (RESPONSE_DROPPED.has(lower) || listed?.has(lower) === true) continue
+      out.push(name, latin1(raw[i + 1] as Buffer | string))
+    }
+  } else {
+    for (const name in parsed) {
+      const value = parsed[name]
+      if (value === undefined || RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
+      for (const one of Array.isArray(value) ? value : [value]) out.push(name, one)
+    }
   }
-  out[REQUEST_ID_HEADER] = requestId
+  out.push(REQUEST_ID_HEADER, requestId)
   return out
+}
+
+/** HTTP header bytes are Latin-1 (RFC 9110 §5.5), as undici and Node read them. */
+function latin1 (value: Buffer | string): string {
+  return typeof value === 'string' ? value : value.toString('latin1')
 }
 
 /** A request the proxy answers itself instead of forwarding. */
