@@ -15,8 +15,7 @@ const WHOLE_BODY_IN_TEXT = `  Body:\n${WHOLE_BODY.split('\n').map((line) => `   
 
 test('a 500 whose body streams on after its record is stored is shown whole, in text and in JSON, every time', { timeout: 60_000 }, async (t) => {
   // The plain app stores the record first, then sends the body in five chunks 40 ms apart.
-  const { redis, proxy } = await startStack(t, { appFile: `${repoRoot}test/apps/plain-app.js`, nodeFlags: [], proxyEnv: { SUPERTRACE_TRACE_WAIT_MS: '5000', SUPERTRACE_REDIS_TIMEOUT_MS: '5000' } })
-  await redis.client.sadd('supertrace:superusers', 'boss')
+  const { proxy } = await startStack(t, { appFile: `${repoRoot}test/apps/plain-app.js`, nodeFlags: [], superusers: ['boss'], proxyEnv: { SUPERTRACE_TRACE_WAIT_MS: '5000', SUPERTRACE_REDIS_TIMEOUT_MS: '5000' } })
 
   for (let i = 0; i < 10; i++) {
     const text = await get(`${proxy.url}/streamed-500`, { cookie: SUPERUSER, accept: ACCEPT.text })

@@ -17,8 +17,7 @@ function headerLines (reply: string): string[] {
 }
 
 test('a superuser\'s debug page carries the app\'s Set-Cookie headers, all of them, in order, unchanged; everyone else\'s 500 is the app\'s own', async (t) => {
-  const { redis, app, proxy } = await startStack(t, { appFile: `${repoRoot}test/apps/plain-app.js`, nodeFlags: [] })
-  await redis.client.sadd('supertrace:superusers', 'boss')
+  const { app, proxy } = await startStack(t, { appFile: `${repoRoot}test/apps/plain-app.js`, nodeFlags: [], superusers: ['boss'] })
 
   for (const accept of [ACCEPT.html, ACCEPT.json, ACCEPT.text]) {
     const reply = await sendRaw(proxy.port, `GET /fail-with-cookies HTTP/1.1\r\nHost: shop.example\r\nCookie: sessionid=boss\r\nAccept: ${accept}\r\nConnection: close\r\n\r\n`)

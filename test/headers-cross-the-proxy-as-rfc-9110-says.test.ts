@@ -62,7 +62,7 @@ test('hop-by-hop response headers, and every header the app\'s Connection names,
 })
 
 test('response headers reach the client on the wire as the app spelled them, in the app\'s order: X-Powered-By, ETag, each Set-Cookie on its own line', async (t) => {
-  const { proxy } = await stack(t)
+  const { proxy } = await startStack(t, TRANSPARENT_APP)
 
   const reply = await sendRaw(proxy.port, 'GET /response-headers HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
 
