@@ -6,6 +6,7 @@ import { Redactor } from '../core/redact.ts'
 import { decodeBodyStart } from '../proxy/debug-page/decoded-body.ts'
 import { buildReport } from '../proxy/debug-page/report.ts'
 import { get, visible, type RawResponse } from './helpers/http.ts'
+import { assertLogged } from './helpers/logs.ts'
 import { repoRoot, startStack, type RunningHttp } from './helpers/processes.ts'
 
 const edgesApp = `${repoRoot}test/apps/edges-app.js`
@@ -150,13 +151,14 @@ for (const framing of ['length', 'chunked', 'close']) {
 }
 
 /** A GET whose outcome is how it ended: a whole response, or the connection cut under it. */
-function getOutcome (url: string, cookie?: string): Promise<{ ended: 'complete' | 'cut', status: number, body: Buffer }> {
+function getOutcome (url: string, cookie?: string): Promise<{ ended: 'complete' | 'cut', status: number, requestId: string, body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent: false, headers: cookie === undefined ? {} : { cookie, ...JSON_PAGE } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ ended: 'complete', status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
-      res.on('error', () => resolve({ ended: 'cut', status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
+      const outcome = (ended: 'complete' | 'cut'): void => resolve({ ended, status: res.statusCode ?? 0, requestId: String(res.headers['x-request-id']), body: Buffer.concat(chunks) })
+      res.on('end', () => outcome('complete'))
+      res.on('error', () => outcome('cut'))
     })
     req.on('error', reject)
     req.end()
@@ -164,7 +166,7 @@ function getOutcome (url: string, cookie?: string): Promise<{ ended: 'complete' 
 }
 
 for (const framing of ['length', 'chunked']) {
-  test(`the app closing its connection mid-body of a 500 (${framing}) cuts the client's response too; a superuser's page says the body was cut`, bounded, async (t) => {
+  test(`the app closing its connection mid-body of a 500 (${framing}) cuts the client's response too; a superuser's page says the body was cut, and the log how far the 500 got`, bounded, async (t) => {
     const { proxy } = await stack(t, { SUPERTRACE_TRACE_WAIT_MS: '1500' })
     const path = `/cut-500?framing=${framing}`
 
@@ -182,5 +184,10 @@ for (const framing of ['length', 'chunked']) {
     assert.equal(page.original?.isBodyCut, true, 'the page says the app broke off the body')
     assert.equal(page.original?.bodyPreview, 'c'.repeat(100))
     assert.match(html.text, /100 bytes, cut off: the app closed the connection mid-body/)
+    const howFar = `The app closed the connection after it sent the 500's headers and 100 bytes of its body ${framing === 'length' ? '(Content-Length: 1000)' : '(chunked, before the last chunk)'}`
+    for (const { requestId } of [anonymous, visitor, superuser]) {
+      await assertLogged(proxy, { requestId, level: 'error', code: 'ST_UPSTREAM', error: howFar })
+      assert.equal(logLines(proxy, requestId).length, 1, `logged once:\n${proxy.output}`)
+    }
   })
 }

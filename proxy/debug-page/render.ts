@@ -48,8 +48,14 @@ export function pageHeaders (format: PageFormat, length: number, nonce: string):
   }
 }
 
-/** Sends a rendered page; a HEAD request gets the same headers and no body. */
-export function sendPage (res: ServerResponse, status: number, page: { readonly headers: OutgoingHttpHeaders, readonly body: Buffer }, method: string | undefined, requestId: string): void {
+/**
+ * Sends a rendered page; a HEAD request gets the same headers and no body. `appCookies` (a flat
+ * [name, value, …] list) are the Set-Cookie headers of the app's response the page replaces:
+ * the app's own to set (a CSRF token, a flash message), so a superuser keeps the session state
+ * everyone else gets. Each is sent as it came, in order.
+ */
+export function sendPage (res: ServerResponse, status: number, page: { readonly headers: OutgoingHttpHeaders, readonly body: Buffer }, method: string | undefined, requestId: string, appCookies: readonly string[] = []): void {
+  for (let i = 0; i < appCookies.length; i += 2) res.appendHeader(appCookies[i] as string, appCookies[i + 1] as string)
   res.writeHead(status, { ...page.headers, 'x-request-id': requestId })
   res.end(method === 'HEAD' ? undefined : page.body)
 }

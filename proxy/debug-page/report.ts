@@ -3,7 +3,6 @@
  * and the app's original response into plain data. The HTML, text, Markdown and JSON
  * renderers only format it; none of them decides what is shown.
  */
-import type { OutgoingHttpHeaders } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { REDACTED, type Pairs, type RecordedException, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
 import { cutMarker, cutText } from '../../core/record.ts'
@@ -355,17 +354,15 @@ function originalView (original: OriginalResponse, redaction: PageRedaction): Or
   }
 }
 
-/** Response headers as name–value pairs, a repeated header (Set-Cookie) once per value. */
-export function headerPairs (headers: OutgoingHttpHeaders): Pairs {
+/** Response headers as name–value pairs, from a flat [name, value, …] list. */
+export function headerPairs (headers: readonly string[]): Pairs {
   const out: Array<readonly [string, string]> = []
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    for (const one of Array.isArray(value) ? value : [value]) out.push([name, String(one)])
-  }
+  for (let i = 0; i < headers.length; i += 2) out.push([headers[i] as string, headers[i + 1] as string])
   return out
 }
 
-function header (pairs: Pairs, name: string): string | undefined {
+/** The first value of header `name` (lowercased), whatever its spelling. */
+export function header (pairs: Pairs, name: string): string | undefined {
   return pairs.find(([n]) => n.toLowerCase() === name)?.[1]
 }
 

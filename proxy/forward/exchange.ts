@@ -31,7 +31,11 @@ export class Exchange implements Dispatcher.DispatchHandler, AnsweredExchange {
   /** What waits on Redis for this request (a held 500, an upstream failure's page), told when the client hangs up. */
   #waiting: { abandon (): void } | null = null
   #isClientGone = false
+  /** The response's status once it began (0 before): a failure after that cannot be a 502. */
+  #statusCode = 0
   #wholeBodyLength = -1
+  /** Body bytes received, for the log when the app breaks the response off. */
+  #bodyBytes = 0
   #hasEnded = false
 
   constructor (context: ProxyContext, req: IncomingMessage, res: ServerResponse, requestId: string) {
@@ -54,9 +58,10 @@ export class Exchange implements Dispatcher.DispatchHandler, AnsweredExchange {
     if (this.#isClientGone) controller.abort(new UpstreamError('the client closed the connection'))
   }
 
-  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     if (statusCode < 200) return // 1xx: Node answers the client's Expect itself
-    const out = clientHeaders(headers, this.requestId)
+    this.#statusCode = statusCode
+    const out = clientHeaders(controller.rawHeaders, headers, this.requestId)
     const length = headers['content-length']
     if (typeof length === 'string') this.#wholeBodyLength = Number(length)
     // Only an intercepted status (one table read) to someone with a session can become a debug page; only then is the cookie read.
@@ -72,6 +77,7 @@ export class Exchange implements Dispatcher.DispatchHandler, AnsweredExchange {
   }
 
   onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#bodyBytes += chunk.length
     if (this.#held !== null) this.#held.onData(chunk)
     else if (chunk.length === this.#wholeBodyLength) {
       // The whole body in one chunk (most small responses): one end() instead of write() then end().
@@ -85,9 +91,22 @@ export class Exchange implements Dispatcher.DispatchHandler, AnsweredExchange {
     else if (!this.#hasEnded) this.res.end()
   }
 
+  /**
+   * The upstream failed, logged once. Before the response began: a 502 or 504 (a debug page for a
+   * superuser). After: the log says how far it got, and the client's copy is cut (a held one when it
+   * goes out), so it cannot mistake a partial body for a whole one.
+   */
   onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.#held === null) this.fail(error)
-    else this.#held.onError(error)
+    if (this.#isClientGone) return
+    const hasBegun = this.#statusCode !== 0
+    const progress = hasBegun ? { status: this.#statusCode, bodyBytes: this.#bodyBytes, contentLength: this.#wholeBodyLength } : undefined
+    const failure = describeUpstreamFailure(error, this.context.config, `${this.req.method} ${this.req.url}`, progress)
+    this.context.logger.error('the upstream request failed', failure.error, this.requestId)
+    if (hasBegun) {
+      if (this.#held === null) this.cut()
+      else this.#held.onBrokenOff()
+    } else if (this.context.superusers.hasSessionCookie(this.req.headers.cookie)) this.#waiting = new UpstreamFailureAnswer(this, this.context, failure)
+    else sendFailure(this.res, this.requestId, failure)
   }
 
   /** Writes to the client, pausing the upstream until the client has room again. */
@@ -105,17 +124,9 @@ export class Exchange implements Dispatcher.DispatchHandler, AnsweredExchange {
     this.#controller?.resume()
   }
 
-  /**
-   * The upstream failed: a 502 or 504 if nothing was sent yet (a debug page for a superuser),
-   * otherwise the client's connection is cut so it cannot mistake a partial body for a whole one.
-   */
-  fail (error: Error): void {
-    if (this.#isClientGone) return
-    const failure = describeUpstreamFailure(error, this.context.config, `${this.req.method} ${this.req.url}`)
-    this.context.logger.error('the upstream request failed', failure.error, this.requestId)
-    if (this.res.headersSent) this.res.destroy()
-    else if (this.context.superusers.hasSessionCookie(this.req.headers.cookie)) this.#waiting = new UpstreamFailureAnswer(this, this.context, failure)
-    else sendFailure(this.res, this.requestId, failure)
+  /** Ends the client's connection mid-response, so it cannot mistake a partial body for a whole one. */
+  cut (): void {
+    this.res.destroy()
   }
 
   get isClientGone (): boolean {

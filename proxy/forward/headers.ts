@@ -6,8 +6,9 @@
  * address the app believes it came from. Every other header crosses exactly as it
  * came: same names, same values, duplicates and their order kept.
  */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { BlockList } from 'node:net'
+import type { Dispatcher } from 'undici'
 import { PROXY_TRACESTATE, RECORD_HEADER, REQUEST_ID_HEADER } from '../../core/protocol.ts'
 import type { TraceContext } from './request-id.ts'
 
@@ -41,7 +42,8 @@ const REQUEST_RULES = new Map<string, RequestRule>([
   ['host', HOST],
 ])
 
-const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, RECORD_HEADER])
+/** The app's own X-Request-Id is dropped too: the client gets the proxy's, the one records are kept under. */
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, RECORD_HEADER, REQUEST_ID_HEADER])
 
 /** The values nearly every client and app send: they name no header beyond the hop-by-hop ones already dropped. */
 const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close', 'upgrade', 'Upgrade'])
@@ -113,16 +115,75 @@ export function upstreamHeaders (req: ArrivingRequest, trace: TraceContext, rule
   return out
 }
 
-/** The upstream's response headers for the client, less hop-by-hop ones and the instrumentation's record marker. */
-export function clientHeaders (headers: IncomingHttpHeaders, requestId: string): OutgoingHttpHeaders {
-  const listed = connectionListed(headers.connection)
-  const out: OutgoingHttpHeaders = {}
-  for (const name in headers) {
-    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
-    if (name === '__proto__') Object.defineProperty(out, name, { value: headers[name], enumerable: true, writable: true, configurable: true })
-    else out[name] = headers[name]
+/**
+ * Response header names as apps spell them, by their bytes. An app sends the same few names on
+ * every response, so each is decoded once and afterwards only compared: decoding every name and
+ * value with Buffer.toString costs several times all of clientHeaders (bench/micro/client-headers.ts).
+ * A fixed table, a name per slot: two names that share a slot take turns, decoded each time.
+ */
+const SPELLING_SLOTS = 256
+const spelled = new Array<string>(SPELLING_SLOTS).fill('')
+const lowered = new Array<string>(SPELLING_SLOTS).fill('')
+
+/** The slot holding `name`'s spelling and lowercased form, filled now if it held another name. */
+function spellingSlot (name: Buffer): number {
+  const n = name.length
+  const slot = (n * 7 + (name[0] ?? 0) * 3 + (name[n >> 1] ?? 0) * 5 + (name[n - 1] ?? 0)) & (SPELLING_SLOTS - 1)
+  const known = spelled[slot] as string
+  if (known.length === n) {
+    let i = 0
+    while (i < n && known.charCodeAt(i) === name[i]) i++
+    if (i === n) return slot
   }
-  out[REQUEST_ID_HEADER] = requestId
+  const text = name.toString('latin1') // RFC 9110 §5.5: header bytes are read as Latin-1, as undici and Node do
+  spelled[slot] = asKey(text)
+  lowered[slot] = asKey(text.toLowerCase())
+  return slot
+}
+
+/** `text` as V8 holds a property name (an object's key, read back): looking a header up by it then skips hashing it (measured with bench/micro/client-headers.ts: clientHeaders about a third faster). */
+function asKey (text: string): string {
+  return Object.keys({ [text]: 0 })[0] as string
+}
+
+/**
+ * The upstream's response headers for the client, as a flat [name, value, …] list in the
+ * app's spelling and order (`X-Powered-By`, each `Set-Cookie` where it came), less hop-by-hop
+ * ones, the instrumentation's record marker and the app's own request ID. `raw` is undici's
+ * `controller.rawHeaders` (its HTTP/1.1 parser's list of Buffers); `parsed` the same headers by
+ * lowercased name as undici already decoded them: a name's single value is taken from there.
+ * Without a raw list (a dispatcher that keeps none), `parsed` alone is sent, names lowercased.
+ */
+export function clientHeaders (raw: Dispatcher.DispatchController['rawHeaders'], parsed: IncomingHttpHeaders, requestId: string): string[] {
+  const listed = connectionListed(parsed.connection)
+  const out: string[] = []
+  if (Array.isArray(raw)) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i] as Buffer | string
+      let spelling: string
+      let lower: string
+      if (typeof name === 'string') {
+        spelling = name
+        lower = name.toLowerCase()
+      } else {
+        const slot = spellingSlot(name)
+        spelling = spelled[slot] as string
+        lower = lowered[slot] as string
+      }
+      if (RESPONSE_DROPPED.has(lower) || listed?.has(lower) === true) continue
+      const value = parsed[lower]
+      const bytes = raw[i + 1] as Buffer | string
+      // A repeated name's values are in an array (and an inherited key such as `__proto__` is no string): decoded from the list.
+      out.push(spelling, typeof value === 'string' ? value : typeof bytes === 'string' ? bytes : bytes.toString('latin1'))
+    }
+  } else {
+    for (const name in parsed) {
+      const value = parsed[name]
+      if (value === undefined || RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
+      for (const one of Array.isArray(value) ? value : [value]) out.push(name, one)
+    }
+  }
+  out.push(REQUEST_ID_HEADER, requestId)
   return out
 }
 

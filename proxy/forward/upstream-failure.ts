@@ -36,9 +36,26 @@ const KINDS: Readonly<Record<string, Kind>> = {
 }
 const BROKEN_OFF: Kind = [502, null, true, 'The app closed the connection before it sent a response (did the process crash or restart?).']
 
-export function describeUpstreamFailure (cause: Error, config: ProxyConfig, request: string): UpstreamFailure {
+/** How far the app's response got before it failed, once it had begun. */
+export interface ResponseProgress {
+  readonly status: number
+  /** Body bytes received from the app. */
+  readonly bodyBytes: number
+  /** Its Content-Length; -1 when it had none (a chunked body). */
+  readonly contentLength: number
+}
+
+/** A connection broken off mid-response: what the app had sent, which the client got too. */
+function brokenOffMidResponse ({ status, bodyBytes, contentLength }: ResponseProgress): Kind {
+  const body = bodyBytes === 0 ? 'none of its body' : `${bodyBytes} byte${bodyBytes === 1 ? '' : 's'} of its body`
+  const framing = contentLength === -1 ? 'chunked, before the last chunk' : `Content-Length: ${contentLength}`
+  return [502, null, true, `The app closed the connection after it sent the ${status}'s headers and ${body} (${framing}).`]
+}
+
+/** `begun`: how far the response got, when the failure came after it began. */
+export function describeUpstreamFailure (cause: Error, config: ProxyConfig, request: string, begun?: ResponseProgress): UpstreamFailure {
   const code = codeOf(cause)
-  const [status, settingKey, mayHaveReachedApp, explanation] = (code === undefined ? undefined : KINDS[code]) ?? BROKEN_OFF
+  const [status, settingKey, mayHaveReachedApp, explanation] = (code === undefined ? undefined : KINDS[code]) ?? (begun === undefined ? BROKEN_OFF : brokenOffMidResponse(begun))
   const setting = settingKey === null ? undefined : `${proxySettings[settingKey].env}=${config[settingKey]}`
   const error = setting === undefined
     ? new UpstreamError(`${request}: ${explanation}`, { cause })

@@ -26,8 +26,8 @@ export interface AnsweredExchange {
   readonly isClientGone: boolean
   /** Relays a chunk of the app's body to the client, with backpressure. */
   write (chunk: Buffer): void
-  /** The app's response broke off after it began going to the client. */
-  fail (error: Error): void
+  /** The app's response broke off after it began going to the client: end the client's connection mid-response. */
+  cut (): void
 }
 
 /** What an answer uses of the running proxy (ProxyContext has all of it). */
@@ -51,6 +51,8 @@ export interface PageContent extends FoundRecord {
   readonly status: number
   readonly original: OriginalResponse | null
   readonly upstreamFailure?: UpstreamFailureView
+  /** The app's Set-Cookie headers, a flat [name, value, …] list: the page sets them as the app's response would have. */
+  readonly appCookies?: readonly string[]
 }
 
 /** Where one answer differs from the other. */
@@ -107,7 +109,7 @@ export class SuperuserAnswer {
     if (content === null || this.#exchange.isClientGone) return
     const { req, res, requestId } = this.#exchange
     const page = renderDebugPage({ requestId, request: { method: req.method ?? 'GET', url: req.url ?? '/' }, ...content }, this.#parts.pageOptions, req.headers.accept)
-    sendPage(res, content.status, page, req.method, requestId)
+    sendPage(res, content.status, page, req.method, requestId, content.appCookies)
     this.#parts.metrics.countDebugPage('live')
   }
 }

@@ -1,6 +1,7 @@
 // A plain node:http app for the situations the example shop does not have:
-// it echoes what it received, streams under the test's control, and sends a 500
-// whose record it stores only after the response has left (a slow writer). It
+// it echoes what it received, streams under the test's control, sends a 500
+// whose record it stores only after the response has left (a slow writer), one
+// whose body streams on after its record is stored, and one that sets cookies. It
 // prints each request it receives, so a test knows a request is in flight.
 import { createServer } from 'node:http'
 import { RECORD_HEADER, RECORD_VERSION, RecordWriter } from 'supertrace'
@@ -48,33 +49,60 @@ const server = createServer((req, res) => {
       }
       return
     case '/late-record': {
-      const requestId = req.headers['x-request-id']
       res.writeHead(500, { 'content-type': 'text/plain', [RECORD_HEADER]: '1' })
       res.end('late\n')
-      res.on('finish', () => setTimeout(() => {
-        void writer.write({
-          v: RECORD_VERSION,
-          requestId,
-          complete: true,
-          service: { name: 'plain-app' },
-          time: Date.now(),
-          request: { method: req.method, url: req.url, query: [], headers: [], cookies: [] },
-          response: { status: 500 },
-          process: { node: process.version, hostname: 'test', pid: process.pid, cwd: process.cwd() },
-          resource: {},
-          environment: [],
-          exceptions: [{ type: 'Error', message: 'written after the 500 left', stack: 'Error: written after the 500 left', frames: [] }],
-          spans: [],
-          droppedSpans: 0,
-          truncated: [],
-        })
-      }, Number(url.searchParams.get('delay') ?? 300)))
+      res.on('finish', () => setTimeout(() => { void storeRecord(req, 'written after the 500 left') }, Number(url.searchParams.get('delay') ?? 300)))
       return
     }
+    case '/streamed-500': {
+      // The record is stored first, then the body follows in `chunks` pieces `gap` ms apart: a page made as
+      // soon as the record is there would be made while the body is still arriving.
+      res.writeHead(500, { 'content-type': 'text/plain', [RECORD_HEADER]: '1' })
+      const chunks = Number(url.searchParams.get('chunks') ?? 5)
+      const gap = Number(url.searchParams.get('gap') ?? 40)
+      void storeRecord(req, 'stored before the body was sent').then(async () => {
+        for (let i = 1; i <= chunks; i++) {
+          res.write(`chunk ${i} of ${chunks}\n`)
+          await new Promise((resolve) => setTimeout(resolve, gap))
+        }
+        res.end('the end\n')
+      })
+      return
+    }
+    case '/fail-with-cookies':
+      // A 500 that sets the cookies a framework sets on an error page: a fresh CSRF token and a flash message.
+      res.writeHead(500, [
+        'Content-Type', 'text/plain',
+        'Set-Cookie', 'csrftoken=k3Yf9; Path=/; SameSite=Lax',
+        'X-Powered-By', 'plain-app',
+        'Set-Cookie', 'flash=Your%20order%20could%20not%20be%20saved; Path=/; HttpOnly',
+      ])
+      res.end('the app failed\n')
+      return
     default:
       res.writeHead(404).end()
   }
 })
+
+/** Stores a complete record of `req` with one exception, as the instrumentation would. */
+function storeRecord (req, message) {
+  return writer.write({
+    v: RECORD_VERSION,
+    requestId: req.headers['x-request-id'],
+    complete: true,
+    service: { name: 'plain-app' },
+    time: Date.now(),
+    request: { method: req.method, url: req.url, query: [], headers: [], cookies: [] },
+    response: { status: 500 },
+    process: { node: process.version, hostname: 'test', pid: process.pid, cwd: process.cwd() },
+    resource: {},
+    environment: [],
+    exceptions: [{ type: 'Error', message, stack: `Error: ${message}`, frames: [] }],
+    spans: [],
+    droppedSpans: 0,
+    truncated: [],
+  })
+}
 
 // WebSocket-style upgrades: `/echo` switches protocols and echoes bytes back; anything else is refused with 404.
 server.on('upgrade', (req, socket) => {

@@ -116,8 +116,9 @@ const server = createServer((req, res) => {
       req.resume()
       return
     case '/response-headers':
-      // Raw pairs: repeated names, interleaved, plus hop-by-hop ones and one that Connection names.
+      // Raw pairs: names spelled as frameworks spell them, repeated names, interleaved, plus hop-by-hop ones and one that Connection names.
       res.writeHead(200, [
+        'X-Powered-By', 'Express',
         'Set-Cookie', 'a=1; Path=/',
         'X-Multi', 'first',
         'Set-Cookie', 'b=2; Path=/; HttpOnly',
@@ -129,7 +130,8 @@ const server = createServer((req, res) => {
         'Trailer', 'x-checksum',
         'X-Multi', 'second',
         'Set-Cookie', 'c=3',
-        'Content-Type', 'text/plain',
+        'content-type', 'text/plain',
+        'ETag', 'W/"3-abc"',
       ]) // no Content-Length: chunked, since Node allows a Trailer header only then
       res.end('ok\n')
       req.resume()
