@@ -142,7 +142,12 @@ export class ProxyMetrics {
   /** A WebSocket upgrade's outcome, once per upgrade; `status`: the answer the client got, counted with every other response. */
   countUpgrade (outcome: UpgradeOutcome, status?: number): void {
     this.#upgrades[outcome].inc()
-    if (status !== undefined) this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1
+    if (status !== undefined) this.countResponse(status)
+  }
+
+  /** A response sent without a ServerResponse (an upgrade's answer, Node's own refusal of a request). */
+  countResponse (status: number): void {
+    this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1
   }
 
   /** A switched WebSocket connection opened, or closed. */
