@@ -36,8 +36,8 @@ export interface Step {
  * the set-up is an error: a session value that cannot be read (the settings do not match
  * the app's store), a Redis failure; with the breaker open Redis is not asked (logged once).
  */
-export type LookupOutcome = 'superuser' | 'not_superuser' | 'no_session' | 'bad_cookie' | 'bad_session' | 'redis_failed' | 'breaker_open'
-export const LOOKUP_OUTCOMES: readonly LookupOutcome[] = ['superuser', 'not_superuser', 'no_session', 'bad_cookie', 'bad_session', 'redis_failed', 'breaker_open']
+export const LOOKUP_OUTCOMES = ['superuser', 'not_superuser', 'no_session', 'bad_cookie', 'bad_session', 'redis_failed', 'breaker_open'] as const
+export type LookupOutcome = (typeof LOOKUP_OUTCOMES)[number]
 
 export interface Decision {
   readonly outcome: LookupOutcome
