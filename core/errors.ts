@@ -87,7 +87,7 @@ export class UpstreamTimeoutError extends codedError(ErrorCodes.UPSTREAM_TIMEOUT
   }
 }
 
-/** The superuser lookup could not use a session (it is then not a superuser's). The message never holds the cookie's value. */
+/** A stored session value the superuser lookup cannot read (it is then not a superuser's): not a logged-out or forged cookie, which is normal traffic. The message never holds the cookie's value. */
 export class SessionError extends codedError(ErrorCodes.SESSION, 'SessionError') {}
 
 export class AcceptError extends codedError(ErrorCodes.ACCEPT, 'AcceptError') {}

@@ -13,6 +13,7 @@ import { describeSettings, loadSettings } from '../core/settings.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
 import { startProxy } from './start.ts'
+import { whenNpmParentEnds } from './operations/npm-parent.ts'
 import { handleUnhandledErrors } from './operations/unhandled-errors.ts'
 
 const USAGE = `Usage: supertrace <command> [--help]
@@ -127,6 +128,7 @@ async function runProxy (): Promise<number> {
     // The listeners stay: a second signal is logged, where Node's default would kill the process mid-drain.
     process.on('SIGTERM', () => stop(0, 'SIGTERM'))
     process.on('SIGINT', () => stop(0, 'SIGINT'))
+    whenNpmParentEnds(process.env, () => stop(0, 'npm, which started the proxy, has ended (it does not pass SIGTERM on)'))
     handleUnhandledErrors(logger, (code) => stop(code, 'an unexpected error'))
   })
   logger.info('stopped')

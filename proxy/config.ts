@@ -60,6 +60,13 @@ export const proxySettings = {
     example: '10000',
     parse: integer(1, 3_600_000),
   },
+  maxHeaderBytes: {
+    env: 'SUPERTRACE_MAX_HEADER_BYTES',
+    description: 'The most bytes a request\'s line (method, path and query) and headers may take; past it the proxy answers 431, closes the connection and logs it. The default is 1 KiB under Node\'s own 16 KiB, which leaves room for the headers the proxy adds, so an app on Node\'s default takes every request the proxy passes on. Raise it with the app\'s limit.',
+    default: 15_360,
+    example: '15360',
+    parse: integer(1024, 1_048_576),
+  },
   requestTimeoutMs: {
     env: 'SUPERTRACE_REQUEST_TIMEOUT_MS',
     description: 'The longest a client may take to send a whole request, body included; past it the proxy answers 408 (or closes the connection). 0 means no limit. Raise it for large uploads over slow links.',

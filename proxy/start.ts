@@ -21,6 +21,7 @@ import { acceptErrorLog } from './operations/accept-errors.ts'
 import { startAdminServer } from './operations/admin.ts'
 import { listen, listeningUrl } from './operations/listen.ts'
 import { ProxyMetrics } from './operations/metrics.ts'
+import { oversizedRequestLog } from './operations/oversized-requests.ts'
 import { drainServer } from './operations/shutdown.ts'
 import { RecordSource } from './superuser/record-source.ts'
 import { RedisBreaker } from './superuser/redis-breaker.ts'
@@ -151,10 +152,12 @@ function publicServer (config: ProxyConfig, context: ProxyContext, websockets: W
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // A quarter of the shortest timeout, so that a slow client is cut at most 25% late.
     connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    maxHeaderSize: config.maxHeaderBytes,
   }, (req, res) => handleRequest(context, req, res))
   server.on('upgrade', websockets.upgrade)
   // No 'clientError' listener: Node's own answers a request its parser refuses with 400, 408
   // (timeouts), 413 or 431 (headers too large) and closes the socket, or just closes it when
-  // a response is already under way.
+  // a response is already under way. The 431s are observed on the socket, to be logged.
+  server.on('connection', oversizedRequestLog(config.maxHeaderBytes, context.logger, context.metrics))
   return server
 }

@@ -5,7 +5,8 @@ import { get } from './helpers/http.ts'
 import { repoRoot, startStack } from './helpers/processes.ts'
 import { assertAppsOwn500, assertDebugPage } from './helpers/superusers.ts'
 import type { TestContext } from 'node:test'
-import { assertLogged } from './helpers/logs.ts'
+import { assertLogged, loggedEvents } from './helpers/logs.ts'
+import { scrape } from './helpers/metrics.ts'
 
 const APP = `${repoRoot}test/apps/express-session-app.js`
 const bounded = { timeout: 30_000 }
@@ -66,8 +67,30 @@ test('express-session: an unsigned session ID or a forged signature is never a s
     await assertAppsOwn500(proxy.url, app.url, '/orders/42', cookie, what)
   }
   await assertDebugPage(proxy.url, '/orders/42', admin, 'while the admin\'s real cookie still works')
-  await assertLogged(proxy, { code: 'ST_SESSION', requestId: true, msg: 'the superuser lookup failed, so not a superuser', error: 'the session cookie\'s signature is not valid' })
+  await assertLogged(proxy, { level: 'info', requestId: true, msg: 'the session cookie was refused, so not a superuser: the session cookie\'s signature is not valid' })
   assert.ok(!proxy.output.includes(id), 'the session ID never reaches the log')
+})
+
+test('express-session: a logged-out session\'s cookie or a forged one on a 500 is normal traffic, counted and not an error; Redis failing still is one', bounded, async (t) => {
+  const { redis, app, proxy } = await startExpressSessionStack(t, ['keyboard cat'], { SUPERTRACE_SESSION_SECRET: 'keyboard cat', SUPERTRACE_REDIS_TIMEOUT_MS: '200' })
+  const admin = await logIn(proxy.url, 'admin')
+  await get(`${proxy.url}/logout`, { cookie: admin })
+
+  await assertAppsOwn500(proxy.url, app.url, '/orders/42', admin, 'the admin\'s cookie after logging out')
+  await assertAppsOwn500(proxy.url, app.url, '/orders/42', `connect.sid=${encodeURIComponent(`s:${sign(sessionIdOf(admin), 'not the secret')}`)}`, 'a forged cookie')
+
+  const counted = await scrape(proxy.adminUrl)
+  assert.equal(counted.get('supertrace_superuser_lookups_total{outcome="no_session"}'), 1, 'the logged-out session')
+  assert.equal(counted.get('supertrace_superuser_lookups_total{outcome="bad_cookie"}'), 1, 'the forged cookie')
+  assert.equal(counted.get('supertrace_errors_total{code="ST_SESSION"}') ?? 0, 0, 'neither is an error')
+  await assertLogged(proxy, { level: 'info', msg: 'the session cookie was refused', requestId: true })
+  assert.deepEqual(loggedEvents(proxy.output).filter((event) => event.level === 'error'), [], 'no error line')
+
+  redis.child.kill('SIGSTOP')
+  t.after(() => { redis.child.kill('SIGCONT') })
+  await assertAppsOwn500(proxy.url, app.url, '/broken-early', admin, 'with Redis hanging (a 500 the app sends before it reads the session)')
+  await assertLogged(proxy, { level: 'error', code: 'ST_REDIS', requestId: true, msg: 'the superuser lookup failed' })
+  assert.equal((await scrape(proxy.adminUrl)).get('supertrace_superuser_lookups_total{outcome="redis_failed"}'), 1)
 })
 
 test('express-session: with rotated secrets, cookies signed with the old and the new secret both count, a retired one does not', bounded, async (t) => {

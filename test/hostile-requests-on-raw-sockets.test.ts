@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { get } from './helpers/http.ts'
+import { assertLogged, loggedEvents } from './helpers/logs.ts'
+import { scrape } from './helpers/metrics.ts'
 import { startStack, TRANSPARENT_APP, type RunningHttp } from './helpers/processes.ts'
 import { appState, openSocket, readUntilClosed, sendRaw } from './helpers/sockets.ts'
 import { waitUntil } from './helpers/wait-until.ts'
@@ -98,6 +100,31 @@ test('huge headers, too many header lines or a huge cookie get 431 Request Heade
     { name: '2100 tiny headers in 10 KiB (Node keeps at most 2000: none may go missing silently)', bytes: `GET / HTTP/1.1\r\nHost: a\r\n${'a:1\r\n'.repeat(2100)}\r\n`, answer: /^HTTP\/1\.1 431 / },
     { name: 'a 20 KiB target', bytes: `GET /${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: a\r\n\r\n`, answer: /^HTTP\/1\.1 (431|414|400) / },
   ])
+})
+
+/** A GET whose request line and headers take `bytes` bytes, its path as long as it takes. */
+function getOfSize (bytes: number): string {
+  const head = (path: string): string => `GET /${path} HTTP/1.1\r\nHost: shop.example.com\r\nConnection: close\r\n\r\n`
+  return head('a'.repeat(bytes - head('').length))
+}
+
+test('a request line and headers over SUPERTRACE_MAX_HEADER_BYTES (15 KiB) get Node\'s own 431 from the proxy, logged at info with the limit and counted; up to it, the app takes them with the proxy\'s headers added', async (t) => {
+  const { app, proxy } = await startStack(t, TRANSPARENT_APP)
+
+  const atTheLimit = await sendRaw(proxy.port, getOfSize(15 * 1024))
+  assert.match(statusOf(atTheLimit), /^HTTP\/1\.1 200 /, 'the app, on Node\'s default 16 KiB, takes it with x-request-id, traceparent and X-Forwarded-* added')
+  for (const bytes of [15 * 1024 + 100, 16_300]) {
+    const reply = await sendRaw(proxy.port, getOfSize(bytes))
+    assert.equal(reply, 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n', `${bytes} bytes: the proxy's own answer, Node's bytes, not the app's`)
+  }
+
+  assert.equal((await appState(app)).requests.length, 1, 'only the request at the limit reached the app')
+  await assertLogged(proxy, { level: 'info', msg: 'over SUPERTRACE_MAX_HEADER_BYTES (15360 bytes' })
+  // The client sees the close before the proxy handles the parser's error, which it counts and then logs.
+  await waitUntil('a line for each', () => loggedEvents(proxy.output).filter((event) => event.msg.includes('SUPERTRACE_MAX_HEADER_BYTES')).length === 2)
+  assert.equal((await scrape(proxy.adminUrl)).get('supertrace_requests_total{status="431"}'), 2)
+  assert.deepEqual(loggedEvents(proxy.output).filter((event) => event.level === 'warn' || event.level === 'error'), [], 'a visitor\'s long URL is no fault')
+  await assertStillServes(proxy, 'the refusals')
 })
 
 test('malformed cookies reach the app byte for byte and harm nothing', async (t) => {

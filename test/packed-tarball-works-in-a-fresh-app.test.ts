@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { get } from './helpers/http.ts'
 import { freePort, repoRoot, run, startRedis } from './helpers/processes.ts'
+import { openSocket } from './helpers/sockets.ts'
+import { waitUntil } from './helpers/wait-until.ts'
 
 const ESM_APP = `import express from 'express'
 const app = express()
@@ -20,7 +23,16 @@ const CJS_APP = ESM_APP.replace("import express from 'express'", "const express 
 const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
 const shell = { ...process.env, PATH }
 
-test('the packed tarball, installed into a fresh app outside the repo, gives supertrace/register, the supertrace bin and the root exports', { timeout: 240_000 }, async (t) => {
+/** Whether `pid` is a live process (a zombie waiting to be reaped is not). */
+function isRunning (pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') === false
+  } catch {
+    return false
+  }
+}
+
+test('the packed tarball, installed into a fresh app outside the repo, gives supertrace/register, the supertrace bin and the root exports, and `npx supertrace proxy` stops on a SIGTERM to npx', { timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'supertrace-fresh-app-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8', env: shell }).trim().split('\n').pop() ?? ''
@@ -67,4 +79,24 @@ test('the packed tarball, installed into a fresh app outside the repo, gives sup
     await proxy.stop()
   }
   assert.ok(readFileSync(join(installed, 'package.json'), 'utf8').includes('"engines"'))
+
+  // The README's form, `npx supertrace proxy` (npm, then a shell, then the proxy), stopped the way a user
+  // or a process manager does: a SIGTERM to the process they started, which npm does not pass on.
+  const port = await freePort()
+  const adminPort = await freePort()
+  const npx = run(t, 'npx', ['supertrace', 'proxy'], {
+    PATH,
+    SUPERTRACE_UPSTREAM: 'http://127.0.0.1:9', SUPERTRACE_PORT: String(port), SUPERTRACE_ADMIN_PORT: String(adminPort), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redis.url,
+  }, dir)
+  await npx.waitFor('listening on')
+  const proxyPid = (JSON.parse((await get(`http://127.0.0.1:${adminPort}/healthz`)).text) as { pid: number }).pid
+  t.after(() => { if (isRunning(proxyPid)) process.kill(proxyPid, 'SIGKILL') })
+  assert.notEqual(proxyPid, npx.child.pid, 'the proxy runs under npm')
+
+  const npxExited = once(npx.child, 'exit') // not 'close': an orphaned proxy would hold npx's output pipes open
+  npx.child.kill('SIGTERM')
+
+  await npxExited
+  await waitUntil('the proxy process to end', () => !isRunning(proxyPid))
+  await assert.rejects(openSocket(port), { code: 'ECONNREFUSED' }, 'the port is free again')
 })

@@ -32,7 +32,13 @@ export class WebSocketRelay {
     // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
     this.#relay = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: false })
     this.#relay.on('error', (err: unknown, req: IncomingMessage, client: ServerResponse | Socket) => {
-      logger.error('a WebSocket upgrade failed', new UpstreamError(`upgrade of ${req.url}`, { cause: err }), req.headers[REQUEST_ID_HEADER] as string | undefined)
+      const requestId = req.headers[REQUEST_ID_HEADER] as string | undefined
+      // http-proxy-3 passes on the client socket's own errors too: a visitor's reset (a closed tab, a lost network) is theirs, not the app's.
+      if (err instanceof Error && client.errored === err) {
+        logger.debug(`a WebSocket client's connection failed (${err.message}): the client's doing, not the app's`, requestId)
+      } else {
+        logger.error('a WebSocket upgrade failed', new UpstreamError(`upgrade of ${req.url}`, { cause: err }), requestId)
+      }
       client.destroy()
     })
     this.#relay.on('proxyReqWs', (upstream: ClientRequest, _req: IncomingMessage, client: Socket) => this.#outcomes.follow(upstream, client))

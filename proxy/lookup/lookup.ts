@@ -31,18 +31,29 @@ export interface Step {
   readonly text: string
 }
 
+/**
+ * How a lookup ended. The visitor's own doing is normal traffic, logged at debug or info
+ * level: no session (no cookie, an emptied one, or a session logged out or expired) and a
+ * cookie refused before Redis (repeated, too long, malformed, unsigned, forged). A fault of
+ * the set-up is an error: a session value that cannot be read (the settings do not match
+ * the app's store), a Redis failure; with the breaker open Redis is not asked (logged once).
+ */
+export const LOOKUP_OUTCOMES = ['superuser', 'not_superuser', 'no_session', 'bad_cookie', 'bad_session', 'redis_failed', 'breaker_open'] as const
+export type LookupOutcome = (typeof LOOKUP_OUTCOMES)[number]
+
 export interface Decision {
+  readonly outcome: LookupOutcome
   readonly isSuperuser: boolean
   readonly steps: readonly Step[]
   /** Why, in one sentence. */
   readonly reason: string
-  /** Set when the answer is "no" because something was wrong rather than because the user is not a superuser. */
+  /** Set for a fault (bad_session, redis_failed, breaker_open): what to log. */
   readonly problem: SupertraceError | null
 }
 
-/** Where a proxy's lookups report their duration (ProxyMetrics); `check-session` has none. */
-export interface LookupTimer {
-  observeLookup (seconds: number): void
+/** Where a proxy's lookups report their outcome and duration (ProxyMetrics); `check-session` has none. */
+export interface LookupMetrics {
+  observeLookup (outcome: LookupOutcome, seconds: number): void
 }
 
 /** express-session keeps sessions in the app's memory unless it is given a store: nothing outside the app can read them. */
@@ -55,16 +66,16 @@ export class SuperuserLookup {
   readonly #logger: Logger
   /** The proxy's breaker; null for the one-off tools (check-session). */
   readonly #breaker: RedisBreaker | null
-  readonly #timer: LookupTimer | null
+  readonly #metrics: LookupMetrics | null
   /** lua mode: the script's SHA1, under which EVALSHA runs it. */
   readonly #scriptSha: string | null
 
-  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger, breaker: RedisBreaker | null = null, timer: LookupTimer | null = null) {
+  constructor (plan: LookupPlan, redis: RedisClient, logger: Logger, breaker: RedisBreaker | null = null, metrics: LookupMetrics | null = null) {
     this.plan = plan
     this.#redis = redis
     this.#logger = logger
     this.#breaker = breaker
-    this.#timer = timer
+    this.#metrics = metrics
     this.#scriptSha = plan.mode === 'lua' ? createHash('sha1').update(plan.script.source).digest('hex') : null
   }
 
@@ -80,14 +91,15 @@ export class SuperuserLookup {
     try {
       decision = await this.#run(cookieHeader, null)
     } catch (cause) {
-      // The open breaker said so once when it opened; a line per request would only flood the log.
-      if (cause instanceof RedisBreakerOpenError) return false
       decision = redisFailed(cause, [])
     }
     const ms = performance.now() - started
-    this.#timer?.observeLookup(ms / 1000)
-    this.#logger.debug(`superuser lookup: ${decision.isSuperuser ? 'a superuser' : 'not a superuser'}, in ${ms.toFixed(1)} ms`, requestId)
-    if (decision.problem !== null) this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
+    this.#metrics?.observeLookup(decision.outcome, ms / 1000)
+    this.#logger.debug(`superuser lookup: ${decision.isSuperuser ? 'a superuser' : 'not a superuser'} (${decision.outcome}), in ${ms.toFixed(1)} ms`, requestId)
+    // A visitor's odd cookie is worth a line at the default level: a wrong SUPERTRACE_SESSION_SECRET makes every cookie look forged.
+    if (decision.outcome === 'bad_cookie') this.#logger.info(`the session cookie was refused, so not a superuser: ${decision.reason}`, requestId)
+    // The open breaker said so once when it opened; a line per request would only flood the log.
+    else if (decision.problem !== null && decision.outcome !== 'breaker_open') this.#logger.error('the superuser lookup failed, so not a superuser', decision.problem, requestId)
     return decision.isSuperuser
   }
 
@@ -140,10 +152,10 @@ export class SuperuserLookup {
     // cookie
     const cookie = findCookie(cookieHeader, plan.cookieName)
     switch (cookie.kind) {
-      case 'absent': return answer(false, steps, `the request has no cookie named ${plan.cookieName} (SUPERTRACE_SESSION_COOKIE)`)
-      case 'empty': return answer(false, steps, `the ${plan.cookieName} cookie is empty`)
-      case 'repeated': return answer(false, steps, `the request has two cookies named ${plan.cookieName}: which one the app reads cannot be known, so neither counts`)
-      case 'too-long': return answer(false, steps, `the ${plan.cookieName} cookie is ${cookie.length} characters long, too long to be a session ID; Redis was not asked`, `the ${plan.cookieName} cookie is too long to be a session ID`)
+      case 'absent': return answer('no_session', steps, `the request has no cookie named ${plan.cookieName} (SUPERTRACE_SESSION_COOKIE)`)
+      case 'empty': return answer('no_session', steps, `the ${plan.cookieName} cookie is empty`)
+      case 'repeated': return answer('bad_cookie', steps, `the request has two cookies named ${plan.cookieName}: which one the app reads cannot be known, so neither counts`)
+      case 'too-long': return answer('bad_cookie', steps, `the ${plan.cookieName} cookie is ${cookie.length} characters long, too long to be a session ID; Redis was not asked`)
       case 'found': steps?.push({ name: 'cookie', text: `${plan.cookieName} = ${mask(cookie.value)}` })
     }
 
@@ -151,13 +163,13 @@ export class SuperuserLookup {
       this.#breaker?.admit()
       const isMember = await this.#watch(this.#redis.sismember(plan.superusersKey, cookie.value)) === 1
       steps?.push({ name: 'decide', text: `SISMEMBER ${plan.superusersKey} <the cookie's value>: ${isMember ? 'a member' : 'not a member'}` })
-      return isMember ? answer(true, steps, `the session ID is in the set ${plan.superusersKey}`) : answer(false, steps, `the session ID is not in the set ${plan.superusersKey} (SUPERTRACE_SUPERUSERS_KEY); add it with: supertrace grant <session id>`)
+      return isMember ? answer('superuser', steps, `the session ID is in the set ${plan.superusersKey}`) : answer('not_superuser', steps, `the session ID is not in the set ${plan.superusersKey} (SUPERTRACE_SUPERUSERS_KEY); add it with: supertrace grant <session id>`)
     }
     if (plan.mode === 'lua') {
       const reply = await this.#runScript(cookie.value)
       const text = describeValue(reply)
       steps?.push({ name: 'decide', text: `EVALSHA ${this.#scriptSha ?? ''} 0 <the session ID> (${plan.script.origin}) answered ${text}` })
-      return reply === 1 ? answer(true, steps, 'the lookup script answered 1') : answer(false, steps, `the lookup script answered ${text}, not 1`)
+      return reply === 1 ? answer('superuser', steps, 'the lookup script answered 1') : answer('not_superuser', steps, `the lookup script answered ${text}, not 1`)
     }
 
     // verify
@@ -165,9 +177,9 @@ export class SuperuserLookup {
     if (plan.secrets !== null) {
       const check = verifyExpressSession(cookie.value, plan.secrets)
       switch (check.kind) {
-        case 'not-url-encoded': steps?.push({ name: 'verify', text: 'the cookie is not URL-encoded text' }); return answer(false, steps, 'the session cookie is malformed', 'the session cookie is not URL-encoded text')
-        case 'unsigned': steps?.push({ name: 'verify', text: 'the cookie is not signed (it does not start with s:)' }); return answer(false, steps, 'the session cookie is not signed', 'the session cookie is not signed')
-        case 'forged': steps?.push({ name: 'verify', text: `the signature matches none of the ${plan.secrets.length} secret(s) of SUPERTRACE_SESSION_SECRET` }); return answer(false, steps, 'the session cookie\'s signature is not valid: forged, or signed with a secret SUPERTRACE_SESSION_SECRET does not list', 'the session cookie\'s signature is not valid')
+        case 'not-url-encoded': steps?.push({ name: 'verify', text: 'the cookie is not URL-encoded text' }); return answer('bad_cookie', steps, 'the session cookie is malformed: not URL-encoded text')
+        case 'unsigned': steps?.push({ name: 'verify', text: 'the cookie is not signed (it does not start with s:)' }); return answer('bad_cookie', steps, 'the session cookie is not signed')
+        case 'forged': steps?.push({ name: 'verify', text: `the signature matches none of the ${plan.secrets.length} secret(s) of SUPERTRACE_SESSION_SECRET` }); return answer('bad_cookie', steps, 'the session cookie\'s signature is not valid: forged, or signed with a secret SUPERTRACE_SESSION_SECRET does not list')
         case 'valid':
           sessionId = check.sessionId
           steps?.push({ name: 'verify', text: `signature valid with secret ${check.secretIndex + 1} of ${plan.secrets.length} (SUPERTRACE_SESSION_SECRET); session ID ${mask(sessionId)}` })
@@ -180,7 +192,7 @@ export class SuperuserLookup {
     const raw = await this.#watch(this.#redis.getBuffer(plan.key.keyFor(sessionId)))
     if (raw === null) {
       steps?.push({ name: 'read', text: 'no such key' })
-      return answer(false, steps, `no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app's store${plan.mode === 'express-session' ? MEMORY_STORE_HINT : ''}`, 'no session is stored under SUPERTRACE_SESSION_KEY for this cookie')
+      return answer('no_session', steps, `no session is stored under that key: logged out, expired, or SUPERTRACE_SESSION_KEY does not match the app's store${plan.mode === 'express-session' ? MEMORY_STORE_HINT : ''}`)
     }
     steps?.push({ name: 'read', text: `found, ${raw.length} bytes` })
 
@@ -188,7 +200,7 @@ export class SuperuserLookup {
     const decoded = decode(raw, plan.decoding)
     if (!decoded.ok) {
       steps?.push({ name: 'decode', text: decoded.why })
-      return answer(false, steps, `the session's value could not be read: ${decoded.why}`, `the session's value could not be read: ${decoded.why}`)
+      return answer('bad_session', steps, `the session's value could not be read: ${decoded.why}`, `the session's value could not be read: ${decoded.why}`)
     }
     steps?.push({ name: 'decode', text: `${plan.decoding === 'pickle' ? 'pickle' : 'JSON'}: ${kindOf(decoded.value)}` })
 
@@ -198,7 +210,7 @@ export class SuperuserLookup {
       const field = plan.field.valueIn(decoded.value)
       if (!field.found) {
         steps?.push({ name: 'field', text: `${plan.field.path} is not in the session${field.resolved === '' ? '' : ` (${field.resolved} is)`}` })
-        return answer(false, steps, `the session has no ${plan.field.path} (SUPERTRACE_SUPERUSER_FIELD): not logged in, or not a superuser`)
+        return answer('not_superuser', steps, `the session has no ${plan.field.path} (SUPERTRACE_SUPERUSER_FIELD): not logged in, or not a superuser`)
       }
       value = field.value
       steps?.push({ name: 'field', text: `${plan.field.path} = ${describeValue(value)}` })
@@ -212,17 +224,17 @@ export class SuperuserLookup {
     if (verdict.kind === 'equals') {
       const isEqual = value === verdict.value
       steps?.push({ name: 'decide', text: `${describeValue(value)} ${isEqual ? '===' : '!=='} ${JSON.stringify(verdict.value)} (SUPERTRACE_SUPERUSER_VALUE)` })
-      return isEqual ? answer(true, steps, `the field equals ${JSON.stringify(verdict.value)}`) : answer(false, steps, `the field is not ${JSON.stringify(verdict.value)}`)
+      return isEqual ? answer('superuser', steps, `the field equals ${JSON.stringify(verdict.value)}`) : answer('not_superuser', steps, `the field is not ${JSON.stringify(verdict.value)}`)
     }
     const member = typeof value === 'string' ? value : Number.isSafeInteger(value) ? String(value) : null
     if (member === null) {
       steps?.push({ name: 'decide', text: `${describeValue(value)} is not a string or an integer, so it is not looked up in ${verdict.setKey}` })
-      return answer(false, steps, 'the field is not a user ID (a string or an integer)', 'the session\'s superuser field is not a string or an integer')
+      return answer('bad_session', steps, 'the field is not a user ID (a string or an integer)', 'the session\'s superuser field is not a string or an integer')
     }
     this.#breaker?.admit()
     const isMember = await this.#watch(this.#redis.sismember(verdict.setKey, member)) === 1
     steps?.push({ name: 'decide', text: `SISMEMBER ${verdict.setKey} ${JSON.stringify(member)}: ${isMember ? 'a member' : 'not a member'} (SUPERTRACE_SUPERUSER_IDS_KEY)` })
-    return isMember ? answer(true, steps, `${JSON.stringify(member)} is in the set ${verdict.setKey}`) : answer(false, steps, `${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: supertrace grant ${JSON.stringify(member)}`)
+    return isMember ? answer('superuser', steps, `${JSON.stringify(member)} is in the set ${verdict.setKey}`) : answer('not_superuser', steps, `${JSON.stringify(member)} is not in the set ${verdict.setKey}; add it with: supertrace grant ${JSON.stringify(member)}`)
   }
 
   async #runScript (sessionId: string): Promise<unknown> {
@@ -259,14 +271,16 @@ export class SuperuserLookup {
   }
 }
 
-function answer (isSuperuser: boolean, steps: Step[] | null, reason: string, problem: string | null = null): Decision {
-  return { isSuperuser, steps: steps ?? NO_STEPS, reason, problem: problem === null ? null : new SessionError(problem) }
+/** `problem`: only for a bad_session, the fault to log. */
+function answer (outcome: LookupOutcome, steps: Step[] | null, reason: string, problem: string | null = null): Decision {
+  return { outcome, isSuperuser: outcome === 'superuser', steps: steps ?? NO_STEPS, reason, problem: problem === null ? null : new SessionError(problem) }
 }
 
 function redisFailed (cause: unknown, steps: Step[]): Decision {
   // Our own errors (a script Redis refused, the open breaker) say what happened; anything else is Redis failing.
   const problem = cause instanceof SupertraceError ? cause : new RedisError('Redis could not answer', { cause })
-  return { isSuperuser: false, steps, reason: `Redis failed: ${cause instanceof Error ? cause.message : String(cause)}`, problem }
+  const outcome = cause instanceof RedisBreakerOpenError ? 'breaker_open' : 'redis_failed'
+  return { outcome, isSuperuser: false, steps, reason: `Redis failed: ${cause instanceof Error ? cause.message : String(cause)}`, problem }
 }
 
 const NO_STEPS: readonly Step[] = []

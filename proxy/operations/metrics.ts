@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { logEvents, type LogEvent } from '../../core/log.ts'
 import { RECORD_OUTCOMES } from '../../core/protocol.ts'
+import { LOOKUP_OUTCOMES, type LookupOutcome } from '../lookup/lookup.ts'
 import type { BreakerState } from '../superuser/redis-breaker.ts'
 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open']
@@ -37,6 +38,7 @@ export class ProxyMetrics {
   readonly #upgrades: Readonly<Record<UpgradeOutcome, { inc (): void }>>
   readonly #openWebSockets: Gauge
   readonly #lookupSeconds: Histogram
+  readonly #lookups: Readonly<Record<LookupOutcome, { inc (): void }>>
   readonly #recordWaitSeconds: Histogram
   readonly #errors: Counter<'code'>
   readonly #onLogEvent = (message: unknown): void => {
@@ -108,6 +110,14 @@ export class ProxyMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     })
+    const lookups = new Counter({
+      name: 'supertrace_superuser_lookups_total',
+      help: 'Superuser lookups by outcome: superuser, not_superuser, no_session (no cookie, an empty one, or a session logged out or expired), bad_cookie (repeated, too long, malformed, unsigned or forged), bad_session (a value the settings cannot read: ST_SESSION), redis_failed (ST_REDIS), breaker_open (Redis not asked).',
+      labelNames: ['outcome'],
+      registers,
+    })
+    this.#lookups = Object.fromEntries(LOOKUP_OUTCOMES.map((outcome) => [outcome, lookups.labels(outcome)])) as Record<LookupOutcome, { inc (): void }>
+    for (const outcome of LOOKUP_OUTCOMES) lookups.inc({ outcome }, 0)
     this.#recordWaitSeconds = new Histogram({
       name: 'supertrace_record_wait_seconds',
       help: 'How long a superuser\'s 500 waited for the app\'s record (found or not), bounded by SUPERTRACE_TRACE_WAIT_MS.',
@@ -133,7 +143,12 @@ export class ProxyMetrics {
   /** A WebSocket upgrade's outcome, once per upgrade; `status`: the answer the client got, counted with every other response. */
   countUpgrade (outcome: UpgradeOutcome, status?: number): void {
     this.#upgrades[outcome].inc()
-    if (status !== undefined) this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1
+    if (status !== undefined) this.countResponse(status)
+  }
+
+  /** A response sent without a ServerResponse (an upgrade's answer, Node's own refusal of a request). */
+  countResponse (status: number): void {
+    this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1
   }
 
   /** A switched WebSocket connection opened, or closed. */
@@ -149,7 +164,9 @@ export class ProxyMetrics {
     this.#debugPages[kind].inc()
   }
 
-  observeLookup (seconds: number): void {
+  /** A superuser lookup's outcome and duration, once per lookup. */
+  observeLookup (outcome: LookupOutcome, seconds: number): void {
+    this.#lookups[outcome].inc()
     this.#lookupSeconds.observe(seconds)
   }
 

@@ -104,14 +104,16 @@ function storeRecord (req, message) {
   })
 }
 
-// WebSocket-style upgrades: `/echo` switches protocols and echoes bytes back; anything else is refused with 404.
+// WebSocket-style upgrades: `/echo` switches protocols and echoes bytes back, `/reset` switches and resets
+// the connection at the first bytes (an app that crashes mid-socket); anything else is refused with 404.
 server.on('upgrade', (req, socket) => {
-  if (req.url !== '/echo') {
+  if (req.url !== '/echo' && req.url !== '/reset') {
     socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n')
     return
   }
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nx-seen-request-id: ${req.headers['x-request-id']}\r\n\r\n`)
-  socket.pipe(socket)
+  if (req.url === '/reset') socket.once('data', () => socket.resetAndDestroy())
+  else socket.pipe(socket)
 })
 
 server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write(`plain app listening on ${process.env.PORT}\n`))
