@@ -13,8 +13,11 @@ import type { TraceRecord } from '../core/record.ts'
 
 /** A failure's full records are counted per window of this length. */
 export const REPEAT_WINDOW_MS = 60_000
-/** The first few failures of a kind in a window keep a full record each (a superuser can compare them); later ones point at the first. */
-export const FULL_RECORDS_PER_FAILURE = 3
+/**
+ * The first failures of a kind in a window keep a full record each, so a developer who reproduces a bug
+ * a few times sees every page whole; past that it is a storm, and later ones point at the first.
+ */
+export const FULL_RECORDS_PER_FAILURE = 20
 /** Kinds of failure remembered at once; past it the oldest is forgotten (its next failure gets a full record again). */
 const MAX_KINDS = 1000
 const MESSAGE_SHAPE_CHARS = 200

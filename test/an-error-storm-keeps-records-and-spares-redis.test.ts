@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { RECORD_OUTCOMES_KEY, recordKey } from '../core/protocol.ts'
 import { decodeStored, isRepeat } from '../core/record.ts'
+import { FULL_RECORDS_PER_FAILURE } from '../instrumentation/repeats.ts'
 import { get, login } from './helpers/http.ts'
 import { scrape } from './helpers/metrics.ts'
 import { startApp, startRedis, startStack, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
@@ -45,7 +46,7 @@ test('a burst of 128 concurrent failing requests, four times over, keeps a recor
 
   assert.ok(stored.length >= 0.99 * ids.length, `${stored.length} of ${ids.length} failures kept a record`)
   const repeats = stored.map(decodeStored).filter(isRepeat)
-  assert.ok(repeats.length >= ids.length - 3 * 128, 'the same failure over and over is mostly stored as repeats of a few full records')
+  assert.equal(stored.length - repeats.length, FULL_RECORDS_PER_FAILURE, 'the same failure over and over keeps a few full records, and the rest are repeats of them')
   assert.ok(repeats.every((r) => Buffer.byteLength(JSON.stringify(r)) < 400), 'a repeat is a few hundred bytes')
   const outcomes = await redis.client.hgetall(RECORD_OUTCOMES_KEY)
   assert.equal(Number(outcomes.repeat), repeats.length)
@@ -83,21 +84,21 @@ test('a superuser whose failure repeats an earlier one sees the full exception o
   const cookie = await login(proxy.url, 'admin')
 
   const pages = []
-  for (let i = 0; i < 4; i++) pages.push(await get(`${proxy.url}/orders/${40 + i}`, { cookie, accept: 'text/html' }))
+  for (let i = 0; i <= FULL_RECORDS_PER_FAILURE; i++) pages.push(await get(`${proxy.url}/orders/${40 + i}`, { cookie, accept: 'text/html' }))
   const last = pages.at(-1)
   const lastId = String(last?.headers['x-request-id'])
   const stored = decodeStored(String(await redis.client.get(recordKey(lastId))))
 
-  assert.ok(isRepeat(stored), 'the fourth failure of the same kind within a minute is stored as a repeat')
+  assert.ok(isRepeat(stored), 'a failure of the same kind past the full records a minute keeps is stored as a repeat')
   assert.equal(stored.sameAs, pages[0]?.headers['x-request-id'], 'of the first')
   assert.equal(last?.status, 500)
-  assert.match(last?.text ?? '', /<h1>TypeError at \/orders\/43<\/h1>/)
+  assert.match(last?.text ?? '', new RegExp(`<h1>TypeError at /orders/${40 + FULL_RECORDS_PER_FAILURE}</h1>`))
   assert.match(last?.text ?? '', /Cannot read properties of undefined \(reading &#39;total&#39;\)/)
   assert.ok(last?.text.includes(`<code>${lastId}</code>`), 'the page shows this request\'s ID')
   assert.ok(last?.text.includes(`repeat of request ${stored.sameAs}`), 'and says which request\'s record it shows')
   const metrics = await scrape(proxy.adminUrl)
   assert.equal(metrics.get('supertrace_app_records_total{outcome="repeat"}'), 1)
-  assert.equal(metrics.get('supertrace_app_records_total{outcome="full"}'), 3)
+  assert.equal(metrics.get('supertrace_app_records_total{outcome="full"}'), FULL_RECORDS_PER_FAILURE)
 })
 
 test('when failures outrun the writes to an idle Redis, the log says so and does not blame Redis', async (t) => {
