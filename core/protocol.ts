@@ -44,7 +44,7 @@ export const RECENT_FAILURES_LIMIT = 200
  * The bytes of records written in one window of SUPERTRACE_TTL_SECONDS (window `n` starts
  * at n × TTL, epoch time), an integer with a TTL of two windows. Every app process adds
  * to the same counter before it stores a record, so the budget holds across processes
- * (instrumentation/record-budget.ts).
+ * (instrumentation/storage/record-budget.ts).
  */
 export function recordBudgetKey (window: number): string {
   return `supertrace:budget:${window}`

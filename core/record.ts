@@ -146,7 +146,7 @@ export interface TraceRecord {
 
 /**
  * The small record of a failure that repeats an earlier one (same exception type, message
- * shape, innermost app frame and route, within a minute: see instrumentation/repeats.ts).
+ * shape, innermost app frame and route, within a minute: see instrumentation/storage/repeats.ts).
  * It keeps only what differs per request; the proxy shows the full record of `sameAs` in
  * its place (`resolveRepeat`). A few hundred bytes instead of tens of KB, so an error storm
  * stays cheap for Redis. New in version 3.

@@ -13,7 +13,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { register as registerAsyncHooks } from 'node:module'
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs'
-import { FastifyHooksInstrumentation } from './fastify-hooks.ts'
+import { FastifyHooksInstrumentation } from './error-taps/fastify-hooks.ts'
 
 /** What the ES module hook needs of an instrumentation (packages may bring their own copy of InstrumentationBase). */
 interface ModuleDefinition { readonly name: string, readonly files: ReadonlyArray<{ readonly name: string }> }

@@ -23,7 +23,7 @@ import { processFacts } from './record/process-facts.ts'
 import { buildRecord, type RecordSources } from './record/record-builder.ts'
 import { RedactionCache } from './record/redaction-cache.ts'
 import { activeRequest, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
-import { RecordWriter } from './writer.ts'
+import { RecordWriter } from './storage/writer.ts'
 
 export interface SupertraceSpanProcessorOptions {
   /** Defaults to the settings read from the environment. */

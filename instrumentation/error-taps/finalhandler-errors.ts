@@ -8,7 +8,7 @@
  * kept once. A 4xx (`createError(404)`, say) is the app's answer, not a failure.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation'
-import { captureActiveException } from './request-spans.ts'
+import { captureActiveException } from '../request-spans.ts'
 
 type Done = (err?: unknown) => void
 type FinalHandler = (req: unknown, res: unknown, options?: unknown) => Done

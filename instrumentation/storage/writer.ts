@@ -14,16 +14,16 @@
  */
 import { context } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core'
-import { ErrorCodes, RedisError } from '../core/errors.ts'
-import { Logger } from '../core/log.ts'
-import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT, RECORD_CHANNEL, RECORD_OUTCOMES_KEY, recordKey, type RecordOutcome } from '../core/protocol.ts'
-import { encodeRecord, type TraceRecord } from '../core/record.ts'
-import { connectOnDemand, connectRedis, type RedisClient } from '../core/redis.ts'
-import type { RedisTopology } from '../core/redis-topology.ts'
-import { instrumentationSettings } from './config.ts'
+import { ErrorCodes, RedisError } from '../../core/errors.ts'
+import { Logger } from '../../core/log.ts'
+import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT, RECORD_CHANNEL, RECORD_OUTCOMES_KEY, recordKey, type RecordOutcome } from '../../core/protocol.ts'
+import { encodeRecord, type TraceRecord } from '../../core/record.ts'
+import { connectOnDemand, connectRedis, type RedisClient } from '../../core/redis.ts'
+import type { RedisTopology } from '../../core/redis-topology.ts'
+import { instrumentationSettings } from '../config.ts'
 import { costInRedis, RecordBudget } from './record-budget.ts'
 import { fingerprintOf, RepeatTracker, type Earlier } from './repeats.ts'
-import { repeatRecord, shrinkRecord } from './shrunk-record.ts'
+import { repeatRecord, shrinkRecord } from '../record/shrunk-record.ts'
 
 /** A write Redis has not acknowledged by then has failed; the app is never held this long (see SUPERTRACE_HOLD_MS). */
 const WRITE_TIMEOUT_MS = 2000

@@ -8,7 +8,7 @@
  * recorded too is the same object (hapi boomifies it in place) and is kept once.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation'
-import { captureActiveException } from './request-spans.ts'
+import { captureActiveException } from '../request-spans.ts'
 
 interface HapiRequest { readonly response: { readonly isBoom?: boolean, readonly output?: { readonly statusCode: number } } | null }
 interface HapiToolkit { readonly continue: symbol }

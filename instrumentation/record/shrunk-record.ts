@@ -1,11 +1,11 @@
 /**
  * The smaller forms of a record, for when the full one does not fit the Redis budget
- * (record-budget.ts): a shrunk record keeps the failing exception's frames and the
+ * (storage/record-budget.ts): a shrunk record keeps the failing exception's frames and the
  * request, and leaves out what is large and the same from one failure to the next
  * (source lines, locals, causes, the environment, most spans, the stacks in span events); a repeat keeps only the
  * request line and status and points at an earlier full record.
  */
-import type { Attributes, RecordedException, RepeatRecord, TraceRecord } from '../core/record.ts'
+import type { Attributes, RecordedException, RepeatRecord, TraceRecord } from '../../core/record.ts'
 
 /** Spans a shrunk record keeps, in start order (the root first). */
 const SHRUNK_SPANS = 20

@@ -16,7 +16,7 @@ import { context } from '@opentelemetry/api'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import { InstrumentationBase } from '@opentelemetry/instrumentation'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { captureActiveException } from './request-spans.ts'
+import { captureActiveException } from '../request-spans.ts'
 
 interface FastifyRequest { readonly routeOptions?: { readonly url?: string } }
 type Hook = (request: FastifyRequest, reply: unknown, payloadOrDone: unknown, done?: () => void) => void

@@ -8,7 +8,7 @@
  * what a route handler throws, not middleware errors or Nest 12.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation'
-import { captureActiveException } from './request-spans.ts'
+import { captureActiveException } from '../request-spans.ts'
 
 type Next = (this: unknown, exception: unknown, host: unknown) => unknown
 interface ExceptionsHandlerModule { ExceptionsHandler: { prototype: { next: Next } } }
