@@ -79,10 +79,12 @@ export class Started {
   /** Its exit code and signal, once it has exited and all it printed has been read ('close', not 'exit', which can come first). */
   readonly exited: Promise<[code: number | null, signal: NodeJS.Signals | null]>
   #output = ''
+  #isClosed = false
 
   constructor (child: ChildProcess) {
     this.child = child
     this.exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>
+    void this.exited.then(() => { this.#isClosed = true })
     child.stdout?.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
     child.stderr?.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
   }
@@ -96,12 +98,16 @@ export class Started {
     await this.waitUntil(`it prints "${text}"`, async () => this.#output.includes(text))
   }
 
-  /** waitUntil (wait-until.ts), with `check` failing counted as not yet, and failing at once if the process exits; the error shows its output. */
+  /**
+   * waitUntil (wait-until.ts), with `check` failing counted as not yet, and failing at once if the
+   * process has ended (and all it printed was read) without `check` holding; the error shows its output.
+   */
   async waitUntil (what: string, check: () => Promise<boolean>): Promise<void> {
     try {
       await waitUntil(what, async () => {
-        if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before ${what}`)
-        return await check().catch(() => false)
+        if (await check().catch(() => false)) return true
+        if (this.#isClosed) throw new Error(`the process exited (${this.child.exitCode}) before ${what}`)
+        return false
       })
     } catch (err) {
       throw new Error(`${(err as Error).message}:\n${this.#output}`)
