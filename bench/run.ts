@@ -27,6 +27,7 @@ import { Redis } from 'ioredis'
 import { DEFAULT_SUPERUSERS_KEY, recordKey } from '../core/protocol.ts'
 import { get } from '../test/helpers/http.ts'
 import { freePort, repoRoot, Started } from '../test/helpers/processes.ts'
+import { writeDocsSection } from './lib/docs.ts'
 import { load, loadTool, type LoadResult } from './lib/load.ts'
 import { cpuMicros, rssBytes, waitForQuiet } from './lib/proc.ts'
 import { median, percentile, spread, type Spread } from './lib/stats.ts'
@@ -391,16 +392,7 @@ async function main (): Promise<void> {
     process.stdout.write(output)
     mkdirSync(`${repoRoot}bench/results`, { recursive: true })
     writeFileSync(`${repoRoot}bench/results/latest.json`, JSON.stringify(results, null, 2) + '\n')
-    if (options.docs) {
-      const docs = `${repoRoot}docs/benchmarks.md`
-      const text = readFileSync(docs, 'utf8')
-      const start = '<!-- bench:start (written by npm run bench -- --docs) -->'
-      const end = '<!-- bench:end -->'
-      const from = text.indexOf(start)
-      const to = text.indexOf(end)
-      if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${start} … ${end} section`)
-      writeFileSync(docs, `${text.slice(0, from + start.length)}\n${output}${text.slice(to)}`)
-    }
+    if (options.docs) writeDocsSection('<!-- bench:start (written by npm run bench -- --docs) -->', '<!-- bench:end -->', output)
   } finally {
     for (const stop of stoppers.reverse()) await stop().catch(() => {})
   }

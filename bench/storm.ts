@@ -10,12 +10,12 @@
  * With --docs, the table goes into docs/benchmarks.md between the storm markers.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { RECORD_OUTCOMES_KEY } from '../core/protocol.ts'
 import { freePort, repoRoot, Started } from '../test/helpers/processes.ts'
+import { writeDocsSection } from './lib/docs.ts'
 import { load, loadTool } from './lib/load.ts'
 import { startNode } from './rivals.ts'
 
@@ -108,13 +108,4 @@ const lines = [
   '',
 ]
 process.stdout.write(lines.join('\n'))
-if (options.docs) {
-  const docs = `${repoRoot}docs/benchmarks.md`
-  const text = readFileSync(docs, 'utf8')
-  const start = '<!-- storm:start (written by node bench/storm.ts --docs) -->'
-  const end = '<!-- storm:end -->'
-  const from = text.indexOf(start)
-  const to = text.indexOf(end)
-  if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${start} … ${end} section`)
-  writeFileSync(docs, `${text.slice(0, from + start.length)}\n${lines.join('\n')}${text.slice(to)}`)
-}
+if (options.docs) writeDocsSection('<!-- storm:start (written by node bench/storm.ts --docs) -->', '<!-- storm:end -->', lines.join('\n'))
