@@ -38,10 +38,13 @@ export interface GlobalPatchesOptions {
 type Undo = () => void
 
 const kInstalled = Symbol.for('supertrace.global-patches')
+/** On a span class's prototype while it is patched: one property read per span, as cheap as a check can be. */
+const kPatchedClass = Symbol('supertrace.patched-span-class')
+
+type SpanClass = { recordException: RecordException, [kPatchedClass]?: true }
 
 export class GlobalPatches {
   readonly #undo: Undo[] = []
-  readonly #spanClasses = new Set<object>()
   #isInstalled = true
 
   /** Installs every patch; undefined when they are installed already (by another processor, or another copy of supertrace). */
@@ -74,9 +77,10 @@ export class GlobalPatches {
 
   /** Patches the class of `span` the first time a span of that class starts. */
   patchSpanClass (span: Span): void {
-    const proto = Object.getPrototypeOf(span) as { recordException: RecordException }
-    if (!this.#isInstalled || this.#spanClasses.has(proto)) return
-    this.#spanClasses.add(proto)
+    const proto = Object.getPrototypeOf(span) as SpanClass
+    if (proto[kPatchedClass] === true || !this.#isInstalled) return
+    proto[kPatchedClass] = true
+    this.#undo.push(() => { delete proto[kPatchedClass] })
     if (typeof proto.recordException === 'function') this.#undo.push(replaceMethod(proto, 'recordException', keepingThrownValues))
   }
 
@@ -85,7 +89,6 @@ export class GlobalPatches {
     if (!this.#isInstalled) return
     this.#isInstalled = false
     for (const undo of this.#undo.splice(0).reverse()) undo()
-    this.#spanClasses.clear()
     delete (globalThis as { [kInstalled]?: true })[kInstalled]
   }
 }

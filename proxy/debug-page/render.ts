@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Logger } from '../../core/log.ts'
+import { REQUEST_ID_HEADER } from '../../core/protocol.ts'
 import { renderHtml } from './html.ts'
 import { renderJson } from './json.ts'
 import { renderMarkdown } from './markdown.ts'
@@ -56,7 +57,7 @@ export function pageHeaders (format: PageFormat, length: number, nonce: string):
  */
 export function sendPage (res: ServerResponse, status: number, page: { readonly headers: OutgoingHttpHeaders, readonly body: Buffer }, method: string | undefined, requestId: string, appCookies: readonly string[] = []): void {
   for (let i = 0; i < appCookies.length; i += 2) res.appendHeader(appCookies[i] as string, appCookies[i + 1] as string)
-  res.writeHead(status, { ...page.headers, 'x-request-id': requestId })
+  res.writeHead(status, { ...page.headers, [REQUEST_ID_HEADER]: requestId })
   res.end(method === 'HEAD' ? undefined : page.body)
 }
 
@@ -67,6 +68,6 @@ export function sendPage (res: ServerResponse, status: number, page: { readonly 
 export function sendPageFailure (res: ServerResponse, err: unknown, logger: Logger, requestId: string): void {
   logger.error('a superuser page could not be made', err, requestId)
   if (res.destroyed || res.writableEnded) return
-  if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store, private', 'x-request-id': requestId })
+  if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store, private', [REQUEST_ID_HEADER]: requestId })
   res.end('The page could not be made; see the proxy\'s log.\n')
 }

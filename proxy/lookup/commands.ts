@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../../core/errors.ts'
 import { Logger } from '../../core/log.ts'
+import { DEFAULT_SUPERUSERS_KEY } from '../../core/protocol.ts'
 import { connectOnDemand, connectRedis, describeTarget } from '../../core/redis.ts'
 import { loadLookupToolConfig, type LookupToolConfig } from '../config.ts'
 import { mask } from './cookie.ts'
@@ -32,7 +33,7 @@ export const GRANT_USAGE = `Usage: supertrace grant <id>
 
 Adds the ID to, or removes it from, the Redis set the lookup checks. Revoking works at once.
   set mode (SUPERTRACE_LOOKUP=set, the default): a session ID (the session cookie's
-    value), in SUPERTRACE_SUPERUSERS_KEY (default supertrace:superusers).
+    value), in SUPERTRACE_SUPERUSERS_KEY (default ${DEFAULT_SUPERUSERS_KEY}).
   a mode that looks the session's field up in SUPERTRACE_SUPERUSER_IDS_KEY (django by
     default; express-session or session-field with it set): a user ID, the field's value.
 `
