@@ -54,6 +54,9 @@ test('/readyz is 503 while the upstream is down and 200 again when it is back; R
   const withoutRedis = await readyzUntil(proxy.adminUrl, (_status, body) => body.redis === 'down')
   assert.equal(withoutRedis.status, 200, 'the proxy still serves without Redis: every 500 is the app\'s own')
   assert.deepEqual(withoutRedis.body, { ready: true, serving: true, upstream: 'reachable', redis: 'down', breaker: 'closed' })
+  const metricsWithoutRedis = await get(`${proxy.adminUrl}/metrics`)
+  assert.equal(metricsWithoutRedis.status, 200, '/metrics answers without Redis, where the apps\' record counts are kept')
+  assert.match(metricsWithoutRedis.text, /^supertrace_websocket_upgrades_total\{outcome="switched"\} 0$/m, 'with the proxy\'s own metrics')
 
   await app.stop()
   const withoutApp = await readyzUntil(proxy.adminUrl, (status) => status === 503)
