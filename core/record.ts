@@ -10,13 +10,17 @@
 import { RecordFormatError } from './errors.ts'
 import { isRequestId } from './protocol.ts'
 
-export const RECORD_VERSION = 3
+export const RECORD_VERSION = 4
 
 export type AttributeValue = string | number | boolean | ReadonlyArray<string | number | boolean | null>
 export type Attributes = Readonly<Record<string, AttributeValue>>
 
-/** Where a frame's code comes from: the app's own, a dependency under `node_modules`, or Node itself (`node:`). */
-export type FrameOrigin = 'app' | 'library' | 'node'
+/**
+ * Where a frame's code comes from: the app's own, a dependency (`node_modules`, site-packages,
+ * gems, the Go module cache, vendor/), or the language's runtime itself (`node:`, the JDK,
+ * GOROOT, the Python standard library). Version 3 called the runtime's `node`.
+ */
+export type FrameOrigin = 'app' | 'library' | 'runtime'
 
 export interface SourceLine {
   readonly line: number
@@ -30,41 +34,57 @@ export interface LocalVariable {
 }
 
 export interface StackFrame {
-  /** The function as V8 names it (`Router.handle`, `<anonymous>`); absent for top-level code. */
+  /** The function as the runtime names it (`Router.handle`, `<anonymous>`, `shop.views.order_view`); absent for top-level code. */
   readonly function?: string
-  /** A path or URL (`file:///app/server.js`, `node:internal/…`); the original source's when a source map applies. */
+  /** A path or URL (`file:///app/server.js`, `node:internal/…`, `/app/shop/views.py`, `Orders.java`); the original source's when a source map applies. */
   readonly file: string
   readonly line: number
-  readonly column: number
+  /** Absent where the stack text gives none (Python, Java, Ruby, Go, .NET, PHP). */
+  readonly column?: number
   readonly origin: FrameOrigin
   /** V8 printed the frame as `at async …`. */
   readonly async?: boolean
-  /** Up to seven lines around `line` (three before, three after), read in the app when the record was made. */
+  /** Up to seven lines around `line` (three before, three after), read in the app when the record was made; for a foreign stack, the line the stack text carries. */
   readonly context?: readonly SourceLine[]
   /** The frame's local variables, when SUPERTRACE_CAPTURE_LOCALS is on and they could be captured. */
   readonly locals?: readonly LocalVariable[]
 }
 
 export interface RecordedException {
-  /** `err.name` for an Error (`TypeError`), or `typeof` for a thrown non-Error. */
+  /** `err.name` for an Error (`TypeError`), or `typeof` for a thrown non-Error; for another language, its `exception.type` (`KeyError`, `java.lang.IllegalStateException`). */
   readonly type: string
   readonly message: string
-  /** `err.stack` as V8 printed it. */
+  /** The stack as the runtime printed it (`err.stack`; for another language, its `exception.stacktrace`). */
   readonly stack: string
-  /** The stack parsed, innermost frame first. */
+  /** The stack parsed, innermost frame first (for every language: Python's and Ruby's texts list it last, and are reversed). */
   readonly frames: readonly StackFrame[]
   /** The span it was recorded on, when OpenTelemetry recorded it. */
   readonly spanId?: string
-  /** `err.cause`, recorded the same way (its own stack, its own cause), to a bounded depth. */
+  /** `err.cause` (Java's "Caused by:", Python's `__cause__` or `__context__`), recorded the same way, to a bounded depth. */
   readonly cause?: RecordedException
+  /**
+   * How `cause` led to this exception: `cause`, it was raised from it (`err.cause`, Java's
+   * "Caused by:", Python's "direct cause", .NET's inner exception); `context`, it was raised
+   * while `cause` was being handled (Python's "During handling of the above exception").
+   * Absent means `cause`. New in version 4.
+   */
+  readonly causeKind?: 'cause' | 'context'
   /** The members of an `AggregateError`, each recorded the same way. */
   readonly errors?: readonly RecordedException[]
+  /** Java's suppressed exceptions ("Suppressed:"), each recorded the same way. New in version 4. */
+  readonly suppressed?: readonly RecordedException[]
 }
 
 /** Name–value pairs in their original order; a name may repeat (two `Accept` headers, `?a=1&a=2`). */
 export type Pairs = ReadonlyArray<readonly [string, string]>
 
 export interface RecordedRequest {
+  /**
+   * Who saw the request: `app`, the instrumentation inside it (headers, cookies and body as the
+   * app read them); `spans`, only its spans' attributes, as OTLP carries them (no headers,
+   * cookies or body: the proxy shows its own view of the request beside). New in version 4.
+   */
+  readonly source: 'app' | 'spans'
   readonly method: string
   /** Path and query as the app received them, secrets in the query replaced. */
   readonly url: string
@@ -78,14 +98,14 @@ export interface RecordedRequest {
   readonly body?: { readonly contentType?: string, readonly text: string }
 }
 
-/** Facts about the app's process that only the app knows. */
+/** Facts about the app's process that only the app knows; for another language, what its resource says (absent when it says nothing). */
 export interface RecordedProcess {
-  /** `process.version` (`v26.10.0`). */
-  readonly node: string
-  readonly hostname: string
-  readonly pid: number
+  /** The runtime and its version (`Node.js v26.10.0`, `CPython 3.11.2`). Version 3 had `node` (`v26.10.0`). */
+  readonly runtime: string
+  readonly hostname?: string
+  readonly pid?: number
   /** The app's working directory: app frames are shown relative to it. */
-  readonly cwd: string
+  readonly cwd?: string
   /** The deployed commit, when known (SUPERTRACE_COMMIT or a common CI variable). */
   readonly commit?: string
 }
@@ -95,8 +115,8 @@ export type SpanStatusName = 'unset' | 'ok' | 'error'
 
 export interface RecordedSpanEvent {
   readonly name: string
-  /** Epoch milliseconds. */
-  readonly time: number
+  /** Epoch microseconds (version 3: `time`, in milliseconds). */
+  readonly timeUs: number
   readonly attributes: Attributes
 }
 
@@ -106,13 +126,28 @@ export interface RecordedSpan {
   readonly parentSpanId?: string
   readonly name: string
   readonly kind: SpanKindName
-  /** Epoch milliseconds. */
-  readonly start: number
-  /** Milliseconds; `null` while the span was still open when the record was made. */
-  readonly duration: number | null
+  /** The service that made the span, when it is not the record's (a trace crosses services). New in version 4. */
+  readonly service?: string
+  /** Epoch microseconds (version 3: `start`, in milliseconds, which snapped a short request's bars to whole milliseconds). */
+  readonly startUs: number
+  /** Microseconds; `null` while the span was still open when the record was made (version 3: `duration`, in milliseconds). */
+  readonly durationUs: number | null
   readonly status: { readonly code: SpanStatusName, readonly message?: string }
   readonly attributes: Attributes
   readonly events: readonly RecordedSpanEvent[]
+}
+
+/** A line the app logged while the request ran (an OTLP log record with the request's trace ID). New in version 4. */
+export interface RecordedLog {
+  /** Epoch microseconds. */
+  readonly timeUs: number
+  /** The severity as the app named it (`ERROR`, `warning`), or from its number when it gave no name; `''` when neither. */
+  readonly severity: string
+  /** The body as text, redacted and cut. */
+  readonly body: string
+  /** The span it was logged in, when known. */
+  readonly spanId?: string
+  readonly attributes: Attributes
 }
 
 export interface TraceRecord {
@@ -125,6 +160,11 @@ export interface TraceRecord {
    */
   readonly complete: boolean
   readonly service: { readonly name: string, readonly version?: string }
+  /**
+   * The app's language, as OpenTelemetry's `telemetry.sdk.language` names it (`nodejs`,
+   * `python`, `java`, `go`, `ruby`, `dotnet`, `php`, …): how its frames and stacks read. New in version 4.
+   */
+  readonly language: string
   /** Epoch milliseconds at which the failing response was produced. */
   readonly time: number
   readonly request: RecordedRequest
@@ -140,6 +180,8 @@ export interface TraceRecord {
   readonly spans: readonly RecordedSpan[]
   /** How many spans were left out to keep the record bounded. */
   readonly droppedSpans: number
+  /** What the app logged while the request ran, in time order, capped. New in version 4. */
+  readonly logs: readonly RecordedLog[]
   /** What was cut to keep the record within its limits (`"spans"`, `"exceptions[0].frames"`, …); empty when nothing was. */
   readonly truncated: readonly string[]
 }
