@@ -15,7 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { ProxyConfig } from '../config.ts'
 import type { BreakerState } from '../superuser/redis-breaker.ts'
-import { listen, listeningUrl } from './listen.ts'
+import { listen, listeningUrl } from '../../core/listen.ts'
 import type { ProxyMetrics } from './metrics.ts'
 import { UpstreamProbe } from './upstream-probe.ts'
 
