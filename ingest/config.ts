@@ -8,7 +8,7 @@ import { logLevelSetting } from '../core/log.ts'
 import { redactSetting } from '../core/redact.ts'
 import { redisSettings, redisTarget, type RedisTarget } from '../core/redis-topology.ts'
 import { hostname, integer, loadSettings, SettingProblem, type SettingsOf, type SettingsTable } from '../core/settings.ts'
-import { instrumentationSettings } from '../instrumentation/config.ts'
+import { storageSettings } from '../storage/settings.ts'
 
 export const ingestSettings = {
   host: {
@@ -63,9 +63,7 @@ export const ingestSettings = {
     parse: integer(1, 3600),
   },
   ...redisSettings,
-  ttlSeconds: instrumentationSettings.ttlSeconds,
-  recordBudgetMb: instrumentationSettings.recordBudgetMb,
-  recordsInFlight: instrumentationSettings.recordsInFlight,
+  ...storageSettings,
   redact: redactSetting,
   logLevel: logLevelSetting,
 } satisfies SettingsTable
