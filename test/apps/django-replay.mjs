@@ -20,12 +20,13 @@ function replaced (bytes, from, to) {
 
 createServer((req, res) => {
   const [, traceId, parentId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-/.exec(req.headers.traceparent ?? '') ?? []
-  if (req.url !== '/orders/7/' || traceId === undefined) {
+  if (req.url !== '/orders/7/') {
     res.end('ok\n')
     return
   }
   res.writeHead(500, { 'content-type': 'text/html; charset=utf-8', 'x-frame-options': 'DENY' })
   res.end('\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n')
+  if (traceId === undefined) return
   const body = replaced(replaced(SAMPLE, RECORDED_TRACE_ID, Buffer.from(traceId, 'hex')), RECORDED_PARENT_ID, Buffer.from(parentId, 'hex'))
   setTimeout(() => {
     fetch(`${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })
