@@ -15,7 +15,7 @@ import { decodeRecord, type TraceRecord } from '../core/record.ts'
 import { get } from './helpers/http.ts'
 import { CONTENT_TYPE, newRequestId, postExport, requestSpans, tracesExport } from './helpers/otlp.ts'
 import { startIngest, startRedis, type RunningRedis } from './helpers/processes.ts'
-import { SECRETS } from './helpers/secrets.ts'
+import { assertNoSecret } from './helpers/secrets.ts'
 import { waitUntil } from './helpers/wait-until.ts'
 
 const TOKEN = 'c2f1e0b7a9d84f6e'
@@ -53,13 +53,12 @@ test('foreign SDKs redact nothing: the record in Redis does, in the query, the s
   const redis = await startRedis(t)
   const ingest = await startIngest(t, redis)
   const requestId = newRequestId()
-  const secret = SECRETS[0] ?? 'sk_live_0123456789'
+  const secret = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl'
   const stacktrace = `Traceback (most recent call last):\n  File "/app/shop/views.py", line 12, in charge\n    stripe.charge(key="${secret}")\nValueError: declined for Bearer ${secret}\n`
   await postExport(ingest.url, '/v1/traces', tracesExport(requestSpans({ traceId: requestId, status: 500, exception: { type: 'ValueError', message: `declined for Bearer ${secret}`, stacktrace } }), 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })
   await storedRecord(redis, requestId)
   const json = await redis.client.get(recordKey(requestId)) ?? ''
-  assert.equal(json.includes(secret), false, 'the secret never reaches Redis')
-  assert.equal(json.includes('sk_live_0123456789'), false, 'the api_key query value is hidden')
+  assertNoSecret({ 'JWT in the stack and the message': secret, 'api_key in the query': 'sk_live_0123456789' }, json, 'the record in Redis')
 })
 
 test('a request\'s spans across exports, children first, and two requests interleaved: one record each, nothing mixed', async (t) => {
