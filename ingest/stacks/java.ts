@@ -49,7 +49,13 @@ export function parseJava (text: string, given: ExceptionHeader): RecordedExcept
 }
 
 export function parsePhp (text: string, given: ExceptionHeader): RecordedException | undefined {
-  return parseThrowableText(text, given, (fn, file) => file.includes('vendor/') ? 'library' : originByPrefix(fn, PHP_ORIGINS))
+  return parseThrowableText(text, given, phpOrigin)
+}
+
+/** The formatter writes `Unknown Source` for a frame whose code has no file: one of PHP's own functions (`array_map`). */
+function phpOrigin (fn: string, file: string): FrameOrigin {
+  if (file === 'Unknown Source') return 'runtime'
+  return file.includes('vendor/') ? 'library' : originByPrefix(fn, PHP_ORIGINS)
 }
 
 function parseThrowableText (text: string, given: ExceptionHeader, origin: (fn: string, file: string) => FrameOrigin): RecordedException | undefined {
