@@ -55,7 +55,8 @@ test('Python: a KeyError, the RuntimeError raised from it, and an AttributeError
 
 test('Java: a cause chain with "... n more" completed from the enclosing trace, and a suppressed exception', (t) => {
   const program = `${stacksDir}java/Orders.java`
-  if (!hasRuntime(t, 'java')) return
+  // Launching a source file needs the JDK's compiler, not only a JRE.
+  if (!hasRuntime(t, 'javac')) return
   const text = programOutput('java', ['Orders.java'], { cwd: `${stacksDir}java` })
   const thrown = parseForeignException({ language: 'java', type: 'java.lang.RuntimeException', message: 'order 7 failed', stacktrace: text })
 
