@@ -1,14 +1,14 @@
 /**
  * `exception.stacktrace` comes from another process and can be anything: a shape no parser
  * knows, markup, ANSI escapes, NUL bytes, a megabyte on one line, a hundred thousand lines.
- * Whatever it is, reading it never throws and what it gives stays within INGEST_LIMITS.
+ * Whatever it is, reading it never throws and what it gives stays within LIMITS.
  * How long each input took is reported (a slow pattern would show here), never asserted.
  */
 import { strict as assert } from 'node:assert'
 import { test, type TestContext } from 'node:test'
 import fc from 'fast-check'
 import { cutMarker, type RecordedException } from '../core/record.ts'
-import { INGEST_LIMITS } from '../ingest/limits.ts'
+import { LIMITS } from '../ingest/limits.ts'
 import { parseForeignException, type ForeignException } from '../ingest/stacks/parse.ts'
 
 const LANGUAGES = ['python', 'java', 'go', 'ruby', 'dotnet', 'php', 'nodejs', 'webjs', '', 'erlang']
@@ -21,14 +21,14 @@ function everyException (exception: RecordedException, depth = 0): Array<[Record
 function assertBounded (result: RecordedException): void {
   const longest = (max: number): number => max + cutMarker(Number.MAX_SAFE_INTEGER).length
   const all = everyException(result)
-  assert.ok(all.length <= INGEST_LIMITS.exceptionsPerStack)
+  assert.ok(all.length <= LIMITS.exceptionsPerStack)
   for (const [e, depth] of all) {
-    assert.ok(depth <= INGEST_LIMITS.causeDepth)
-    assert.ok(e.frames.length <= INGEST_LIMITS.framesPerException)
-    assert.ok((e.suppressed?.length ?? 0) <= INGEST_LIMITS.suppressedPerException)
-    assert.ok(e.stack.length <= longest(INGEST_LIMITS.stackChars) && e.message.length <= longest(INGEST_LIMITS.messageChars))
+    assert.ok(depth <= LIMITS.causeDepth)
+    assert.ok(e.frames.length <= LIMITS.framesPerException)
+    assert.ok((e.suppressed?.length ?? 0) <= LIMITS.suppressedPerException)
+    assert.ok(e.stack.length <= longest(LIMITS.stackChars) && e.message.length <= longest(LIMITS.messageChars))
     for (const frame of e.frames) {
-      assert.ok(frame.file.length <= INGEST_LIMITS.stackLineChars && (frame.function?.length ?? 0) <= INGEST_LIMITS.stackLineChars)
+      assert.ok(frame.file.length <= LIMITS.stackLineChars && (frame.function?.length ?? 0) <= LIMITS.stackLineChars)
       assert.ok(Number.isSafeInteger(frame.line) && frame.line >= 0)
     }
   }
@@ -87,7 +87,7 @@ test('a megabyte on one line is no frame, and is cut', (t) => {
   }
   const java = parseForeignException({ language: 'java', type: 'java.lang.X', message: 'y', stacktrace: `java.lang.X: y\n${frame}\n\tat shop.Orders.main(Orders.java:3)` })
   assert.deepEqual(java.frames.map((f) => f.function), ['shop.Orders.main'])
-  assert.ok(java.stack.length < INGEST_LIMITS.stackChars + 100 && java.stack.endsWith(' more characters cut]'))
+  assert.ok(java.stack.length < LIMITS.stackChars + 100 && java.stack.endsWith(' more characters cut]'))
 })
 
 test('a hundred thousand frames and a thousand causes: the innermost frames and the first causes are kept', (t) => {
@@ -95,7 +95,7 @@ test('a hundred thousand frames and a thousand causes: the innermost frames and 
   const causes = Array.from({ length: 1000 }, (_, i) => `Caused by: shop.E${i}: m\n\tat shop.G.g(G.java:${i + 1})\n\t... 99999 more`).join('\n')
   readAll(t, 'Java, 100,000 frames and 1000 causes', `shop.Top: m\n${javaFrames}\n${causes}`)
   const java = parseForeignException({ language: 'java', type: 'shop.Top', message: 'm', stacktrace: `shop.Top: m\n${javaFrames}\n${causes}` })
-  assert.deepEqual([java.frames[0]?.function, java.frames.length], ['shop.F.f0', INGEST_LIMITS.framesPerException])
+  assert.deepEqual([java.frames[0]?.function, java.frames.length], ['shop.F.f0', LIMITS.framesPerException])
   assert.equal(java.cause?.frames.length, 1, "a cause sharing frames the kept list lacks shows its own only")
 
   const pythonFrames = Array.from({ length: 100_000 }, (_, i) => `  File "/app/r.py", line ${i + 1}, in f\n    f()`).join('\n')
@@ -113,7 +113,7 @@ test('markup, ANSI escapes and NUL bytes are kept as text, never read as structu
 })
 
 test('lines built to make a backtracking pattern slow read in linear time', (t) => {
-  const line = (unit: string): string => unit.repeat(Math.floor(INGEST_LIMITS.stackLineChars / unit.length) - 1)
+  const line = (unit: string): string => unit.repeat(Math.floor(LIMITS.stackLineChars / unit.length) - 1)
   for (const unit of [' (', ' (a:1', ' (x:1:1) (', ':in `', '", line ', ' in ', ':line ', '^~', '\tat (', '... ']) {
     const text = Array.from({ length: 500 }, () => `    at ${line(unit)}\n   at ${line(unit)}\n\t${line(unit)}\n  File "${line(unit)}`).join('\n')
     readAll(t, `500 lines of ${JSON.stringify(unit)}`, text)
