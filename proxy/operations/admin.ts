@@ -12,7 +12,8 @@
  * Every answer is bounded: /readyz by the upstream probe's timeout, the others by
  * memory only. No answer holds a request ID, a URL of the app or anything of a user.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer } from '../node-http.ts'
 import type { ProxyConfig } from '../config.ts'
 import type { BreakerState } from '../superuser/redis-breaker.ts'
 import { listen, listeningUrl } from './listen.ts'
