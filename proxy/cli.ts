@@ -6,7 +6,7 @@
  * `supertrace grant` / `revoke` add a session to the superusers' set or remove it.
  */
 import { readFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { request } from '../core/node-http.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Logger, outliveTheLogReader, setLogLevel } from '../core/log.ts'
 import { describeSettings, loadSettings } from '../core/settings.ts'
@@ -14,6 +14,7 @@ import { ingestSettings } from '../ingest/config.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
 import { startProxy } from './start.ts'
+import { execWithDefaultNodeFlags } from './operations/node-flags.ts'
 import { whenNpmParentEnds } from './operations/npm-parent.ts'
 import { handleUnhandledErrors } from './operations/unhandled-errors.ts'
 
@@ -73,6 +74,7 @@ async function main (argv: readonly string[]): Promise<number> {
         process.stdout.write(PROXY_USAGE)
         return 0
       }
+      execWithDefaultNodeFlags()
       return runProxy()
     case 'ingest': {
       // Loaded only here: the proxy never pays for the receiver's code (gRPC, the decoders).
