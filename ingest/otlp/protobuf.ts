@@ -20,8 +20,8 @@ import type { AttributeValue } from '../../core/record.ts'
 import { DecodeError } from '../../core/errors.ts'
 import type { DecodedLogs, DecodedTraces, OtlpLogRecord, OtlpResource, OtlpSpan, OtlpSpanEvent } from './model.ts'
 import {
-  attributeValueOf, bodyTextOf, hexOf, int64From, MAX_ATTRIBUTES, MAX_EVENTS, MAX_VALUE_DEPTH, MAX_VALUE_ITEMS,
-  microsFromNanoHalves, type PlainValue, putAttribute, Rejections, severityOf, spanKindOf, statusCodeOf,
+  attributeValueOf, bodyTextOf, hexOf, type IdState, int64From, logIdsProblem, MAX_ATTRIBUTES, MAX_EVENTS, MAX_VALUE_DEPTH,
+  MAX_VALUE_ITEMS, microsFromNanoHalves, type PlainValue, putAttribute, Rejections, severityOf, spanIdsProblem, spanKindOf, statusCodeOf,
 } from './values.ts'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -201,9 +201,6 @@ function readId (reader: WireReader, end: number, into: IdField): void {
   into.start = reader.pos
   reader.pos = into.end
 }
-
-/** What an ID field holds: an ID, nothing (absent or empty), zeros, or bytes of the wrong number. */
-type IdState = 'ok' | 'absent' | 'all zeros' | 'of the wrong length'
 
 function idState (bytes: Uint8Array, id: IdField, size: number): IdState {
   const length = id.end - id.start
@@ -414,12 +411,10 @@ export function decodeTracesProtobuf (bytes: Uint8Array): DecodedTraces {
         default: reader.skip(fieldTag & 7, end)
       }
     }
-    const traceIdState = idState(bytes, traceId, TRACE_ID_BYTES)
-    const spanIdState = idState(bytes, spanId, SPAN_ID_BYTES)
-    // An absent or all-zero parent is how SDKs say "a root span"; only a parent of the wrong length is malformed.
     const parentState = idState(bytes, parentSpanId, SPAN_ID_BYTES)
-    if (traceIdState !== 'ok' || spanIdState !== 'ok' || parentState === 'of the wrong length') {
-      rejections.add(traceIdState !== 'ok' ? `trace ID ${traceIdState}` : spanIdState !== 'ok' ? `span ID ${spanIdState}` : `parent span ID ${parentState}`)
+    const problem = spanIdsProblem(idState(bytes, traceId, TRACE_ID_BYTES), idState(bytes, spanId, SPAN_ID_BYTES), parentState)
+    if (problem !== undefined) {
+      rejections.add(problem)
       return
     }
     if (parentState === 'ok') span.parentSpanId = hexOf(bytes, parentSpanId.start, parentSpanId.end)
@@ -468,11 +463,11 @@ export function decodeLogsProtobuf (bytes: Uint8Array): DecodedLogs {
       }
     }
     if (log.timeUs === 0) log.timeUs = observedUs
-    // A log record outside any span sends no IDs, or zeros: it belongs to no request. Only IDs of the wrong length are malformed.
     const traceIdState = idState(bytes, traceId, TRACE_ID_BYTES)
     const spanIdState = idState(bytes, spanId, SPAN_ID_BYTES)
-    if (traceIdState === 'of the wrong length' || spanIdState === 'of the wrong length') {
-      rejections.add(traceIdState === 'of the wrong length' ? 'trace ID of the wrong length' : 'span ID of the wrong length')
+    const problem = logIdsProblem(traceIdState, spanIdState)
+    if (problem !== undefined) {
+      rejections.add(problem)
       return
     }
     if (traceIdState === 'ok') {

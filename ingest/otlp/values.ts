@@ -38,6 +38,27 @@ export function severityOf (code: number): number {
   return Number.isInteger(code) && code >= 1 && code <= 24 ? code : 0
 }
 
+/** What an ID field holds: an ID, nothing (absent or empty), zeros, too few or too many bytes, or (JSON) text that is not hex. */
+export type IdState = 'ok' | 'absent' | 'all zeros' | 'of the wrong length' | 'not hex'
+
+/**
+ * Why a span is left out, or undefined to keep it: a trace and a span ID are required. An
+ * absent or all-zero parent is how SDKs mark a root span; only a malformed one rejects it.
+ */
+export function spanIdsProblem (traceId: IdState, spanId: IdState, parentSpanId: IdState): string | undefined {
+  if (traceId !== 'ok') return `trace ID ${traceId}`
+  if (spanId !== 'ok') return `span ID ${spanId}`
+  if (parentSpanId === 'of the wrong length' || parentSpanId === 'not hex') return `parent span ID ${parentSpanId}`
+  return undefined
+}
+
+/** Why a log record is left out, or undefined to keep it: one outside any span has no IDs, or zeros; only malformed ones reject it. */
+export function logIdsProblem (traceId: IdState, spanId: IdState): string | undefined {
+  if (traceId === 'of the wrong length' || traceId === 'not hex') return `trace ID ${traceId}`
+  if (spanId === 'of the wrong length' || spanId === 'not hex') return `span ID ${spanId}`
+  return undefined
+}
+
 const HEX_OF_BYTE: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
 
 /** `bytes[start, end)` as lowercase hex. */
