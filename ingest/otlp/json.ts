@@ -132,8 +132,9 @@ function attributesOf (value: unknown, where: string): ReadAttributes {
   const attributes: Record<string, AttributeValue> = {}
   let kept = 0
   let bytes = 0
-  for (let i = 0; i < keyValues.length && kept < MAX_ATTRIBUTES; i++) {
-    const keyValue = objectOf(keyValues[i], `${where}[]`) ?? {}
+  let read = 0
+  for (; read < keyValues.length && kept < MAX_ATTRIBUTES; read++) {
+    const keyValue = objectOf(keyValues[read], `${where}[]`) ?? {}
     const key = stringOf(keyValue['key'], `${where}[].key`)
     const attributeValue = attributeValueOf(plainValueOf(keyValue['value'], 0))
     if (attributeValue === undefined) continue
@@ -141,7 +142,7 @@ function attributesOf (value: unknown, where: string): ReadAttributes {
     kept++
     bytes += key.length + (typeof attributeValue === 'string' ? attributeValue.length : 8) + VALUE_OVERHEAD
   }
-  return { attributes, cut: Math.max(0, keyValues.length - MAX_ATTRIBUTES), bytes }
+  return { attributes, cut: keyValues.length - read, bytes }
 }
 
 /** What a value costs beyond its key and text on the protobuf wire (tags, lengths, the AnyValue): the JSON estimate's fixed share. */
