@@ -56,7 +56,7 @@ test('a misspelled setting, an undefined component, a deprecated name or an unus
   assertProblem(collectorConfigProblems(broken('loadbalancing.yaml', (c) => { pipeline(c, 'logs').exporters = ['otlp_http/supertrace'] })), 'service.pipelines.logs.exporters: otlp_http/supertrace is not defined under exporters')
   assertProblem(collectorConfigProblems(broken('fan-out.yaml', (c) => {
     const exporters = c.exporters ?? {}
-    exporters['otlphttp/supertrace'] = exporters['otlp_http/supertrace']
+    exporters['otlphttp/supertrace'] = exporters['otlp_http/supertrace'] ?? {}
   })), 'exporters.otlphttp/supertrace: otlphttp is the deprecated name of otlp_http')
   assertProblem(collectorConfigProblems(broken('fan-out.yaml', (c) => { (c.processors ?? {}).batch = { send_batch_size: 512 }; pipeline(c, 'traces').processors = ['memory_limiter']; pipeline(c, 'logs').processors = ['memory_limiter'] })), 'processors.batch: used by no pipeline')
   assertProblem(collectorConfigProblems(broken('fan-out.yaml', (c) => { (c.processors ?? {}).tail_sampling = {} })), 'processors.tail_sampling: tail_sampling is not a processor this check knows')
@@ -94,7 +94,7 @@ test('as one more exporter of an existing Collector, traces and logs go to super
   assertProblem(fanOutProblems(broken('fan-out.yaml', (c) => { exporter(c, 'otlp_http/supertrace').headers = {} })), 'exporters.otlp_http/supertrace.headers.Authorization: not Bearer ${env:SUPERTRACE_INGEST_TOKEN}')
   assertProblem(fanOutProblems(broken('fan-out.yaml', (c) => {
     const receivers = c.receivers ?? {}
-    receivers['otlp/supertrace'] = receivers.otlp
+    receivers['otlp/supertrace'] = receivers.otlp ?? {}
     pipeline(c, 'traces/supertrace').receivers = ['otlp/supertrace']
   })), 'service.pipelines.traces/supertrace.receivers: otlp/supertrace feeds no other pipeline')
 })
