@@ -6,6 +6,7 @@
  * Each check returns its problems, one sentence each naming the path, so a test can show both
  * that the real files have none and that a broken copy has the right one.
  */
+import { ingestSettings } from '../../ingest/config.ts'
 import { readdirSync, readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject } from 'ajv'
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment'
@@ -160,21 +161,10 @@ function unseenFields (value: unknown, seen: Map<object, Set<string>>, path: str
 
 const PROXY_ENV = new Set(Object.values(proxySettings).map((s) => s.env))
 const INSTRUMENTATION_ENV = new Set(Object.values(instrumentationSettings).map((s) => s.env))
-/**
- * `supertrace ingest`'s settings, as README "Settings" lists them. Written out here until
- * ingest/ exports its settings table: then take them from it, as the proxy's are above.
- */
-export const INGEST_ENV: ReadonlySet<string> = new Set([
-  'SUPERTRACE_INGEST_HOST', 'SUPERTRACE_INGEST_PORT', 'SUPERTRACE_INGEST_GRPC_PORT', 'SUPERTRACE_INGEST_TOKEN',
-  'SUPERTRACE_INGEST_ADMIN_PORT', 'SUPERTRACE_INGEST_BUFFER_MB', 'SUPERTRACE_INGEST_TRACE_SECONDS',
-  // Shared with the proxy and the instrumentation.
-  'SUPERTRACE_REDIS_URL', 'SUPERTRACE_REDIS_SENTINELS', 'SUPERTRACE_REDIS_SENTINEL_NAME', 'SUPERTRACE_REDIS_SENTINEL_PASSWORD',
-  'SUPERTRACE_REDIS_SENTINEL_USERNAME', 'SUPERTRACE_REDIS_SENTINEL_TLS', 'SUPERTRACE_REDIS_CLUSTER_NODES',
-  'SUPERTRACE_TTL_SECONDS', 'SUPERTRACE_RECORD_BUDGET_MB', 'SUPERTRACE_LOG_LEVEL',
-])
+export const INGEST_ENV: ReadonlySet<string> = new Set(Object.values(ingestSettings).map((s) => s.env))
 /** The receiver's admin port (SUPERTRACE_INGEST_ADMIN_PORT) and OTLP/HTTP port (SUPERTRACE_INGEST_PORT) by default. */
-const INGEST_ADMIN_PORT = 9902
-const INGEST_HTTP_PORT = 4318
+const INGEST_ADMIN_PORT = ingestSettings.adminPort.default
+const INGEST_HTTP_PORT = ingestSettings.port.default
 /**
  * OpenTelemetry's own variables (its SDK environment specification) that an app's manifest may
  * set; the instrumentation hands them to the OpenTelemetry SDK. Add one here when a file uses it.
