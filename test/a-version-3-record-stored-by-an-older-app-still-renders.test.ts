@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { recordKey } from '../core/protocol.ts'
-import { decodeStored, RECORD_VERSION, type TraceRecord } from '../core/record.ts'
+import { decodeStored, isRepeat, RECORD_VERSION, type TraceRecord } from '../core/record.ts'
 import { get, login } from './helpers/http.ts'
 import { startStack } from './helpers/processes.ts'
 
@@ -25,6 +25,13 @@ test('a version 3 record is read in the version 4 shape: microseconds, the runti
   assert.equal(record.language, 'nodejs')
   assert.equal(record.request.source, 'app')
   assert.deepEqual(record.logs, [])
+})
+
+test('a version 3 repeat, a pointer to an earlier failure\'s record, is read as a version 4 one', () => {
+  const repeat = { v: 3, requestId: '4bf92f3577b34da6a3ce929d0e0e4737', sameAs: V3.requestId, time: 1, request: { method: 'GET', url: '/after-calls' }, response: { status: 500 } }
+  const stored = decodeStored(JSON.stringify(repeat))
+  assert.ok(isRepeat(stored))
+  assert.deepEqual(stored, { ...repeat, v: RECORD_VERSION })
 })
 
 test('a superuser who opens a version 3 record stored by an app not yet upgraded gets its page, in every format', async (t) => {
