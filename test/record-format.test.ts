@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { RecordFormatError } from '../core/errors.ts'
 import { recordKey } from '../core/protocol.ts'
@@ -8,7 +9,7 @@ import { get, login } from './helpers/http.ts'
 import { startStack } from './helpers/processes.ts'
 
 test('a record of another version, or not a record at all, is refused with ST_RECORD_FORMAT', () => {
-  for (const stored of ['{"v":4}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
+  for (const stored of ['{"v":5}', '{"v":0}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
     assert.throws(() => decodeRecord(stored), (err: unknown) => err instanceof RecordFormatError && err.code === 'ST_RECORD_FORMAT', stored)
   }
 })
@@ -29,6 +30,17 @@ const MALFORMED: ReadonlyArray<readonly [string, (r: Record<string, any>) => voi
     let exception = r.exceptions[0]
     for (let i = 0; i < 10_000; i++) exception = exception.cause = { type: 'Error', message: '', stack: '', frames: [] }
   }],
+  ['suppressed exceptions nested thousands deep', (r) => {
+    let exception = r.exceptions[0]
+    for (let i = 0; i < 10_000; i++) exception = (exception.suppressed = [{ type: 'Error', message: '', stack: '', frames: [] }])[0]
+  }],
+  ['a cause kind that is neither cause nor context', (r) => { r.exceptions[0].causeKind = 'because' }],
+  ['a request source that is neither app nor spans', (r) => { r.request.source = 'proxy' }],
+  ['a span start in milliseconds under the version 3 name', (r) => { delete r.spans[0].startUs; r.spans[0].start = 1 }],
+  ['a span\'s service that is a number', (r) => { r.spans[0].service = 5 }],
+  ['a log line whose body is an object, which would pass the page\'s limits and redaction', (r) => { r.logs = [{ timeUs: 1, severity: 'ERROR', body: { password: 'hunter2' }, attributes: {} }] }],
+  ['log lines that are no list', (r) => { r.logs = 'x' }],
+  ['a process without its runtime', (r) => { delete r.process.runtime }],
 ]
 
 function malformed (mutate: (r: Record<string, any>) => void): string {
@@ -41,6 +53,13 @@ test('a record whose rendered fields have the wrong type is refused with ST_RECO
   for (const [name, mutate] of MALFORMED) {
     assert.throws(() => decodeRecord(malformed(mutate)), (err: unknown) => err instanceof RecordFormatError, name)
   }
+})
+
+test('a version 3 record nested thousands deep is refused as the current version is, not overflowing the stack while it is upgraded', () => {
+  const record = JSON.parse(readFileSync(new URL('fixtures/record-v3-after-calls.json', import.meta.url), 'utf8')) as Record<string, any>
+  let exception = record.exceptions[0]
+  for (let i = 0; i < 10_000; i++) exception = exception.cause = { type: 'Error', message: '', stack: '', frames: [{ file: 'node:x', line: 1, column: 1, origin: 'node' }] }
+  assert.throws(() => decodeRecord(JSON.stringify(record)), (err: unknown) => err instanceof RecordFormatError)
 })
 
 test('a superuser who opens a malformed stored record is told it could not be read, and the proxy keeps serving', async (t) => {
@@ -73,7 +92,8 @@ test('a version 1 record, written by an app not yet upgraded, is still read, wit
   }
   const record = decodeRecord(JSON.stringify(v1))
   assert.equal(record.v, RECORD_VERSION)
-  assert.deepEqual(record.request, { method: 'GET', url: '/orders/42', route: '/orders/:id', query: [], headers: [], cookies: [] })
-  assert.deepEqual([record.environment, record.resource, record.truncated], [[], {}, []])
-  assert.deepEqual(record.exceptions[0]?.frames.map((f) => f.origin), ['app', 'library', 'node'])
+  assert.deepEqual(record.request, { source: 'app', method: 'GET', url: '/orders/42', route: '/orders/:id', query: [], headers: [], cookies: [] })
+  assert.deepEqual([record.environment, record.resource, record.truncated, record.logs], [[], {}, [], []])
+  assert.deepEqual(record.process, { runtime: 'Node.js' }, 'a version 1 record knew nothing of the process but that it was Node\'s')
+  assert.deepEqual(record.exceptions[0]?.frames.map((f) => f.origin), ['app', 'library', 'runtime'])
 })
