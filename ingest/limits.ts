@@ -19,7 +19,12 @@ export const LIMITS = {
   /** A recorded trace's later spans are gathered this long before its record is written again. */
   rewriteDelayMs: 50,
   // The record.
+  /** The whole record as JSON, in UTF-8 bytes: as the Node instrumentation's. */
+  recordBytes: 1_000_000,
   spans: 400,
+  attributesPerSpan: 64,
+  attributeArrayItems: 64,
+  eventsPerSpan: 32,
   exceptions: 16,
   messageChars: 4096,
   stackChars: 16_384,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decodeRecord, encodeRecord, RECORD_VERSION, type RecordedException, type RecordedSpan, type TraceRecord } from '../core/record.ts'
 import { LIMITS } from '../instrumentation/record/limits.ts'
-import { fitRecord } from '../instrumentation/record/record-builder.ts'
+import { fitRecord } from '../core/record-bounds.ts'
 
 /** Every part at its limit at once: 20 exceptions with causes and members, 1000 spans full of attributes, a full environment. */
 function recordAtEveryLimit (): TraceRecord {
@@ -33,7 +33,7 @@ test('a record with every part at its limit is shrunk to at most 1 MB, the root 
   const huge = recordAtEveryLimit()
   assert.ok(Buffer.byteLength(encodeRecord(huge)) > 10 * LIMITS.recordBytes, 'the parts add up to far more than the bound')
 
-  const fitted = fitRecord(huge)
+  const fitted = fitRecord(huge, LIMITS.recordBytes)
   const json = encodeRecord(fitted)
   assert.ok(Buffer.byteLength(json) <= LIMITS.recordBytes, `${Buffer.byteLength(json)} bytes`)
   assert.equal(fitted.spans[0]?.spanId, huge.spans[0]?.spanId)
@@ -45,5 +45,5 @@ test('a record with every part at its limit is shrunk to at most 1 MB, the root 
 
 test('a record within the bound is left as it is', () => {
   const small = { ...recordAtEveryLimit(), exceptions: [], spans: [], environment: [] }
-  assert.equal(fitRecord(small), small)
+  assert.equal(fitRecord(small, LIMITS.recordBytes), small)
 })

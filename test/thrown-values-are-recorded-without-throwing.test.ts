@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { REDACTED } from '../core/record.ts'
 import { Redactor } from '../core/redact.ts'
 import { recordException } from '../instrumentation/record/exceptions.ts'
-import { Truncation } from '../instrumentation/record/limits.ts'
+import { Truncation } from '../core/record-bounds.ts'
 import { RedactionCache } from '../instrumentation/record/redaction-cache.ts'
 
 const redactor = new Redactor()

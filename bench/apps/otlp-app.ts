@@ -9,7 +9,7 @@ import { CONTENT_TYPE, postExport, requestSpans, tracesExport } from '../../test
 const DELAY_MS = Number(process.env.EXPORT_DELAY_MS ?? '100')
 
 createServer((req, res) => {
-  const traceId = /^00-([0-9a-f]{32})-/.exec(req.headers.traceparent ?? '')?.[1]
+  const traceId = /^00-([0-9a-f]{32})-/.exec(String(req.headers.traceparent ?? ''))?.[1]
   res.writeHead(500, { 'content-type': 'text/plain' })
   res.end('Internal Server Error\n')
   if (traceId === undefined) return

@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../../core/log.ts'
 import type { Redactor } from '../../core/redact.ts'
+import type { EncodedRecord } from '../../core/record-bounds.ts'
 import type { TraceRecord } from '../../core/record.ts'
 import { LIMITS } from '../limits.ts'
 import type { OtlpLogRecord, OtlpSpan } from '../otlp/model.ts'
@@ -16,7 +17,7 @@ import type { BufferedTrace, TraceBuffer } from './trace-buffer.ts'
 
 /** Where records go: the same writer the Node instrumentation uses (key, TTL, recent index, notification). */
 export interface RecordStore {
-  write (record: TraceRecord): Promise<boolean>
+  write (record: TraceRecord, json: string): Promise<boolean>
 }
 
 export interface FailingTracesParts {
@@ -115,15 +116,15 @@ export class FailingTraces {
     const { store, redactor, metrics, logger } = this.#parts
     const entry = entrySpanOf(trace.spans)
     if (entry === undefined) return
-    let record: TraceRecord
+    let encoded: EncodedRecord
     try {
-      record = buildForeignRecord(trace.traceId, entry, trace.spans, trace.logs, redactor)
+      encoded = buildForeignRecord(trace.traceId, entry, trace.spans, trace.logs, redactor)
     } catch (err) {
       // A record that cannot be made is this trace's loss only, never the receiver's.
       logger.error('the record of a failed request could not be made from its spans', err, trace.traceId)
       return
     }
-    const written = store.write(record).then((stored) => { metrics.countRecordWrite(stored ? 'stored' : 'not_stored') })
+    const written = store.write(encoded.record, encoded.json).then((stored) => { metrics.countRecordWrite(stored ? 'stored' : 'not_stored') })
     this.#writes.add(written)
     void written.finally(() => this.#writes.delete(written))
   }

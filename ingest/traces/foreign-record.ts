@@ -10,7 +10,7 @@
  */
 import { RECORD_VERSION, type AttributeValue, type Attributes, type Pairs, type RecordedException, type RecordedLog, type RecordedProcess, type RecordedRequest, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
 import type { Redactor } from '../../core/redact.ts'
-import { Truncation } from '../../instrumentation/record/limits.ts'
+import { boundAttributes, encodeFitted, Truncation, type AttributeBounds, type EncodedRecord } from '../../core/record-bounds.ts'
 import { LIMITS } from '../limits.ts'
 import type { OtlpLogRecord, OtlpSpan, OtlpSpanEvent } from '../otlp/model.ts'
 import { parseForeignException } from '../stacks/parse.ts'
@@ -18,6 +18,8 @@ import { richFrames, RICH_FRAMES_ATTRIBUTE } from './rich-frames.ts'
 
 /** Attributes that already have a place of their own in the record: the exception's text is under `exceptions`. */
 const SHOWN_ELSEWHERE = new Set(['exception.stacktrace', RICH_FRAMES_ATTRIBUTE])
+
+const ATTRIBUTES: AttributeBounds = { attributes: LIMITS.attributesPerSpan, arrayItems: LIMITS.attributeArrayItems, chars: LIMITS.attributeChars }
 
 /** OTLP's severity numbers (1–24) by range, for a log line that names no severity. */
 const SEVERITY_NAMES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const
@@ -54,7 +56,7 @@ export function entrySpanOf (spans: readonly OtlpSpan[]): OtlpSpan | undefined {
   return failed.find((s) => s.parentSpanId === undefined || !ids.has(s.parentSpanId)) ?? failed[0]
 }
 
-export function buildForeignRecord (traceId: string, entry: OtlpSpan, spans: readonly OtlpSpan[], logs: readonly OtlpLogRecord[], redactor: Redactor): TraceRecord {
+export function buildForeignRecord (traceId: string, entry: OtlpSpan, spans: readonly OtlpSpan[], logs: readonly OtlpLogRecord[], redactor: Redactor): EncodedRecord {
   const truncation = new Truncation()
   const resource = entry.resource.attributes
   const service = String(resource['service.name'] ?? 'unknown_service')
@@ -63,7 +65,7 @@ export function buildForeignRecord (traceId: string, entry: OtlpSpan, spans: rea
   const ids = new Set(spans.map((s) => s.spanId))
   const ordered = [...spans].sort((a, b) => a.startUs - b.startUs)
   const kept = truncation.list(ordered, LIMITS.spans, 'spans')
-  return {
+  return encodeFitted({
     v: RECORD_VERSION,
     requestId: traceId,
     // Every span OTLP carries has ended; spans exported later update the record.
@@ -74,14 +76,14 @@ export function buildForeignRecord (traceId: string, entry: OtlpSpan, spans: rea
     request: requestOf(entry, redactor, truncation),
     response: { status: httpStatusOf(entry) ?? 500 },
     process: processOf(resource, language),
-    resource: boundAttributes(redactor.attributes(resource), truncation, 'resource'),
+    resource: boundAttributes(redactor.attributes(resource), ATTRIBUTES, truncation, 'resource'),
     environment: [],
     exceptions: exceptionsOf(entry, ordered, logs, language, redactor, truncation),
     spans: kept.map((span) => recordSpan(span, ids, service, redactor, truncation)),
     droppedSpans: ordered.length - kept.length,
     logs: logLinesOf(logs, redactor, truncation),
     truncated: truncation.paths,
-  }
+  }, LIMITS.recordBytes)
 }
 
 function requestOf (entry: OtlpSpan, redactor: Redactor, truncation: Truncation): RecordedRequest {
@@ -230,11 +232,11 @@ function recordSpan (span: OtlpSpan, ids: ReadonlySet<string>, service: string, 
     status: span.status.message === undefined || span.status.message === ''
       ? { code: span.status.code }
       : { code: span.status.code, message: text(span.status.message) },
-    attributes: boundAttributes(redactor.attributes(span.attributes), truncation, 'spans'),
-    events: span.events.slice(0, 32).map((event) => ({
+    attributes: boundAttributes(redactor.attributes(span.attributes), ATTRIBUTES, truncation, 'spans'),
+    events: truncation.list(span.events, LIMITS.eventsPerSpan, 'spans').map((event) => ({
       name: text(event.name),
       timeUs: event.timeUs,
-      attributes: boundAttributes(redactor.attributes(withoutShownElsewhere(event.attributes)), truncation, 'spans'),
+      attributes: boundAttributes(redactor.attributes(withoutShownElsewhere(event.attributes)), ATTRIBUTES, truncation, 'spans'),
     })),
   }
 }
@@ -244,16 +246,6 @@ function withoutShownElsewhere (attributes: Attributes): Attributes {
   return Object.fromEntries(Object.entries(attributes).filter(([key]) => !SHOWN_ELSEWHERE.has(key)))
 }
 
-function boundAttributes (attributes: Attributes, truncation: Truncation, path: string): Attributes {
-  const bounded: Record<string, AttributeValue> = {}
-  for (const [key, value] of truncation.list(Object.entries(attributes), 64, path)) {
-    bounded[key] = typeof value === 'string'
-      ? truncation.text(value, LIMITS.attributeChars, path)
-      : Array.isArray(value) ? truncation.list(value, 64, path).map((v) => typeof v === 'string' ? truncation.text(v, LIMITS.attributeChars, path) : v) : value
-  }
-  return bounded
-}
-
 function logLinesOf (logs: readonly OtlpLogRecord[], redactor: Redactor, truncation: Truncation): RecordedLog[] {
   const ordered = [...logs].sort((a, b) => a.timeUs - b.timeUs)
   return truncation.list(ordered, LIMITS.logsPerTrace, 'logs').map((log) => ({
@@ -261,7 +253,7 @@ function logLinesOf (logs: readonly OtlpLogRecord[], redactor: Redactor, truncat
     severity: log.severityText !== '' ? truncation.text(log.severityText, 32, 'logs') : severityName(log.severityNumber),
     body: truncation.redactedText(log.body, LIMITS.logBodyChars, 'logs', (t) => redactor.text(t)),
     ...(log.spanId === undefined ? {} : { spanId: log.spanId }),
-    attributes: boundAttributes(redactor.attributes(log.attributes), truncation, 'logs'),
+    attributes: boundAttributes(redactor.attributes(log.attributes), ATTRIBUTES, truncation, 'logs'),
   }))
 }
 

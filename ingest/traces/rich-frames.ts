@@ -16,7 +16,7 @@
  * exports crosses the network first).
  */
 import { cutText, type FrameOrigin, type LocalVariable, type SourceLine, type StackFrame } from '../../core/record.ts'
-import type { Truncation } from '../../instrumentation/record/limits.ts'
+import type { Truncation } from '../../core/record-bounds.ts'
 import { LIMITS } from '../limits.ts'
 
 export const RICH_FRAMES_ATTRIBUTE = 'supertrace.exception.frames'

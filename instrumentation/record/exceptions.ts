@@ -7,7 +7,8 @@
 import type { RecordedException } from '../../core/record.ts'
 import type { Redactor } from '../../core/redact.ts'
 import { recordFrames } from './frames.ts'
-import { LIMITS, type Truncation } from './limits.ts'
+import type { Truncation } from '../../core/record-bounds.ts'
+import { LIMITS } from './limits.ts'
 import { localsOf } from '../patches/locals.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 

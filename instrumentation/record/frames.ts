@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url'
 import { cutText, frameOrigin, type LocalVariable, type SourceLine, type StackFrame } from '../../core/record.ts'
-import { LIMITS, type Truncation } from './limits.ts'
+import type { Truncation } from '../../core/record-bounds.ts'
+import { LIMITS } from './limits.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 import { originalPosition, sourceLines } from './source-files.ts'
 import { parseStack } from './stack.ts'

@@ -1,10 +1,9 @@
 /**
- * Every size limit of a record, in one place, and the bookkeeping of what was cut.
- * A record that is still larger than LIMITS.recordBytes once every part is within
- * its limit is shrunk further by `fitRecord` (record-builder.ts), so the largest
- * record stored is LIMITS.recordBytes bytes of JSON.
+ * Every size limit of a record the instrumentation makes, in one place. A record that is
+ * still larger than LIMITS.recordBytes once every part is within its limit is shrunk further
+ * by `encodeFitted` (core/record-bounds.ts), so the largest record stored is
+ * LIMITS.recordBytes bytes of JSON.
  */
-import { cutMarker, cutText } from '../../core/record.ts'
 
 export const LIMITS = {
   /** The whole record as JSON, in UTF-8 bytes (what Redis stores and the proxy reads). */
@@ -55,38 +54,3 @@ export const LIMITS = {
   environmentValueChars: 1024,
   resourceAttributes: 64,
 } as const
-
-/** Collects the paths of what was cut (`exceptions[0].message`, `spans`), so the page can say so. */
-export class Truncation {
-  readonly paths: string[] = []
-
-  /** `value` cut at `max` characters, with how much was left out said at the end. */
-  text (value: string, max: number, path: string): string {
-    if (value.length <= max) return value
-    this.mark(path)
-    return cutText(value, max)
-  }
-
-  list<T> (items: readonly T[], max: number, path: string): readonly T[] {
-    if (items.length <= max) return items
-    this.mark(path)
-    return items.slice(0, max)
-  }
-
-  /**
-   * `redact(value)` cut at `max`. Only the first 4×`max` characters are redacted (a
-   * thrown 100 MB message must not cost a 100 MB scan); that is far more than is kept,
-   * so a secret across the slice point is never in what is kept.
-   */
-  redactedText (value: string, max: number, path: string, redact: (text: string) => string): string {
-    const head = value.length > 4 * max ? value.slice(0, 4 * max) : value
-    const redacted = redact(head)
-    if (head === value && redacted.length <= max) return redacted
-    this.mark(path)
-    return redacted.slice(0, max) + cutMarker(value.length - max)
-  }
-
-  mark (path: string): void {
-    if (!this.paths.includes(path)) this.paths.push(path)
-  }
-}

@@ -4,7 +4,8 @@
  */
 import { hostname } from 'node:os'
 import type { Pairs, RecordedProcess } from '../../core/record.ts'
-import { LIMITS, type Truncation } from './limits.ts'
+import type { Truncation } from '../../core/record-bounds.ts'
+import { LIMITS } from './limits.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 
 /** Where hosts and CI systems put the commit being deployed, most specific first. */

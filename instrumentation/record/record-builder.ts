@@ -21,7 +21,8 @@ import {
 import type { Redactor } from '../../core/redact.ts'
 import { recordException, type ExceptionContext } from './exceptions.ts'
 import { recordFrames } from './frames.ts'
-import { LIMITS, Truncation } from './limits.ts'
+import { LIMITS } from './limits.ts'
+import { boundAttributes, encodeFitted, Truncation, type AttributeBounds, type EncodedRecord } from '../../core/record-bounds.ts'
 import { recordEnvironment } from './process-facts.ts'
 import type { RedactionCache } from './redaction-cache.ts'
 import { recordRequest, recordRequestFromSpan, type AppRequest } from './request-details.ts'
@@ -41,6 +42,8 @@ const STATUS_NAMES: Record<SpanStatusCode, SpanStatusName> = {
   [SpanStatusCode.ERROR]: 'error',
 }
 
+const ATTRIBUTES: AttributeBounds = { attributes: LIMITS.attributesPerSpan, arrayItems: LIMITS.attributeArrayItems, chars: LIMITS.attributeChars }
+
 /** What every record of this process shares. */
 export interface RecordSources {
   readonly redactor: Redactor
@@ -48,12 +51,6 @@ export interface RecordSources {
   readonly redactionCache: RedactionCache
   readonly process: RecordedProcess
   readonly env: NodeJS.ProcessEnv
-}
-
-/** A record as the writer stores it, and its JSON. */
-export interface EncodedRecord {
-  readonly record: TraceRecord
-  readonly json: string
 }
 
 /**
@@ -88,7 +85,7 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
       : recordRequest(response.request, route, redactor, truncation),
     response: { status: response?.status ?? Number(attrs['http.response.status_code'] ?? attrs['http.status_code'] ?? 500) },
     process: sources.process,
-    resource: boundAttributes(redactor.attributes(resource as Attributes), LIMITS.resourceAttributes, truncation, 'resource'),
+    resource: boundAttributes(redactor.attributes(resource as Attributes), { ...ATTRIBUTES, attributes: LIMITS.resourceAttributes }, truncation, 'resource'),
     environment: recordEnvironment(sources.env, redactionCache, truncation),
     exceptions: exceptionsOf(request, context),
     spans,
@@ -97,57 +94,7 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
     logs: [],
     truncated: truncation.paths,
   }
-  return encodeFitted(record)
-}
-
-/**
- * Encoded once: checking the size needs the JSON, and the same JSON is stored (encoding
- * the record again took about 4% of the app's CPU for a failing request; docs/benchmarks.md).
- */
-function encodeFitted (record: TraceRecord): EncodedRecord {
-  const json = encodeRecord(record)
-  // A UTF-16 code unit is at most 3 bytes of UTF-8: most records are far under the limit without counting.
-  if (json.length * 3 <= LIMITS.recordBytes || Buffer.byteLength(json) <= LIMITS.recordBytes) return { record, json }
-  const fitted = fitRecord(record)
-  return { record: fitted, json: encodeRecord(fitted) }
-}
-
-/**
- * Every part is within its limit, but many parts at their limits add up (tens of MB):
- * shrink until the JSON is at most LIMITS.recordBytes. Everything but the spans gets at
- * most half of it (first the other exceptions and the detail of the first one go, then
- * the environment and the resource); the spans fill the rest in start order, so the
- * root and the earliest spans stay. Each part is measured once, not the whole record
- * again and again.
- */
-export function fitRecord (record: TraceRecord): TraceRecord {
-  const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value))
-  if (bytes(record) <= LIMITS.recordBytes) return record
-  const truncated = new Set(record.truncated)
-  let rest: TraceRecord = { ...record, spans: [] }
-  if (bytes(rest) > LIMITS.recordBytes / 2) {
-    rest = { ...rest, exceptions: rest.exceptions.slice(0, 1).map(withoutDetail) }
-    truncated.add('exceptions').add('exceptions[0].frames')
-  }
-  if (bytes(rest) > LIMITS.recordBytes / 2) {
-    rest = { ...rest, environment: [], resource: {} }
-    truncated.add('environment').add('resource')
-  }
-  // Room left for the spans: each costs its JSON plus a comma; the truncation list may still grow by one entry.
-  let room = LIMITS.recordBytes - bytes(rest) - 64
-  let kept = 0
-  for (const span of record.spans) {
-    room -= bytes(span) + 1
-    if (room < 0) break
-    kept++
-  }
-  if (kept < record.spans.length) truncated.add('spans')
-  return { ...rest, spans: record.spans.slice(0, kept), droppedSpans: record.droppedSpans + record.spans.length - kept, truncated: [...truncated] }
-}
-
-function withoutDetail (exception: RecordedException): RecordedException {
-  const { cause, causeKind, errors, suppressed, ...rest } = exception
-  return { ...rest, frames: exception.frames.map(({ context, locals, ...frame }) => frame) }
+  return encodeFitted(record, LIMITS.recordBytes)
 }
 
 function exceptionsOf (request: RequestSpans, context: ExceptionContext): RecordedException[] {
@@ -192,29 +139,14 @@ function recordSpan (span: Span, name: string, redactor: Redactor, truncation: T
     status: span.status.message === undefined
       ? { code: STATUS_NAMES[span.status.code] ?? 'unset' }
       : { code: STATUS_NAMES[span.status.code] ?? 'unset', message: text(span.status.message) },
-    attributes: boundAttributes(redactor.attributes(span.attributes as Attributes), LIMITS.attributesPerSpan, truncation, 'spans'),
+    attributes: boundAttributes(redactor.attributes(span.attributes as Attributes), ATTRIBUTES, truncation, 'spans'),
     events: truncation.list(span.events, LIMITS.eventsPerSpan, 'spans').map((event) => ({
       name: text(event.name),
       timeUs: hrToUs(event.time),
       // An `exception` event carries the whole stack: it gets the stack's limit, not an attribute's.
-      attributes: boundAttributes(redactor.attributes((event.attributes ?? {}) as Attributes), LIMITS.attributesPerSpan, truncation, 'spans', LIMITS.stackChars),
+      attributes: boundAttributes(redactor.attributes((event.attributes ?? {}) as Attributes), { ...ATTRIBUTES, chars: LIMITS.stackChars }, truncation, 'spans'),
     })),
   }
-}
-
-/** Attributes as OpenTelemetry allows them (already redacted), cut to the limits. */
-function boundAttributes (attributes: Readonly<Record<string, unknown>>, max: number, truncation: Truncation, path: string, maxChars: number = LIMITS.attributeChars): Attributes {
-  const bounded: Record<string, AttributeValue> = {}
-  const entries = truncation.list(Object.entries(attributes), max, path)
-  for (const [key, value] of entries) {
-    if (typeof value === 'string') bounded[key] = truncation.text(value, maxChars, path)
-    else if (typeof value === 'number' || typeof value === 'boolean') bounded[key] = value
-    else if (Array.isArray(value)) {
-      bounded[key] = truncation.list(value, LIMITS.attributeArrayItems, path)
-        .map((v: unknown) => (typeof v === 'string' ? truncation.text(v, LIMITS.attributeChars, path) : typeof v === 'number' || typeof v === 'boolean' ? v : null))
-    }
-  }
-  return bounded
 }
 
 function hrToMs (time: HrTime): number {

@@ -7,7 +7,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { Pairs, RecordedRequest } from '../../core/record.ts'
 import type { Redactor } from '../../core/redact.ts'
-import { LIMITS, type Truncation } from './limits.ts'
+import type { Truncation } from '../../core/record-bounds.ts'
+import { LIMITS } from './limits.ts'
 
 /** What frameworks add to the request: Express's `originalUrl` (its `url` is rewritten by routers) and a parsed `body`. */
 export type AppRequest = IncomingMessage & { originalUrl?: unknown, body?: unknown }

@@ -70,6 +70,6 @@ export function tracesExport (spans: readonly ReadableSpan[], encoding: ExportEn
 
 /** POSTs an export to a receiver's OTLP/HTTP endpoint. */
 export async function postExport (baseUrl: string, path: '/v1/traces' | '/v1/logs', body: Uint8Array | string, headers: Record<string, string>): Promise<{ status: number, headers: Headers, body: Buffer }> {
-  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body })
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : Buffer.from(body) })
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) }
 }
