@@ -61,6 +61,30 @@ test('foreign SDKs redact nothing: the record in Redis does, in the query, the s
   assertNoSecret({ 'JWT in the stack and the message': secret, 'api_key in the query': 'sk_live_0123456789' }, json, 'the record in Redis')
 })
 
+test('an app\'s helper adds frames with locals and source lines: the record has them, redacted; frames that are not as documented are ignored and noted', async (t) => {
+  const redis = await startRedis(t)
+  const ingest = await startIngest(t, redis)
+  const frames = [{
+    function: 'discount_for',
+    file: '/app/shop/views.py',
+    line: 12,
+    context: [{ line: 11, text: 'def discount_for(order):' }, { line: 12, text: '    return DISCOUNTS[order.coupon]' }],
+    locals: [{ name: 'order', value: '<Order: 7>' }, { name: 'api_token', value: 'tok_live_abcdef' }, { name: 'note', value: 'paid with 4242 4242 4242 4242' }],
+  }]
+  const [rich, broken] = [newRequestId(), newRequestId()]
+  const send = (id: string, value: string) => postExport(ingest.url, '/v1/traces', tracesExport(requestSpans({ traceId: id, status: 500, exception: { type: 'KeyError', message: "'SPRING'", attributes: { 'supertrace.exception.frames': value } } }), 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })
+  await send(rich, JSON.stringify(frames))
+  await send(broken, '[{"file": 12}]')
+  const [frame] = (await storedRecord(redis, rich)).exceptions[0]?.frames ?? []
+  assert.deepEqual(frame?.context?.map((l) => l.line), [11, 12])
+  assert.deepEqual(frame?.locals?.map((l) => l.name), ['order', 'api_token', 'note'])
+  assert.equal(frame?.locals?.[0]?.value, '<Order: 7>')
+  assertNoSecret({ 'token local': 'tok_live_abcdef', 'card number in a local': '4242 4242 4242 4242' }, await redis.client.get(recordKey(rich)) ?? '', 'the record in Redis')
+  const fallback = await storedRecord(redis, broken)
+  assert.equal(fallback.exceptions[0]?.frames[0]?.function, 'discount_for', 'the frames read from the stack text')
+  assert.ok(fallback.truncated.some((note) => note.includes('supertrace.exception.frames')), 'and the page will say why')
+})
+
 test('a request\'s spans across exports, children first, and two requests interleaved: one record each, nothing mixed', async (t) => {
   const redis = await startRedis(t)
   const ingest = await startIngest(t, redis)

@@ -19,7 +19,7 @@ export interface RequestShape {
   /** The SERVER span's HTTP status. */
   readonly status: number
   /** An exception recorded on the SERVER span (a Python-like text unless `stacktrace` is given). */
-  readonly exception?: { readonly type: string, readonly message: string, readonly stacktrace?: string }
+  readonly exception?: { readonly type: string, readonly message: string, readonly stacktrace?: string, readonly attributes?: Readonly<Record<string, string>> }
   /** Client spans under the SERVER span (a query, a Redis call). */
   readonly children?: number
   readonly language?: string
@@ -53,6 +53,7 @@ export function requestSpans (shape: RequestShape): ReadableSpan[] {
       'exception.type': shape.exception.type,
       'exception.message': shape.exception.message,
       'exception.stacktrace': shape.exception.stacktrace ?? `Traceback (most recent call last):\n  File "/app/shop/views.py", line 12, in discount_for\n    return DISCOUNTS[order.coupon]\n${shape.exception.type}: ${shape.exception.message}\n`,
+      ...shape.exception.attributes,
     })
   }
   if (shape.status >= 500) server.setStatus({ code: SpanStatusCode.ERROR, message: `${shape.exception?.type ?? 'Error'}: ${shape.exception?.message ?? ''}` })
