@@ -13,7 +13,7 @@ import { Client, credentials, Metadata, status } from '@grpc/grpc-js'
 import { recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
 import { get } from './helpers/http.ts'
-import { CONTENT_TYPE, newRequestId, postExport, requestSpans, tracesExport } from './helpers/otlp.ts'
+import { CONTENT_TYPE, logsExport, newRequestId, postExport, requestSpans, tracesExport } from './helpers/otlp.ts'
 import { startIngest, startRedis, type RunningRedis } from './helpers/processes.ts'
 import { assertNoSecret } from './helpers/secrets.ts'
 import { waitUntil } from './helpers/wait-until.ts'
@@ -83,6 +83,29 @@ test('an app\'s helper adds frames with locals and source lines: the record has 
   const fallback = await storedRecord(redis, broken)
   assert.equal(fallback.exceptions[0]?.frames[0]?.function, 'discount_for', 'the frames read from the stack text')
   assert.ok(fallback.truncated.some((note) => note.includes('supertrace.exception.frames')), 'and the page will say why')
+})
+
+test('log records: the request\'s log lines join its record in time order, and an exception logged as a record (where OpenTelemetry is heading) is its exception', async (t) => {
+  const redis = await startRedis(t)
+  const ingest = await startIngest(t, redis)
+  for (const encoding of ['protobuf', 'json'] as const) {
+    const requestId = newRequestId()
+    const spans = requestSpans({ traceId: requestId, status: 500 })
+    const server = spans.find((s) => s.name.startsWith('GET orders')) ?? spans[0]
+    const logs = logsExport(requestId, server?.spanContext().spanId ?? '', [
+      { severityText: 'INFO', body: 'pricing order 7' },
+      { severityText: 'ERROR', body: 'pricing failed', attributes: { 'exception.type': 'KeyError', 'exception.message': "'SPRING'", 'exception.stacktrace': 'Traceback (most recent call last):\n  File "/app/shop/views.py", line 12, in discount_for\n    return DISCOUNTS[order.coupon]\nKeyError: \'SPRING\'\n' } },
+    ], encoding)
+    // The log lines first, as a separate exporter may send them; then the failing spans.
+    assert.equal((await postExport(ingest.url, '/v1/logs', logs, { 'content-type': CONTENT_TYPE[encoding] })).status, 200)
+    assert.equal((await postExport(ingest.url, '/v1/traces', tracesExport(spans, encoding), { 'content-type': CONTENT_TYPE[encoding] })).status, 200)
+    const record = await storedRecord(redis, requestId)
+    assert.deepEqual(record.logs.map((line) => [line.severity, line.body]), [['INFO', 'pricing order 7'], ['ERROR', 'pricing failed']], encoding)
+    assert.equal(record.exceptions[0]?.type, 'KeyError', `${encoding}: the exception logged as a record`)
+    assert.equal(record.exceptions[0]?.frames[0]?.line, 12)
+  }
+  const metrics = (await get(`${ingest.adminUrl}/metrics`)).text
+  assert.match(metrics, /supertrace_ingest_exports_total\{signal="logs",transport="http",outcome="accepted"\} 2/)
 })
 
 test('a request\'s spans across exports, children first, and two requests interleaved: one record each, nothing mixed', async (t) => {

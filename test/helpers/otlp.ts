@@ -4,8 +4,9 @@
  * request IDs a test chooses.
  */
 import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api'
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { JsonLogsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { randomBytes } from 'node:crypto'
 
@@ -65,6 +66,18 @@ export function requestSpans (shape: RequestShape): ReadableSpan[] {
 export function tracesExport (spans: readonly ReadableSpan[], encoding: ExportEncoding): Uint8Array {
   const serializer = encoding === 'json' ? JsonTraceSerializer : ProtobufTraceSerializer
   const body = serializer.serializeRequest([...spans])
+  if (body === undefined) throw new Error('the SDK serialized nothing')
+  return body
+}
+
+/** A logs export, as the SDK's OTLP log exporter encodes it: `lines` logged inside the span `spanId` of trace `traceId`. */
+export function logsExport (traceId: string, spanId: string, lines: ReadonlyArray<{ readonly body: string, readonly severityText: string, readonly attributes?: Readonly<Record<string, string>> }>, encoding: ExportEncoding): Uint8Array {
+  const exporter = new InMemoryLogRecordExporter()
+  const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'shop', 'telemetry.sdk.language': 'python' }), processors: [new SimpleLogRecordProcessor({ exporter })] })
+  const inSpan = trace.setSpanContext(context.active(), { traceId, spanId, traceFlags: TraceFlags.SAMPLED })
+  for (const line of lines) provider.getLogger('test').emit({ context: inSpan, severityText: line.severityText, body: line.body, ...(line.attributes === undefined ? {} : { attributes: line.attributes }) })
+  const serializer = encoding === 'json' ? JsonLogsSerializer : ProtobufLogsSerializer
+  const body = serializer.serializeRequest(exporter.getFinishedLogRecords())
   if (body === undefined) throw new Error('the SDK serialized nothing')
   return body
 }
