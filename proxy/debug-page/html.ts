@@ -7,7 +7,7 @@
 import type { Pairs } from '../../core/record.ts'
 import { html, scriptJson, trusted, type Html } from './escape.ts'
 import { renderMarkdown } from './markdown.ts'
-import { chain, formatMs, formatTime, frameLocation, relationText, type ChainItem, type DebugReport, type FrameView, type SpanView, type UpstreamFailureView } from './report.ts'
+import { chain, formatMs, formatTime, frameLocation, relationText, type ChainItem, type DebugReport, type FrameView, type OriginalView, type SpanView, type UpstreamFailureView } from './report.ts'
 import { SCRIPT, STYLE } from './styles.ts'
 import { NO_EXCEPTION_CAPTURED, renderText } from './text.ts'
 
@@ -19,7 +19,7 @@ export function renderHtml (report: DebugReport, nonce: string): string {
     // The trace before the request: it is what no other debug page has, and the request's headers are long.
     ['trace', 'Trace', report.record === null ? null : traceSection(report)],
     ['request', 'Request', report.request === null ? null : requestSection(report.request)],
-    ['original', 'What the user saw', report.original === null ? null : originalSection(report)],
+    ['original', 'What the user saw', report.original === null ? null : originalSection(report.original)],
     ['environment', 'Environment', report.record === null ? null : environmentSection(report)],
   ]
   const shown = sections.filter((entry): entry is [string, string, Html] => entry[2] !== null)
@@ -122,7 +122,7 @@ ${hasLocals ? html`<div class="locals"><h4>Local variables</h4><table class="kv"
 </details>`
 }
 
-function pairsTable (title: string | undefined, pairs: Pairs, empty = 'none'): Html {
+export function pairsTable (title: string | undefined, pairs: Pairs, empty = 'none'): Html {
   return html`${title === undefined ? '' : html`<h3>${title}</h3>`}${pairs.length === 0 ? html`<p class="muted">${empty}</p>` : html`<table class="kv">${pairs.map(([n, v]) => html`<tr><th>${n}</th><td>${v}</td></tr>`)}</table>`}`
 }
 
@@ -160,9 +160,8 @@ ${s.events.map((e) => html`<h4>${e.name} <span class="muted">at +${formatMs(e.ti
 </div></details></li>`
 }
 
-function originalSection (report: DebugReport): Html {
-  const o = report.original
-  if (o === null) return html``
+/** The app's own response, as a visitor who is not a superuser got it (the "on its way" page shows it too). */
+export function originalSection (o: OriginalView): Html {
   return html`<p class="muted">The response a visitor who is not a superuser got for this request.</p>
 <p><strong>${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}</strong></p>
 ${pairsTable('Headers', o.headers)}

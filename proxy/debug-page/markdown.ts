@@ -41,13 +41,18 @@ export function renderMarkdown (report: DebugReport): string {
   }
   if (report.request !== null) {
     const r = report.request
-    out.push('### Request', '', fence([`${r.method} ${r.url}`, ...pairLines(r.headers), ...(r.cookies.length > 0 ? [`(cookies) ${r.cookies.map(([n, v]) => `${n}=${v}`).join('; ')}`] : [])].join('\n'), 'http'), '')
+    out.push('### Request', '', requestBlock(r), '')
     if (r.query.length > 0) out.push('Query:', '', fence(pairLines(r.query).join('\n'), 'text'), '')
     if (r.body !== undefined) out.push(`Body${r.body.contentType === undefined ? '' : ` (${code(r.body.contentType)})`}:`, '', fence(r.body.text, 'text'), '')
   }
   if (report.spans.length > 0) out.push('### Spans', '', fence(traceLines(report.spans, report.droppedSpans).join('\n'), 'text'), '')
   if (report.truncated.length > 0) out.push(`*Cut to keep the report bounded: ${report.truncated.length} note(s), see the JSON record.*`, '')
   return visibleControls(out.join('\n'))
+}
+
+/** A request's line, headers and cookies as one fenced block (the "on its way" page shows the proxy's view so). */
+export function requestBlock (r: { readonly method: string, readonly url: string, readonly headers: Pairs, readonly cookies: Pairs }): string {
+  return fence([`${r.method} ${r.url}`, ...pairLines(r.headers), ...(r.cookies.length > 0 ? [`(cookies) ${r.cookies.map(([n, v]) => `${n}=${v}`).join('; ')}`] : [])].join('\n'), 'http')
 }
 
 function pairLines (pairs: Pairs): string[] {
@@ -63,7 +68,7 @@ export function code (text: string): string {
 }
 
 /** A fenced block that holds any text: the fence is longer than any backtick run inside. */
-function fence (text: string, info: string): string {
+export function fence (text: string, info: string): string {
   const ticks = '`'.repeat(Math.max(2, longestBacktickRun(text)) + 1)
   return `${ticks}${info}\n${text}\n${ticks}`
 }

@@ -54,6 +54,12 @@ export interface PageInput {
   readonly missingRecord: string | null
   /** Absent on a later lookup: the proxy then no longer has the app's response. */
   readonly original: OriginalResponse | null
+  /**
+   * The request as the proxy saw it, redacted (superuser/proxy-views.ts): set when the record's
+   * request was seen by its spans only (OTLP carries no headers, cookies or body) or there is no
+   * record; absent on a later lookup through a proxy that did not see the request.
+   */
+  readonly proxyView?: { readonly method: string, readonly url: string, readonly headers: Pairs, readonly cookies: Pairs }
   /** Set when the proxy made the status because the app gave no response (502, 504). */
   readonly upstreamFailure?: UpstreamFailureView
 }
@@ -322,7 +328,7 @@ function operationOf (span: RecordedSpan): { operation?: string } {
 
 const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|problem\+json)|[^;]*\+(json|xml))/i
 
-function originalView (original: OriginalResponse, redaction: PageRedaction): OriginalView {
+export function originalView (original: OriginalResponse, redaction: PageRedaction): OriginalView {
   // Set-Cookie is never shown, whatever the rules say: it is the visitor's session, not the app's error.
   const headers = redaction.pairs(original.headers).map(([name, value]) => name.toLowerCase() === 'set-cookie' ? [name, REDACTED] as const : [name, value] as const)
   const type = header(original.headers, 'content-type')

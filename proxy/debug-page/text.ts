@@ -4,7 +4,7 @@
  * with source context under the app's own frames.
  */
 import { visibleControls } from './escape.ts'
-import { chain, formatMs, formatTime, frameLocation, relationText, type DebugReport, type FrameView, type SpanView, type UpstreamFailureView } from './report.ts'
+import { chain, formatMs, formatTime, frameLocation, relationText, type DebugReport, type FrameView, type OriginalView, type SpanView, type UpstreamFailureView } from './report.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderText (report: DebugReport): string {
@@ -19,11 +19,7 @@ export function renderText (report: DebugReport): string {
     if (report.request.body !== undefined) out.push(`  Body${report.request.body.contentType === undefined ? '' : ` (${report.request.body.contentType})`}:`, indent(report.request.body.text, 4))
   }
   if (report.spans.length > 0) out.push('', `Trace (${report.spans.length} spans, ${formatMs(report.traceDuration)})`, ...traceLines(report.spans, report.droppedSpans).map((l) => `  ${l}`))
-  if (report.original !== null) {
-    const o = report.original
-    out.push('', 'What the user saw', `  ${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}`, ...pairBlock('Headers', o.headers))
-    if (o.bodyPreview !== '') out.push(`  Body${o.isBodyCut ? ' (cut off: the app closed the connection mid-body)' : o.isBodyComplete ? '' : ' (still arriving)'}${o.decodedFrom === undefined ? '' : ` (${o.decodedFrom}-coded, shown decoded)`}:`, indent(o.bodyPreview, 4))
-  }
+  if (report.original !== null) out.push('', ...originalLines(report.original))
   if (report.resource.length > 0 || report.environment.length > 0) out.push('', 'Environment', ...pairBlock('Resource', report.resource), ...pairBlock('Variables', report.environment))
   if (report.truncated.length > 0) out.push('', 'Cut to keep this report bounded', ...report.truncated.map((t) => `  - ${t}`))
   return visibleControls(out.join('\n')) + '\n'
@@ -102,7 +98,14 @@ export function traceLines (spans: readonly SpanView[], dropped: number): string
   return out
 }
 
-function pairBlock (title: string, pairs: Pairs): string[] {
+/** The app's own response, as a visitor who is not a superuser got it (the "on its way" page shows it too). */
+export function originalLines (o: OriginalView): string[] {
+  const out = ['What the user saw', `  ${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}`, ...pairBlock('Headers', o.headers)]
+  if (o.bodyPreview !== '') out.push(`  Body${o.isBodyCut ? ' (cut off: the app closed the connection mid-body)' : o.isBodyComplete ? '' : ' (still arriving)'}${o.decodedFrom === undefined ? '' : ` (${o.decodedFrom}-coded, shown decoded)`}:`, indent(o.bodyPreview, 4))
+  return out
+}
+
+export function pairBlock (title: string, pairs: Pairs): string[] {
   if (pairs.length === 0) return []
   return [`  ${title}:`, ...pairs.map(([name, value]) => `    ${name}: ${value.replace(/\n/g, '\n      ')}`)]
 }
