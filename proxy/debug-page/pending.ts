@@ -31,13 +31,13 @@ export interface PendingPageInput {
   readonly original: OriginalResponse | null
 }
 
-/** What every format shows, gathered once. */
+/** What every format shows, gathered once; JSON is this object, its keys named as on the debug page's JSON where they mean the same. */
 interface PendingReport {
   readonly title: string
   readonly requestId: string
   /** `waiting` while the page forwards to the next hop; `none_arrived` once the bound is reached. */
   readonly state: 'waiting' | 'none_arrived'
-  readonly reason: string
+  readonly missingRecord: string
   /** While waiting: why records come late, and what the forwarding does. Once none arrived: what to check. */
   readonly advice: string
   readonly next: string | null
@@ -47,6 +47,7 @@ interface PendingReport {
   /** Said instead of the request when this proxy did not see it. */
   readonly proxyViewMissing: string | null
   readonly original: OriginalView | null
+  readonly record: null
 }
 
 const WAITING_ADVICE = 'An app that exports OpenTelemetry (OTLP) sends its spans in batches, by default up to 5 s after the request; `OTEL_BSP_SCHEDULE_DELAY=100` in its environment sends them within a fraction of a second. This page goes on to the request\'s own page, which waits for the record and shows it as soon as it arrives.'
@@ -71,13 +72,14 @@ function pendingReport (input: PendingPageInput, options: PageOptions): PendingR
     title: input.next === null ? `No record arrived for ${subject}` : `The record of ${subject} is on its way`,
     requestId: input.requestId,
     state: input.next === null ? 'none_arrived' : 'waiting',
-    reason: input.reason,
+    missingRecord: input.reason,
     advice: input.next === null ? NONE_ARRIVED_ADVICE : WAITING_ADVICE,
     next: input.next,
     page: `${options.pagesPrefix}/requests/${input.requestId}`,
     proxyView: view,
     proxyViewMissing: view === null ? PROXY_VIEW_MISSING : null,
     original: input.original === null ? null : originalView(input.original, options.redaction),
+    record: null,
   }
 }
 
@@ -96,7 +98,7 @@ ${r.next === null ? '' : html`<meta http-equiv="refresh" content="0;url=${r.next
 <header id="summary"><h1>${r.title}</h1>
 <dl class="facts"><dt>Request ID</dt><dd><code>${r.requestId}</code> <span class="muted">(the trace ID)</span></dd>${r.original === null ? '' : html`<dt>Status</dt><dd>${String(r.original.status)}</dd>`}</dl>
 </header>
-<section id="no-record"><h2>${r.next === null ? 'No record from the app' : 'No record yet'}</h2><p class="note missing">${r.reason}</p><p>${r.advice}</p>
+<section id="no-record"><h2>${r.next === null ? 'No record from the app' : 'No record yet'}</h2><p class="note missing">${r.missingRecord}</p><p>${r.advice}</p>
 <p>${r.next === null ? html`If it comes after all, it will be at <a href="${r.page}">${r.page}</a>.` : html`<a href="${r.next}">Go on to the request's page</a>.`}</p></section>
 <section id="proxy-view"><h2>The request as the proxy saw it</h2>${r.proxyView === null
   ? html`<p class="muted">${r.proxyViewMissing}</p>`
@@ -107,7 +109,7 @@ ${r.original === null ? '' : html`<section id="original"><h2>What the user saw</
 }
 
 function pendingText (r: PendingReport): string {
-  const out = [r.title, '', `Request ID: ${r.requestId} (= trace ID)`, '', r.reason, '', r.advice, '', r.next === null ? `If it comes after all, it will be at ${r.page}` : `The request's page, which waits for it: ${r.next}`, '']
+  const out = [r.title, '', `Request ID: ${r.requestId} (= trace ID)`, '', r.missingRecord, '', r.advice, '', r.next === null ? `If it comes after all, it will be at ${r.page}` : `The request's page, which waits for it: ${r.next}`, '']
   out.push('The request as the proxy saw it')
   if (r.proxyView === null) out.push(`  ${r.proxyViewMissing ?? ''}`)
   else out.push(`  ${r.proxyView.method} ${r.proxyView.url}`, ...pairBlock('Headers', r.proxyView.headers), ...pairBlock('Cookies', r.proxyView.cookies))
@@ -116,7 +118,7 @@ function pendingText (r: PendingReport): string {
 }
 
 function pendingMarkdown (r: PendingReport): string {
-  const out = [`## ${code(r.title)}`, '', `- **Request ID (trace ID):** ${code(r.requestId)}`, '', `> ${code(r.reason)}`, '', fence(r.advice, 'text'), '']
+  const out = [`## ${code(r.title)}`, '', `- **Request ID (trace ID):** ${code(r.requestId)}`, '', `> ${code(r.missingRecord)}`, '', fence(r.advice, 'text'), '']
   out.push(r.next === null ? `If it comes after all, it will be at ${code(r.page)}.` : `The request's page, which waits for it: ${code(r.next)}`, '')
   out.push('### The request as the proxy saw it', '')
   out.push(r.proxyView === null ? code(r.proxyViewMissing ?? '') : requestBlock(r.proxyView), '')
