@@ -27,6 +27,8 @@ RUN --mount=type=secret,id=extra-ca-certs \
 COPY tsconfig.json index.ts ./
 COPY core/ core/
 COPY proxy/ proxy/
+COPY ingest/ ingest/
+COPY storage/ storage/
 COPY instrumentation/ instrumentation/
 COPY deploy/image/ deploy/image/
 RUN node_modules/.bin/tsc -p tsconfig.json && node deploy/image/runtime-files.ts /runtime

@@ -4,7 +4,7 @@
  */
 export { SupertraceSpanProcessor, type SupertraceSpanProcessorOptions } from './instrumentation/processor.ts'
 export { SupertraceSampler } from './instrumentation/sampler.ts'
-export { RecordWriter, type RecordWriterOptions } from './instrumentation/storage/writer.ts'
+export { RecordWriter, type RecordWriterOptions } from './storage/writer.ts'
 export type { RedisAddress, RedisTopology } from './core/redis-topology.ts'
 export { instrumentationSettings, loadInstrumentationConfig, type InstrumentationConfig } from './instrumentation/config.ts'
 export * from './core/record.ts'

@@ -62,7 +62,7 @@ export interface LogEvent {
 
 export const logEvents = channel('supertrace:log')
 
-type Component = 'proxy' | 'instrumentation'
+type Component = 'proxy' | 'instrumentation' | 'ingest'
 
 /** The shape rules only: names (SUPERTRACE_REDACT) belong to records, not to supertrace's own messages. */
 const redactor = new Redactor()

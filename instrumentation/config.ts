@@ -7,30 +7,11 @@ import { logLevelSetting } from '../core/log.ts'
 import { redactSetting } from '../core/redact.ts'
 import { redisSettings, redisTarget, type RedisTarget } from '../core/redis-topology.ts'
 import { flag, integer, loadSettings, revision, type SettingsOf, type SettingsTable } from '../core/settings.ts'
+import { storageSettings } from '../storage/settings.ts'
 
 export const instrumentationSettings = {
   ...redisSettings,
-  ttlSeconds: {
-    env: 'SUPERTRACE_TTL_SECONDS',
-    description: 'How long a record stays in Redis.',
-    default: 300,
-    example: '300',
-    parse: integer(1, 7 * 24 * 3600),
-  },
-  recordBudgetMb: {
-    env: 'SUPERTRACE_RECORD_BUDGET_MB',
-    description: 'The most that records of failed requests may take in Redis, in MB (10^6 bytes), summed over every app process that writes to it. Past it, records are shrunk, then repeats are stored as pointers, then records are dropped and counted (docs/record.md, "An error storm").',
-    default: 64,
-    example: '64',
-    parse: integer(1, 1_000_000),
-  },
-  recordsInFlight: {
-    env: 'SUPERTRACE_RECORDS_IN_FLIGHT',
-    description: 'How many failed requests\' records one app process may be writing to Redis at once; the records of more are dropped and counted. Each holds its record (typically 5–50 KB) in the app\'s memory until Redis acknowledges it.',
-    default: 512,
-    example: '512',
-    parse: integer(1, 100_000),
-  },
+  ...storageSettings,
   holdMs: {
     env: 'SUPERTRACE_HOLD_MS',
     description: 'How long the end of a 5xx response may wait for its record to be stored, so the proxy finds it at once. 0 sends the 5xx without waiting.',

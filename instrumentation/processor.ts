@@ -11,7 +11,7 @@
  * (patches/global-patches.ts); one processor per process records.
  */
 import { context, SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api'
-import { getRPCMetadata, RPCType } from '@opentelemetry/core'
+import { getRPCMetadata, RPCType, suppressTracing } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { ServerResponse } from 'node:http'
 import { Logger, setLogLevel } from '../core/log.ts'
@@ -23,7 +23,7 @@ import { processFacts } from './record/process-facts.ts'
 import { buildRecord, type RecordSources } from './record/record-builder.ts'
 import { RedactionCache } from './record/redaction-cache.ts'
 import { activeRequest, requestOf, trackSpan, type RequestSpans } from './request-spans.ts'
-import { RecordWriter } from './storage/writer.ts'
+import { RecordWriter } from '../storage/writer.ts'
 
 export interface SupertraceSpanProcessorOptions {
   /** Defaults to the settings read from the environment. */
@@ -50,6 +50,8 @@ export class SupertraceSpanProcessor implements SpanProcessor {
       budgetBytes: config.recordBudgetMb * 1_000_000,
       maxInFlight: config.recordsInFlight,
       logger: this.#logger,
+      // The writer's own Redis commands must not become spans of the failing request.
+      untraced: (run) => context.with(suppressTracing(context.active()), run),
     })
     const redactor = new Redactor(config.redact)
     this.#sources = { redactor, redactionCache: new RedactionCache(redactor), process: processFacts(config.commit), env: process.env }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `supertrace` command. `supertrace proxy` runs the proxy, configured by
- * environment variables; `supertrace health` is the container health check;
+ * environment variables; `supertrace ingest` the receiver of other languages' exports; `supertrace health` is the container health check;
  * `supertrace check-session` explains whether a Cookie header is a superuser's, and
  * `supertrace grant` / `revoke` add a session to the superusers' set or remove it.
  */
@@ -23,6 +23,7 @@ and everyone else the app's own 500.
 
 Commands:
   proxy    Run the proxy in front of your app (see: supertrace proxy --help)
+  ingest   Take OpenTelemetry exports (OTLP) of an app in any language (see: supertrace ingest --help)
   health   Exit 0 if a proxy on this machine answers /healthz on SUPERTRACE_ADMIN_PORT (container health checks)
   check-session --cookie '<Cookie header>'
            Explain step by step whether that request is a superuser's (exit 0 yes, 1 no, 2 bad settings)
@@ -33,8 +34,9 @@ Options:
   --help, -h     Show this help
   --version, -v  Show the version
 
-The app side is not a command: start your app with
+The app side is not a command: start a Node app with
   node --import supertrace/register server.js
+or export any other app's OpenTelemetry to \`supertrace ingest\`.
 `
 
 const PROXY_USAGE = `Usage: supertrace proxy
@@ -71,6 +73,12 @@ async function main (argv: readonly string[]): Promise<number> {
         return 0
       }
       return runProxy()
+    case 'ingest': {
+      // Loaded only here: the proxy never pays for the receiver's code (gRPC, the decoders).
+      const ingest = await import('../ingest/run.ts')
+      if (wantsHelp) return writeUsage(ingest.INGEST_USAGE)
+      return ingest.runIngest()
+    }
     case 'health':
       return checkHealth()
     case 'check-session':

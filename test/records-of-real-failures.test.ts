@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs'
 import { test, type TestContext } from 'node:test'
 import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT } from '../core/protocol.ts'
 import { decodeRecord, type RecordedException, type StackFrame } from '../core/record.ts'
-import { RecordWriter } from '../instrumentation/storage/writer.ts'
+import { RecordWriter } from '../storage/writer.ts'
 import { repoRoot, startApp, startRedis, type RunningHttp, type RunningRedis } from './helpers/processes.ts'
 import { failRequest } from './helpers/records.ts'
 

@@ -21,7 +21,7 @@ import { SupertraceSpanProcessor } from '../../instrumentation/processor.ts'
 import { buildRecord } from '../../instrumentation/record/record-builder.ts'
 import { RedactionCache } from '../../instrumentation/record/redaction-cache.ts'
 import { requestOf } from '../../instrumentation/request-spans.ts'
-import { RecordWriter } from '../../instrumentation/storage/writer.ts'
+import { RecordWriter } from '../../storage/writer.ts'
 import { percentile, spread } from '../lib/stats.ts'
 
 const redisUrl = new URL(process.argv[2] ?? 'redis://127.0.0.1:6379')

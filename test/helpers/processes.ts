@@ -191,6 +191,29 @@ export async function startProxy (t: Teardown, upstream: { url: string }, redis:
   return Object.assign(proxy, { url: `http://127.0.0.1:${port}`, port, adminUrl, adminPort })
 }
 
+export interface RunningIngest extends Started {
+  /** OTLP/HTTP, e.g. `http://127.0.0.1:4318`: an SDK's OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly url: string
+  /** OTLP/gRPC, e.g. `http://127.0.0.1:4317`. */
+  readonly grpcUrl: string
+  readonly adminUrl: string
+}
+
+/** Starts `supertrace ingest` writing to `redis`, on free ports (OTLP/HTTP, OTLP/gRPC, admin). */
+export async function startIngest (t: Teardown, redis: { url: string }, env: NodeJS.ProcessEnv = {}): Promise<RunningIngest> {
+  const [port, grpcPort, adminPort] = [await freePort(), await freePort(), await freePort()]
+  const ingest = run(t, process.execPath, [proxyBin, 'ingest'], {
+    SUPERTRACE_INGEST_PORT: String(port),
+    SUPERTRACE_INGEST_GRPC_PORT: String(grpcPort),
+    SUPERTRACE_INGEST_ADMIN_PORT: String(adminPort),
+    SUPERTRACE_REDIS_URL: redis.url,
+    ...env,
+  })
+  const adminUrl = `http://127.0.0.1:${adminPort}`
+  await ingest.waitUntil('answering /healthz', async () => (JSON.parse((await get(`${adminUrl}/healthz`)).text) as { pid: number }).pid === ingest.child.pid)
+  return Object.assign(ingest, { url: `http://127.0.0.1:${port}`, grpcUrl: `http://127.0.0.1:${grpcPort}`, adminUrl })
+}
+
 export interface StackOptions {
   readonly appFile?: string
   readonly appEnv?: NodeJS.ProcessEnv

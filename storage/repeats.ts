@@ -9,7 +9,7 @@
  * status. Kept per process: each app process stores its own full records of a failure,
  * which costs little and needs no Redis round trip to decide.
  */
-import type { TraceRecord } from '../../core/record.ts'
+import type { TraceRecord } from '../core/record.ts'
 
 /** A failure's full records are counted per window of this length. */
 export const REPEAT_WINDOW_MS = 60_000

@@ -5,7 +5,7 @@
  * (source lines, locals, causes, the environment, most spans, the stacks in span events); a repeat keeps only the
  * request line and status and points at an earlier full record.
  */
-import type { Attributes, RecordedException, RepeatRecord, TraceRecord } from '../../core/record.ts'
+import type { Attributes, RecordedException, RepeatRecord, TraceRecord } from '../core/record.ts'
 
 /** Spans a shrunk record keeps, in start order (the root first). */
 const SHRUNK_SPANS = 20

@@ -12,18 +12,16 @@
  * What became of each record is counted in Redis (RECORD_OUTCOMES_KEY), for the proxy's
  * /metrics. A failure is a warning, never an exception in the app.
  */
-import { context } from '@opentelemetry/api'
-import { suppressTracing } from '@opentelemetry/core'
-import { ErrorCodes, RedisError } from '../../core/errors.ts'
-import { Logger } from '../../core/log.ts'
-import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT, RECORD_CHANNEL, RECORD_OUTCOMES_KEY, recordKey, type RecordOutcome } from '../../core/protocol.ts'
-import { encodeRecord, type TraceRecord } from '../../core/record.ts'
-import { connectOnDemand, connectRedis, type RedisClient } from '../../core/redis.ts'
-import type { RedisTopology } from '../../core/redis-topology.ts'
-import { instrumentationSettings } from '../config.ts'
+import { ErrorCodes, RedisError } from '../core/errors.ts'
+import { Logger } from '../core/log.ts'
+import { RECENT_FAILURES_KEY, RECENT_FAILURES_LIMIT, RECORD_CHANNEL, RECORD_OUTCOMES_KEY, recordKey, type RecordOutcome } from '../core/protocol.ts'
+import { encodeRecord, type TraceRecord } from '../core/record.ts'
+import { connectOnDemand, connectRedis, type RedisClient } from '../core/redis.ts'
+import type { RedisTopology } from '../core/redis-topology.ts'
+import { storageSettings } from './settings.ts'
 import { costInRedis, RecordBudget } from './record-budget.ts'
 import { fingerprintOf, RepeatTracker, type Earlier } from './repeats.ts'
-import { repeatRecord, shrinkRecord } from '../record/shrunk-record.ts'
+import { repeatRecord, shrinkRecord } from './shrunk-record.ts'
 
 /** A write Redis has not acknowledged by then has failed; the app is never held this long (see SUPERTRACE_HOLD_MS). */
 const WRITE_TIMEOUT_MS = 2000
@@ -46,6 +44,11 @@ export interface RecordWriterOptions {
   /** SUPERTRACE_RECORDS_IN_FLIGHT; default: that setting's default. */
   readonly maxInFlight?: number
   readonly logger?: Logger
+  /**
+   * Runs the writer's Redis commands: inside an app under OpenTelemetry, with tracing
+   * suppressed, so that they do not become spans of the failing request. Default: as they are.
+   */
+  readonly untraced?: <T>(run: () => T) => T
 }
 
 /** A write waiting behind its request's write in progress; a later one replaces it, and both callers learn the outcome. */
@@ -77,6 +80,7 @@ export class RecordWriter {
   readonly #ttlSeconds: number
   readonly #maxInFlight: number
   readonly #logger: Logger
+  readonly #untraced: <T>(run: () => T) => T
   readonly #budget: RecordBudget
   readonly #repeats = new RepeatTracker()
   readonly #inFlight = new Map<string, InFlight>()
@@ -94,8 +98,9 @@ export class RecordWriter {
 
   constructor (options: RecordWriterOptions) {
     this.#ttlSeconds = options.ttlSeconds
-    this.#maxInFlight = options.maxInFlight ?? instrumentationSettings.recordsInFlight.default
+    this.#maxInFlight = options.maxInFlight ?? storageSettings.recordsInFlight.default
     this.#logger = options.logger ?? new Logger('instrumentation')
+    this.#untraced = options.untraced ?? ((run) => run())
     this.#redis = connectRedis({
       url: options.redisUrl,
       topology: options.topology ?? { kind: 'single' },
@@ -104,7 +109,7 @@ export class RecordWriter {
       logger: this.#logger,
       onDemand: true,
     })
-    this.#budget = new RecordBudget(this.#redis, options.budgetBytes ?? instrumentationSettings.recordBudgetMb.default * 1_000_000, options.ttlSeconds)
+    this.#budget = new RecordBudget(this.#redis, options.budgetBytes ?? storageSettings.recordBudgetMb.default * 1_000_000, options.ttlSeconds)
   }
 
   /**
@@ -130,8 +135,7 @@ export class RecordWriter {
     }
     const entry: InFlight = { sentAt: undefined, queued: undefined }
     this.#inFlight.set(requestId, entry)
-    // The writer's own Redis commands must not become spans of the failing request.
-    return context.with(suppressTracing(context.active()), () => {
+    return this.#untraced(() => {
       const stored = this.#store(record, json, entry)
       // Resolves with its own write: the 500 held for it does not wait for the request's later writes.
       void stored.then(() => this.#writeQueued(requestId, entry))
@@ -296,7 +300,7 @@ export class RecordWriter {
     // Drops come with no record to send them with: they go on their own within a second.
     this.#reportTimer ??= setTimeout(() => {
       this.#reportTimer = undefined
-      void context.with(suppressTracing(context.active()), () => connectOnDemand(this.#redis).then(() => this.#reportOutcomes())).catch(() => {})
+      void this.#untraced(() => connectOnDemand(this.#redis).then(() => this.#reportOutcomes())).catch(() => {})
     }, REPORT_DELAY_MS).unref()
   }
 

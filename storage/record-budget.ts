@@ -13,8 +13,8 @@
  * Windows follow each process's clock: clocks that disagree by seconds move a window's
  * edge by as much, against a TTL of minutes.
  */
-import { recordBudgetKey } from '../../core/protocol.ts'
-import type { RedisClient } from '../../core/redis.ts'
+import { recordBudgetKey } from '../core/protocol.ts'
+import type { RedisClient } from '../core/redis.ts'
 
 /**
  * The share of a window's allowance each form may fill. Full records stop at half, so that a

@@ -1,0 +1,138 @@
+/**
+ * Turns traces into records: every decoded span and log line goes into the trace buffer;
+ * a trace whose SERVER span failed (error status, a 5xx, an exception) becomes a record at
+ * once, and its later spans and log lines write it again (gathered for LIMITS.rewriteDelayMs,
+ * so a burst of stragglers is one write). Only failing traces touch Redis. A trace whose
+ * request succeeded is let go soon after (trace-buffer.ts).
+ */
+import type { Logger } from '../../core/log.ts'
+import type { Redactor } from '../../core/redact.ts'
+import type { TraceRecord } from '../../core/record.ts'
+import { LIMITS } from '../limits.ts'
+import type { OtlpLogRecord, OtlpSpan } from '../otlp/model.ts'
+import type { IngestMetrics } from '../operations/metrics.ts'
+import { buildForeignRecord, entrySpanOf, isFailedServerSpan } from './foreign-record.ts'
+import type { BufferedTrace, TraceBuffer } from './trace-buffer.ts'
+
+/** Where records go: the same writer the Node instrumentation uses (key, TTL, recent index, notification). */
+export interface RecordStore {
+  write (record: TraceRecord): Promise<boolean>
+}
+
+export interface FailingTracesParts {
+  readonly buffer: TraceBuffer
+  readonly store: RecordStore
+  readonly redactor: Redactor
+  readonly metrics: IngestMetrics
+  readonly logger: Logger
+}
+
+/** How often traces whose time is up are let go. */
+const EXPIRY_INTERVAL_MS = 1000
+
+export class FailingTraces {
+  readonly #parts: FailingTracesParts
+  /** Recorded traces with stragglers waiting to be written, by trace ID. */
+  readonly #rewrites = new Map<string, NodeJS.Timeout>()
+  readonly #expiry: NodeJS.Timeout
+  readonly #writes = new Set<Promise<unknown>>()
+  #evictedSpans = 0
+  #evictedLogs = 0
+
+  constructor (parts: FailingTracesParts) {
+    this.#parts = parts
+    this.#expiry = setInterval(() => { parts.buffer.expire(Date.now()) }, EXPIRY_INTERVAL_MS).unref()
+  }
+
+  /** One export's spans. */
+  acceptSpans (spans: readonly OtlpSpan[], now: number = Date.now()): void {
+    const { buffer, metrics } = this.#parts
+    const touched = new Set<BufferedTrace>()
+    let overLimit = 0
+    for (const span of spans) {
+      const { trace, isKept } = buffer.addSpan(span, now)
+      if (!isKept) overLimit++
+      if (isFailedServerSpan(span)) trace.isFailing = true
+      else if (span.kind === 'server') buffer.settle(trace, now)
+      touched.add(trace)
+    }
+    metrics.countSpans('buffered', spans.length - overLimit)
+    metrics.countSpans('over_trace_limit', overLimit)
+    this.#countEvictions()
+    for (const trace of touched) if (trace.isFailing) this.#schedule(trace)
+  }
+
+  /** One export's log records: joined to their trace by its ID; one without is no request's. */
+  acceptLogs (logs: readonly OtlpLogRecord[], now: number = Date.now()): void {
+    const { buffer, metrics } = this.#parts
+    const touched = new Set<BufferedTrace>()
+    let noTrace = 0
+    let overLimit = 0
+    for (const log of logs) {
+      if (log.traceId === undefined) {
+        noTrace++
+        continue
+      }
+      const { trace, isKept } = buffer.addLog({ ...log, traceId: log.traceId }, now)
+      if (!isKept) overLimit++
+      touched.add(trace)
+    }
+    metrics.countLogs('no_trace', noTrace)
+    metrics.countLogs('over_trace_limit', overLimit)
+    metrics.countLogs('buffered', logs.length - noTrace - overLimit)
+    this.#countEvictions()
+    for (const trace of touched) if (trace.isFailing) this.#schedule(trace)
+  }
+
+  /** Writes what is waiting, then stops. */
+  async close (): Promise<void> {
+    clearInterval(this.#expiry)
+    for (const [traceId, timer] of this.#rewrites) {
+      clearTimeout(timer)
+      this.#rewrites.delete(traceId)
+      const trace = this.#parts.buffer.get(traceId)
+      if (trace !== undefined) this.#write(trace)
+    }
+    await Promise.all(this.#writes)
+    this.#parts.buffer.clear()
+  }
+
+  /** The first record of a trace is written at once (a superuser may be waiting); later ones gather stragglers first. */
+  #schedule (trace: BufferedTrace): void {
+    if (this.#rewrites.has(trace.traceId)) return
+    if (!trace.isRecorded) {
+      trace.isRecorded = true
+      this.#write(trace)
+      return
+    }
+    this.#rewrites.set(trace.traceId, setTimeout(() => {
+      this.#rewrites.delete(trace.traceId)
+      this.#write(trace)
+    }, LIMITS.rewriteDelayMs).unref())
+  }
+
+  #write (trace: BufferedTrace): void {
+    const { store, redactor, metrics, logger } = this.#parts
+    const entry = entrySpanOf(trace.spans)
+    if (entry === undefined) return
+    let record: TraceRecord
+    try {
+      record = buildForeignRecord(trace.traceId, entry, trace.spans, trace.logs, redactor)
+    } catch (err) {
+      // A record that cannot be made is this trace's loss only, never the receiver's.
+      logger.error('the record of a failed request could not be made from its spans', err, trace.traceId)
+      return
+    }
+    const written = store.write(record).then((stored) => { metrics.countRecordWrite(stored ? 'stored' : 'not_stored') })
+    this.#writes.add(written)
+    void written.finally(() => this.#writes.delete(written))
+  }
+
+  #countEvictions (): void {
+    const { evicted } = this.#parts.buffer
+    this.#parts.metrics.countSpans('evicted', evicted.spans - this.#evictedSpans)
+    this.#parts.metrics.countLogs('evicted', evicted.logs - this.#evictedLogs)
+    this.#evictedSpans = evicted.spans
+    this.#evictedLogs = evicted.logs
+  }
+}
