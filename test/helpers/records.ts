@@ -73,7 +73,7 @@ export function recordFromSpans (requestId: string, path: string, message: strin
   }
 }
 
-/** Stores `record` through the writer's contract (instrumentation/storage/writer.ts): SET with a TTL, the recent-failures index, then PUBLISH of its ID. */
+/** Stores `record` through the writer's contract (storage/writer.ts): SET with a TTL, the recent-failures index, then PUBLISH of its ID. */
 export async function storeRecord (redis: RunningRedis, record: TraceRecord): Promise<void> {
   await redis.client.set(recordKey(record.requestId), encodeRecord(record), 'EX', 60)
   await redis.client.multi().zadd(RECENT_FAILURES_KEY, record.time, record.requestId).zremrangebyrank(RECENT_FAILURES_KEY, 0, -RECENT_FAILURES_LIMIT - 1).exec()
