@@ -214,9 +214,9 @@ export function isRepeat (stored: StoredRecord): stored is RepeatRecord {
   return 'sameAs' in stored
 }
 
-/** Node's own code (`node:…`, `internal/…`, `<anonymous>`), a dependency under `node_modules`, or the app's. */
+/** A Node frame's origin: Node's own code (`node:…`, `internal/…`, `<anonymous>`), a dependency under `node_modules`, or the app's. */
 export function frameOrigin (file: string): FrameOrigin {
-  if (file.startsWith('node:') || file.startsWith('internal/') || !/[/\\]/.test(file)) return 'node'
+  if (file.startsWith('node:') || file.startsWith('internal/') || !/[/\\]/.test(file)) return 'runtime'
   if (/[/\\]node_modules[/\\]/.test(file)) return 'library'
   return 'app'
 }
@@ -259,7 +259,7 @@ export function decodeRecord (json: string): TraceRecord {
   return stored
 }
 
-/** Parses what a record key holds: a full record (of version 1, 2 or 3) or a repeat (version 3). */
+/** Parses what a record key holds: a full record (of version 1 to 4) or a repeat (version 3 or 4), in the version 4 shape. */
 export function decodeStored (json: string): StoredRecord {
   let value: unknown
   try {
@@ -268,8 +268,7 @@ export function decodeStored (json: string): StoredRecord {
     throw new RecordFormatError('the stored record is not JSON', { cause })
   }
   if (!isObject(value)) throw new RecordFormatError('the stored record is not a JSON object')
-  // Version 3 only added repeats: a version 2 record is a version 3 full record.
-  const record = value.v === 1 ? upgradeVersion1(value) : value.v === 2 ? { ...value, v: RECORD_VERSION } : value
+  const record = upgraded(value)
   if (record.v !== RECORD_VERSION) throw new RecordFormatError(`record version ${JSON.stringify(record.v)} is not one this proxy reads (1 to ${RECORD_VERSION})`)
   const problem = 'sameAs' in record ? repeatProblem(record) : firstProblem(record)
   if (problem !== undefined) throw new RecordFormatError(`the stored record is malformed: ${problem}`)
@@ -305,22 +304,39 @@ export function resolveRepeat (repeat: RepeatRecord, full: TraceRecord | undefin
     requestId: repeat.requestId,
     complete: true,
     service: full?.service ?? { name: 'unknown_service' },
+    // A repeat names no language or runtime of its own; '' is "unknown", and with no record there are no frames to read by it.
+    language: full?.language ?? '',
     time: repeat.time,
-    request: { ...repeat.request, query: [], headers: [], cookies: [] },
+    request: { source: full?.request.source ?? 'app', ...repeat.request, query: [], headers: [], cookies: [] },
     response: repeat.response,
-    process: full?.process ?? { node: '', hostname: '', pid: 0, cwd: '' },
+    process: full?.process ?? { runtime: '' },
     resource: full?.resource ?? {},
     environment: full?.environment ?? [],
     exceptions,
     spans: [],
     droppedSpans: 0,
+    logs: [],
     truncated: [note],
   }
 }
 
 /**
+ * An older record in the version 4 shape, each version's upgrade after the one before:
+ * 1 → 2 fills what version 1 lacked, 2 → 3 changed nothing of a full record (version 3
+ * added repeats), 3 → 4 renames and converts. What is no object where one belongs is
+ * left as it is, for the checks that follow to refuse.
+ */
+function upgraded (value: Record<string, unknown>): Record<string, unknown> {
+  if (value.v === 1) return upgradeVersion3(upgradeVersion1(value))
+  if (value.v === 2 || (value.v === 3 && !('sameAs' in value))) return upgradeVersion3(value)
+  // A version 3 repeat has the version 4 shape.
+  if (value.v === 3) return { ...value, v: RECORD_VERSION }
+  return value
+}
+
+/**
  * Version 1 (before source context, locals, causes, request details, process,
- * resource and environment) in the version 2 shape: what it lacks is empty. Its
+ * resource and environment) in the version 3 shape: what it lacks is empty. Its
  * frames get their origin from their file, as the instrumentation gives it.
  */
 function upgradeVersion1 (r: Record<string, unknown>): Record<string, unknown> {
@@ -329,14 +345,68 @@ function upgradeVersion1 (r: Record<string, unknown>): Record<string, unknown> {
     : { ...e, frames: e.frames.map((f: unknown) => isObject(f) && typeof f.file === 'string' ? { ...f, origin: frameOrigin(f.file) } : f) }
   return {
     ...r,
-    v: RECORD_VERSION,
     request: isObject(r.request) ? { query: [], headers: [], cookies: [], ...r.request } : r.request,
-    process: { node: '', hostname: '', pid: 0, cwd: '' },
+    // Version 1 knew nothing of the process; version 4 leaves unknown facts out, and every earlier record is Node's.
+    process: { node: '' },
     resource: {},
     environment: [],
     truncated: [],
     exceptions: Array.isArray(r.exceptions) ? r.exceptions.map(upgradeException) : r.exceptions,
   }
+}
+
+/**
+ * Version 3 (only ever written by the Node instrumentation) in the version 4 shape:
+ * milliseconds become microseconds under their new names, `node` frames and
+ * `process.node` become the runtime's, and the new fields get what a Node app's
+ * record has: `language` `nodejs`, the request as the app saw it, no log lines.
+ */
+function upgradeVersion3 (r: Record<string, unknown>): Record<string, unknown> {
+  const { node, ...facts } = isObject(r.process) ? r.process : {}
+  return {
+    ...r,
+    v: RECORD_VERSION,
+    language: 'nodejs',
+    request: isObject(r.request) ? { source: 'app', ...r.request } : r.request,
+    process: isObject(r.process) && isString(node) ? { ...facts, runtime: node === '' ? 'Node.js' : `Node.js ${String(node)}` } : r.process,
+    exceptions: Array.isArray(r.exceptions) ? r.exceptions.map((e) => upgradeException3(e, 0)) : r.exceptions,
+    spans: Array.isArray(r.spans) ? r.spans.map(upgradeSpan3) : r.spans,
+    logs: [],
+  }
+}
+
+/** Bounded as the checks are, so that a chain nested thousands deep is refused by them, not overflowing here. */
+function upgradeException3 (e: unknown, depth: number): unknown {
+  if (!isObject(e) || depth > MAX_EXCEPTION_NESTING) return e
+  const nested = (n: unknown): unknown => upgradeException3(n, depth + 1)
+  return {
+    ...e,
+    ...(Array.isArray(e.frames) ? { frames: e.frames.map((f: unknown) => isObject(f) && f.origin === 'node' ? { ...f, origin: 'runtime' } : f) } : {}),
+    ...(e.cause === undefined ? {} : { cause: nested(e.cause) }),
+    ...(Array.isArray(e.errors) ? { errors: e.errors.map(nested) } : {}),
+  }
+}
+
+function upgradeSpan3 (s: unknown): unknown {
+  if (!isObject(s)) return s
+  const { start, duration, events, ...span } = s
+  return {
+    ...span,
+    startUs: msToUs(start),
+    durationUs: duration === null ? null : msToUs(duration),
+    events: Array.isArray(events) ? events.map(upgradeEvent3) : events,
+  }
+}
+
+function upgradeEvent3 (e: unknown): unknown {
+  if (!isObject(e)) return e
+  const { time, ...event } = e
+  return { ...event, timeUs: msToUs(time) }
+}
+
+/** Milliseconds as whole microseconds; anything else as it is, for the checks to refuse. */
+function msToUs (ms: unknown): unknown {
+  return typeof ms === 'number' ? Math.round(ms * 1000) : ms
 }
 
 type Check = (value: unknown) => boolean
@@ -351,7 +421,9 @@ const isScalar: Check = (v) => typeof v === 'string' || typeof v === 'boolean' |
 const isAttributes: Check = (v) => isObject(v) && Object.values(v).every((a) => isScalar(a) || isArrayOf((i) => i === null || isScalar(i))(a))
 /** Far more than the instrumentation writes (a cause chain of 5, AggregateError members one level down). */
 const MAX_EXCEPTION_NESTING = 32
-const FRAME_ORIGINS: readonly FrameOrigin[] = ['app', 'library', 'node']
+const FRAME_ORIGINS: readonly FrameOrigin[] = ['app', 'library', 'runtime']
+const CAUSE_KINDS: ReadonlyArray<NonNullable<RecordedException['causeKind']>> = ['cause', 'context']
+const REQUEST_SOURCES: ReadonlyArray<RecordedRequest['source']> = ['app', 'spans']
 const SPAN_KINDS: readonly SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer']
 const SPAN_STATUSES: readonly SpanStatusName[] = ['unset', 'ok', 'error']
 
@@ -359,7 +431,7 @@ function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The `    at …` lines of a V8 stack, without the message above them. */
+/** The `    at …` lines of a V8 stack, without the message above them ('' for another runtime's stack). */
 function framesOf (stack: string): string {
   const at = stack.indexOf('\n    at ')
   return at < 0 ? '' : stack.slice(at)
@@ -369,7 +441,7 @@ function repeatProblem (r: Record<string, unknown>): string | undefined {
   if (!isString(r.requestId) || !isRequestId(r.requestId as string)) return 'requestId'
   if (!isString(r.sameAs) || !isRequestId(r.sameAs as string)) return 'sameAs'
   if (!isNumber(r.time)) return 'time'
-  if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route)) return 'request'
+  if (!isObject(r.request) || !oneOf(REQUEST_SOURCES)(r.request.source) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route)) return 'request'
   if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
   if (!optional((e) => isObject(e) && isString(e.type) && isString(e.message))(r.exception)) return 'exception'
   return undefined
@@ -379,30 +451,34 @@ function repeatProblem (r: Record<string, unknown>): string | undefined {
 function firstProblem (r: Record<string, unknown>): string | undefined {
   if (!isString(r.requestId) || !isRequestId(r.requestId as string)) return 'requestId'
   if (!isObject(r.service) || !isString(r.service.name) || !optional(isString)(r.service.version)) return 'service'
+  if (!isString(r.language)) return 'language'
   if (!isNumber(r.time)) return 'time'
   const isPairs: Check = isArrayOf((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1]))
   const isBody: Check = (b) => isObject(b) && isString(b.text) && optional(isString)(b.contentType)
-  if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route) ||
+  if (!isObject(r.request) || !oneOf(REQUEST_SOURCES)(r.request.source) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route) ||
     !optional(isBody)(r.request.body)) return 'request'
   if (!isPairs(r.request.query) || !isPairs(r.request.headers) || !isPairs(r.request.cookies)) return 'request pairs'
-  if (!isObject(r.process) || !isString(r.process.node) || !isString(r.process.hostname) || !isNumber(r.process.pid) ||
-    !isString(r.process.cwd) || !optional(isString)(r.process.commit)) return 'process'
+  if (!isObject(r.process) || !isString(r.process.runtime) || !optional(isString)(r.process.hostname) || !optional(isNumber)(r.process.pid) ||
+    !optional(isString)(r.process.cwd) || !optional(isString)(r.process.commit)) return 'process'
   if (!isAttributes(r.resource) || !isPairs(r.environment)) return 'resource or environment'
   if (!isArrayOf(isString)(r.truncated) || !isNumber(r.droppedSpans)) return 'truncated or droppedSpans'
   if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
   const isSourceLine: Check = (l) => isObject(l) && isNumber(l.line) && isString(l.text)
   const isLocal: Check = (l) => isObject(l) && isString(l.name) && isString(l.value)
-  const isFrame: Check = (f) => isObject(f) && optional(isString)(f.function) && isString(f.file) && isNumber(f.line) && isNumber(f.column) &&
+  const isFrame: Check = (f) => isObject(f) && optional(isString)(f.function) && isString(f.file) && isNumber(f.line) && optional(isNumber)(f.column) &&
     oneOf(FRAME_ORIGINS)(f.origin) && optional((a) => typeof a === 'boolean')(f.async) && optional(isArrayOf(isSourceLine))(f.context) && optional(isArrayOf(isLocal))(f.locals)
   // Nesting is bounded here, so a record nested thousands deep is refused instead of overflowing the stack.
   const isExceptionAt = (depth: number): Check => (e) => depth <= MAX_EXCEPTION_NESTING && isObject(e) && isString(e.type) && isString(e.message) &&
     isString(e.stack) && isArrayOf(isFrame)(e.frames) && optional(isSpanId)(e.spanId) &&
-    optional(isExceptionAt(depth + 1))(e.cause) && optional(isArrayOf(isExceptionAt(depth + 1)))(e.errors)
+    optional(isExceptionAt(depth + 1))(e.cause) && optional(oneOf(CAUSE_KINDS))(e.causeKind) &&
+    optional(isArrayOf(isExceptionAt(depth + 1)))(e.errors) && optional(isArrayOf(isExceptionAt(depth + 1)))(e.suppressed)
   if (!isArrayOf(isExceptionAt(0))(r.exceptions)) return 'exceptions'
-  const isEvent: Check = (e) => isObject(e) && isString(e.name) && isNumber(e.time) && isAttributes(e.attributes)
-  const isSpan: Check = (s) => isObject(s) && isSpanId(s.spanId) && optional(isSpanId)(s.parentSpanId) && isString(s.name) && oneOf(SPAN_KINDS)(s.kind) && isNumber(s.start) &&
-    (s.duration === null || isNumber(s.duration)) && isObject(s.status) && oneOf(SPAN_STATUSES)(s.status.code) && optional(isString)(s.status.message) &&
+  const isEvent: Check = (e) => isObject(e) && isString(e.name) && isNumber(e.timeUs) && isAttributes(e.attributes)
+  const isSpan: Check = (s) => isObject(s) && isSpanId(s.spanId) && optional(isSpanId)(s.parentSpanId) && isString(s.name) && oneOf(SPAN_KINDS)(s.kind) &&
+    optional(isString)(s.service) && isNumber(s.startUs) && (s.durationUs === null || isNumber(s.durationUs)) && isObject(s.status) && oneOf(SPAN_STATUSES)(s.status.code) && optional(isString)(s.status.message) &&
     isAttributes(s.attributes) && isArrayOf(isEvent)(s.events)
   if (!isArrayOf(isSpan)(r.spans)) return 'spans'
+  const isLog: Check = (l) => isObject(l) && isNumber(l.timeUs) && isString(l.severity) && isString(l.body) && optional(isSpanId)(l.spanId) && isAttributes(l.attributes)
+  if (!isArrayOf(isLog)(r.logs)) return 'logs'
   return undefined
 }

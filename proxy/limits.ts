@@ -32,6 +32,9 @@ export const LIMITS = {
   bodyChars: 16_384,
   /** The app's original 500 body shown under "What the user saw". */
   originalBodyBytes: 8192,
+  /** Log lines the app wrote during the request ("Log lines"). */
+  logs: 200,
+  logBodyChars: 4096,
   /** `truncated` entries carried over from the app. */
   truncatedNotes: 64,
   /**
@@ -45,6 +48,7 @@ export const LIMITS = {
   spansBudget: 60_000,
   requestBudget: 40_000,
   environmentBudget: 30_000,
+  logsBudget: 60_000,
   /** How deep the waterfall indents a span (deeper ones are drawn at this depth). */
   spanDepth: 16,
   // The superuser lookup.

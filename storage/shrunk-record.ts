@@ -45,7 +45,7 @@ function withoutStack (attributes: Attributes): Attributes {
 }
 
 function shrinkException (exception: RecordedException): RecordedException {
-  const { cause, errors, ...rest } = exception
+  const { cause, causeKind, errors, suppressed, ...rest } = exception
   return {
     ...rest,
     stack: exception.stack.length > SHRUNK_STACK_CHARS ? `${exception.stack.slice(0, SHRUNK_STACK_CHARS)}… [${exception.stack.length - SHRUNK_STACK_CHARS} more characters]` : exception.stack,

@@ -16,16 +16,16 @@ function recordAtEveryLimit (): TraceRecord {
     ...(depth === 0 ? {} : { cause: exception(depth - 1), errors: [exception(0), exception(0)] }),
   })
   const attributes = Object.fromEntries(Array.from({ length: LIMITS.attributesPerSpan }, (_, i) => [`attr.${i}`, long(LIMITS.attributeChars)]))
-  const span = (i: number): RecordedSpan => ({ spanId: i.toString(16).padStart(16, '0'), name: `span ${i}`, kind: 'internal', start: i, duration: 1, status: { code: 'unset' }, attributes, events: [] })
+  const span = (i: number): RecordedSpan => ({ spanId: i.toString(16).padStart(16, '0'), name: `span ${i}`, kind: 'internal', startUs: i * 1000, durationUs: 1000, status: { code: 'unset' }, attributes, events: [] })
   return {
-    v: RECORD_VERSION, requestId: '4bf92f3577b34da6a3ce929d0e0e4736', complete: true, service: { name: 'shop' }, time: 1,
-    request: { method: 'GET', url: '/', query: [], headers: [], cookies: [], body: { text: long(LIMITS.bodyChars) } },
-    response: { status: 500 }, process: { node: 'v26.0.0', hostname: 'h', pid: 1, cwd: '/app' },
+    v: RECORD_VERSION, requestId: '4bf92f3577b34da6a3ce929d0e0e4736', complete: true, service: { name: 'shop' }, language: 'nodejs', time: 1,
+    request: { source: 'app', method: 'GET', url: '/', query: [], headers: [], cookies: [], body: { text: long(LIMITS.bodyChars) } },
+    response: { status: 500 }, process: { runtime: 'Node.js v26.0.0', hostname: 'h', pid: 1, cwd: '/app' },
     resource: attributes,
     environment: Array.from({ length: LIMITS.environmentVariables }, (_, i) => [`VAR_${i}`, long(LIMITS.environmentValueChars)] as const),
     exceptions: Array.from({ length: 20 }, () => exception(2)),
     spans: Array.from({ length: 1000 }, (_, i) => span(i)),
-    droppedSpans: 0, truncated: [],
+    droppedSpans: 0, logs: [], truncated: [],
   }
 }
 

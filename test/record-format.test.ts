@@ -8,7 +8,7 @@ import { get, login } from './helpers/http.ts'
 import { startStack } from './helpers/processes.ts'
 
 test('a record of another version, or not a record at all, is refused with ST_RECORD_FORMAT', () => {
-  for (const stored of ['{"v":4}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
+  for (const stored of ['{"v":5}', '{"v":0}', '{"v":1}', 'not json', '[]', JSON.stringify({ v: RECORD_VERSION, requestId: 'x' })]) {
     assert.throws(() => decodeRecord(stored), (err: unknown) => err instanceof RecordFormatError && err.code === 'ST_RECORD_FORMAT', stored)
   }
 })
@@ -73,7 +73,8 @@ test('a version 1 record, written by an app not yet upgraded, is still read, wit
   }
   const record = decodeRecord(JSON.stringify(v1))
   assert.equal(record.v, RECORD_VERSION)
-  assert.deepEqual(record.request, { method: 'GET', url: '/orders/42', route: '/orders/:id', query: [], headers: [], cookies: [] })
-  assert.deepEqual([record.environment, record.resource, record.truncated], [[], {}, []])
-  assert.deepEqual(record.exceptions[0]?.frames.map((f) => f.origin), ['app', 'library', 'node'])
+  assert.deepEqual(record.request, { source: 'app', method: 'GET', url: '/orders/42', route: '/orders/:id', query: [], headers: [], cookies: [] })
+  assert.deepEqual([record.environment, record.resource, record.truncated, record.logs], [[], {}, [], []])
+  assert.deepEqual(record.process, { runtime: 'Node.js' }, 'a version 1 record knew nothing of the process but that it was Node\'s')
+  assert.deepEqual(record.exceptions[0]?.frames.map((f) => f.origin), ['app', 'library', 'runtime'])
 })

@@ -36,16 +36,19 @@ test('a synchronous throw is recorded with its frames, their origin and the sour
   assert.equal(top.context?.length, 7, 'three lines before, the line, three after')
   assert.equal(top.context?.[0]?.line, top.line - 3)
   assert.ok(exception.frames.some((f) => f.origin === 'library' && f.file.includes('/node_modules/') && f.context !== undefined), 'Express\'s frames are library frames, with context')
-  assert.ok(exception.frames.every((f) => f.origin !== 'node' || f.context === undefined), 'no context is read for Node\'s internals')
+  assert.ok(exception.frames.every((f) => f.origin !== 'runtime' || f.context === undefined), 'no context is read for Node\'s internals')
 
   assert.deepEqual([record.request.method, record.request.url, record.request.route], ['GET', '/sync/7?page=2', '/sync/:id'])
   assert.deepEqual(record.request.query, [['page', '2']])
   assert.ok(record.request.headers.some(([name]) => name.toLowerCase() === 'traceparent'))
   assert.equal(record.process.pid, app.child.pid)
-  assert.match(record.process.node, /^v\d+\./)
+  assert.match(record.process.runtime, /^Node\.js v\d+\./)
+  assert.equal(record.language, 'nodejs')
+  assert.equal(record.request.source, 'app', 'the app saw the request itself: headers, cookies and all')
+  assert.deepEqual(record.logs, [])
   assert.equal(record.process.cwd, repoRoot.replace(/\/$/, ''))
   assert.equal(record.process.commit, '3f2c1a9')
-  assert.ok(record.process.hostname.length > 0)
+  assert.ok((record.process.hostname ?? '').length > 0)
   assert.equal(record.resource['service.name'], 'example-shop')
   assert.deepEqual(record.environment.find(([name]) => name === 'SHOP_NAME'), ['SHOP_NAME', 'Example shop'])
   const names = record.environment.map(([name]) => name)
@@ -107,6 +110,18 @@ test('a failure after a Redis command and an outgoing fetch has both as child sp
   const ids = new Set(record.spans.map((s) => s.spanId))
   assert.ok(ids.has(redisCall.parentSpanId ?? '') && ids.has(fetchCall.parentSpanId ?? ''), 'both are children within the request')
   assert.equal(record.request.url, '/after-calls?token=********************')
+})
+
+test('span times are the SDK\'s own, in whole microseconds: durations keep their fraction of a millisecond', async (t) => {
+  const { redis, app } = await startFailuresApp(t)
+  const { record } = await failRequest(redis, `${app.url}/after-calls`)
+
+  const times = record.spans.flatMap((s) => [s.startUs, ...(s.durationUs === null ? [] : [s.durationUs]), ...s.events.map((e) => e.timeUs)])
+  assert.ok(times.every(Number.isInteger), 'whole microseconds')
+  const durations = record.spans.flatMap((s) => s.durationUs === null ? [] : [s.durationUs])
+  assert.ok(durations.some((d) => d % 1000 !== 0), `not milliseconds times 1000: ${durations.join(', ')}`)
+  const root = record.spans.find((s) => s.parentSpanId === undefined)
+  assert.ok(root !== undefined && Math.abs(root.startUs / 1000 - record.time) < 60_000, 'epoch microseconds: the root started within a minute of the failing response')
 })
 
 test('a huge failure stays bounded, and what was cut is listed', async (t) => {

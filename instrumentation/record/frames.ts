@@ -1,6 +1,6 @@
 /**
  * An exception's stack as the record's frames: parsed, mapped back to the original
- * source where a source map says so, marked app / library / node, with the source
+ * source where a source map says so, marked app / library / runtime, with the source
  * lines around each frame (read in the app, where the files are) and its locals.
  */
 import { fileURLToPath } from 'node:url'
@@ -32,7 +32,7 @@ export function recordFrames (stack: string, redactionCache: RedactionCache, tru
     const file = mapped?.file ?? frame.file
     const line = mapped?.line ?? frame.line
     const origin = frameOrigin(file)
-    const context = origin === 'node' ? undefined : contextOf(file, line, redactionCache)
+    const context = origin === 'runtime' ? undefined : contextOf(file, line, redactionCache)
     const frameLocals = locals?.get(positionKey(frame.file, frame.line))
     return {
       ...(frame.function === undefined ? {} : { function: frame.function }),

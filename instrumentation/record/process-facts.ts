@@ -1,5 +1,5 @@
 /**
- * What only the app's process knows: Node's version, the host, the process ID, the
+ * What only the app's process knows: the runtime (Node and its version), the host, the process ID, the
  * working directory, the deployed commit, and its environment variables (redacted).
  */
 import { hostname } from 'node:os'
@@ -18,7 +18,7 @@ const COMMIT_VARIABLES = [
 export function processFacts (configured: string, env: NodeJS.ProcessEnv = process.env): RecordedProcess {
   const commit = configured !== '' ? configured : COMMIT_VARIABLES.map((name) => env[name]?.trim()).find((value) => value !== undefined && value !== '')
   return {
-    node: process.version,
+    runtime: `Node.js ${process.version}`,
     hostname: hostname(),
     pid: process.pid,
     cwd: process.cwd(),

@@ -78,6 +78,7 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
       name: String(resource['service.name'] ?? 'unknown_service'),
       ...(version === undefined ? {} : { version: String(version) }),
     },
+    language: 'nodejs',
     time: complete ? hrToMs(root.endTime) : Date.now(),
     request: response === undefined
       ? recordRequestFromSpan(
@@ -92,6 +93,8 @@ export function buildRecord (request: RequestSpans, response: FailedResponse | u
     exceptions: exceptionsOf(request, context),
     spans,
     droppedSpans: request.droppedSpans,
+    // Log lines come from OTLP logs (ingest/); this instrumentation does not read the app's logging.
+    logs: [],
     truncated: truncation.paths,
   }
   return encodeFitted(record)
@@ -143,7 +146,7 @@ export function fitRecord (record: TraceRecord): TraceRecord {
 }
 
 function withoutDetail (exception: RecordedException): RecordedException {
-  const { cause, errors, ...rest } = exception
+  const { cause, causeKind, errors, suppressed, ...rest } = exception
   return { ...rest, frames: exception.frames.map(({ context, locals, ...frame }) => frame) }
 }
 
@@ -184,15 +187,15 @@ function recordSpan (span: Span, name: string, redactor: Redactor, truncation: T
     ...(parent === undefined ? {} : { parentSpanId: parent }),
     name: text(name),
     kind: KIND_NAMES[span.kind] ?? 'internal',
-    start: hrToMs(span.startTime),
-    duration: span.ended ? hrToMs(span.duration) : null,
+    startUs: hrToUs(span.startTime),
+    durationUs: span.ended ? hrToUs(span.duration) : null,
     status: span.status.message === undefined
       ? { code: STATUS_NAMES[span.status.code] ?? 'unset' }
       : { code: STATUS_NAMES[span.status.code] ?? 'unset', message: text(span.status.message) },
     attributes: boundAttributes(redactor.attributes(span.attributes as Attributes), LIMITS.attributesPerSpan, truncation, 'spans'),
     events: truncation.list(span.events, LIMITS.eventsPerSpan, 'spans').map((event) => ({
       name: text(event.name),
-      time: hrToMs(event.time),
+      timeUs: hrToUs(event.time),
       // An `exception` event carries the whole stack: it gets the stack's limit, not an attribute's.
       attributes: boundAttributes(redactor.attributes((event.attributes ?? {}) as Attributes), LIMITS.attributesPerSpan, truncation, 'spans', LIMITS.stackChars),
     })),
@@ -216,4 +219,9 @@ function boundAttributes (attributes: Readonly<Record<string, unknown>>, max: nu
 
 function hrToMs (time: HrTime): number {
   return time[0] * 1e3 + time[1] / 1e6
+}
+
+/** Whole microseconds, exact: an epoch time in them (about 2^51) is still an exact integer in a double. */
+function hrToUs (time: HrTime): number {
+  return time[0] * 1_000_000 + Math.round(time[1] / 1000)
 }

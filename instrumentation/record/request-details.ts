@@ -27,6 +27,7 @@ export function recordRequest (req: AppRequest, route: string | undefined, redac
   }
   const body = recordBody(req, redactor, truncation)
   return {
+    source: 'app',
     method: req.method ?? 'GET',
     url: truncation.text(redactor.url(rawUrl), LIMITS.urlChars, 'request.url'),
     ...(route === undefined ? {} : { route }),
@@ -42,6 +43,7 @@ export function recordRequestFromSpan (method: string, url: string, route: strin
   const queryAt = url.indexOf('?')
   const query: Array<[string, string]> = queryAt === -1 ? [] : [...new URLSearchParams(url.slice(queryAt + 1))]
   return {
+    source: 'app',
     method,
     url: truncation.text(redactor.url(url), LIMITS.urlChars, 'request.url'),
     ...(route === undefined ? {} : { route }),

@@ -5,7 +5,7 @@
  * cut marked where it happened and named in `truncated`. A character budget over the
  * whole record bounds the total, whatever the counts multiply to.
  */
-import { cutMarker, type Attributes, type AttributeValue, type LocalVariable, type Pairs, type RecordedException, type RecordedSpan, type SourceLine, type StackFrame, type TraceRecord } from '../../core/record.ts'
+import { cutMarker, type Attributes, type AttributeValue, type LocalVariable, type Pairs, type RecordedException, type RecordedLog, type RecordedProcess, type RecordedSpan, type SourceLine, type StackFrame, type TraceRecord } from '../../core/record.ts'
 import { LIMITS } from '../limits.ts'
 
 
@@ -113,14 +113,16 @@ class Bounder {
       else cause = this.exception(exception.cause, depth + 1, `${path}.cause`)
     }
     const errors = exception.errors?.flatMap((e, i) => this.exception(e, depth + 1, `${path}.errors[${i}]`) ?? [])
+    const suppressed = exception.suppressed?.flatMap((e, i) => this.exception(e, depth + 1, `${path}.suppressed[${i}]`) ?? [])
     return {
       type,
       message,
       stack: this.text(exception.stack, L.stack, `${path}.stack`),
       frames,
       ...(exception.spanId === undefined ? {} : { spanId: exception.spanId }),
-      ...(cause === undefined ? {} : { cause }),
+      ...(cause === undefined ? {} : { cause, ...(exception.causeKind === undefined ? {} : { causeKind: exception.causeKind }) }),
       ...(errors === undefined ? {} : { errors }),
+      ...(suppressed === undefined ? {} : { suppressed }),
     }
   }
 
@@ -136,7 +138,7 @@ class Bounder {
       ...(frame.function === undefined ? {} : { function: this.text(frame.function, 512, `${path}.function`) }),
       file: this.text(frame.file, 1024, `${path}.file`),
       line: frame.line,
-      column: frame.column,
+      ...(frame.column === undefined ? {} : { column: frame.column }),
       origin: frame.origin,
       ...(frame.async === true ? { async: true } : {}),
       ...(context === undefined ? {} : { context }),
@@ -149,13 +151,39 @@ class Bounder {
     return {
       ...span,
       name: this.text(span.name, 1024, `${path}.name`),
+      ...(span.service === undefined ? {} : { service: this.text(span.service, 256, `${path}.service`) }),
       status: span.status.message === undefined ? { code: span.status.code } : { code: span.status.code, message: this.text(span.status.message, L.message, `${path}.status.message`) },
       attributes: this.attributes(span.attributes, L.attributesPerSpan, `${path}.attributes`),
       events: this.list(span.events, L.eventsPerSpan, `${path}.events`).map((e, i) => ({
         name: this.text(e.name, 256, `${path}.events[${i}].name`),
-        time: e.time,
+        timeUs: e.timeUs,
         attributes: this.attributes(e.attributes, L.attributesPerSpan, `${path}.events[${i}].attributes`),
       })),
+    }
+  }
+
+  log (log: RecordedLog, path: string): RecordedLog {
+    return {
+      timeUs: log.timeUs,
+      severity: this.text(log.severity, 64, `${path}.severity`),
+      body: this.text(log.body, this.#limits.logBodyChars, `${path}.body`),
+      ...(log.spanId === undefined ? {} : { spanId: log.spanId }),
+      attributes: this.attributes(log.attributes, this.#limits.attributesPerSpan, `${path}.attributes`),
+    }
+  }
+
+  /** Process facts, each cut to a length; the ones the record lacks stay absent. */
+  process (process: RecordedProcess): RecordedProcess {
+    const fact = (name: 'hostname' | 'cwd' | 'commit', max: number): Partial<RecordedProcess> => {
+      const value = process[name]
+      return value === undefined ? {} : { [name]: this.text(value, max, `process.${name}`) }
+    }
+    return {
+      runtime: this.text(process.runtime, 128, 'process.runtime'),
+      ...fact('hostname', 256),
+      ...(process.pid === undefined ? {} : { pid: process.pid }),
+      ...fact('cwd', 1024),
+      ...fact('commit', 128),
     }
   }
 }
@@ -169,13 +197,8 @@ export function boundRecord (record: TraceRecord, limits: Limits = LIMITS): Trac
   const method = b.text(request.method, 32, 'request.method')
   const url = b.text(request.url, limits.urlChars, 'request.url')
   const route = request.route === undefined ? {} : { route: b.text(request.route, 1024, 'request.route') }
-  const process = {
-    node: b.text(record.process.node, 64, 'process.node'),
-    hostname: b.text(record.process.hostname, 256, 'process.hostname'),
-    pid: record.process.pid,
-    cwd: b.text(record.process.cwd, 1024, 'process.cwd'),
-    ...(record.process.commit === undefined ? {} : { commit: b.text(record.process.commit, 128, 'process.commit') }),
-  }
+  const language = b.text(record.language, 64, 'language')
+  const process = b.process(record.process)
   b.section('the exceptions', limits.exceptionsBudget)
   const exceptions = record.exceptions.flatMap((e, i) => b.exception(e, 0, `exceptions[${i}]`) ?? [])
   b.section('the spans', limits.spansBudget)
@@ -189,19 +212,23 @@ export function boundRecord (record: TraceRecord, limits: Limits = LIMITS): Trac
       ? {}
       : { body: { ...(request.body.contentType === undefined ? {} : { contentType: b.text(request.body.contentType, 256, 'request.body.contentType') }), text: b.text(request.body.text, limits.bodyChars, 'request.body') } }),
   }
+  b.section('the logs', limits.logsBudget)
+  const logs = b.list(record.logs, limits.logs, 'logs').map((l, i) => b.log(l, `logs[${i}]`))
   b.section('the environment', limits.environmentBudget)
   const bounded: TraceRecord = {
     v: record.v,
     requestId: record.requestId,
     complete: record.complete,
     service,
+    language,
     time: record.time,
-    request: { method, url, ...route, ...details },
+    request: { source: request.source, method, url, ...route, ...details },
     response: { status: record.response.status },
     process,
     exceptions,
     spans,
     droppedSpans: record.droppedSpans,
+    logs,
     resource: b.attributes(record.resource, limits.pairs, 'resource'),
     environment: b.pairs(record.environment, 'environment'),
     truncated: [],

@@ -7,9 +7,9 @@
 import type { Pairs } from '../../core/record.ts'
 import { html, scriptJson, trusted, type Html } from './escape.ts'
 import { renderMarkdown } from './markdown.ts'
-import { chain, formatMs, formatTime, frameLocation, relationText, type ChainItem, type DebugReport, type FrameView, type OriginalView, type SpanView, type UpstreamFailureView } from './report.ts'
+import { chain, formatTime, formatUs, frameLocation, hostText, relationText, type ChainItem, type DebugReport, type FrameView, type OriginalView, type OriginNames, type ProxyRequestView, type SpanView, type UpstreamFailureView } from './report.ts'
 import { SCRIPT, STYLE } from './styles.ts'
-import { NO_EXCEPTION_CAPTURED, renderText } from './text.ts'
+import { NO_EXCEPTION_CAPTURED, PROXY_VIEW_HEADING, renderText, SPANS_SOURCE_NOTE } from './text.ts'
 
 export function renderHtml (report: DebugReport, nonce: string): string {
   const s = report.summary
@@ -18,7 +18,8 @@ export function renderHtml (report: DebugReport, nonce: string): string {
     ['stack', 'Stack', stackSection(report)],
     // The trace before the request: it is what no other debug page has, and the request's headers are long.
     ['trace', 'Trace', report.record === null ? null : traceSection(report)],
-    ['request', 'Request', report.request === null ? null : requestSection(report.request)],
+    ['logs', 'Log lines', report.logs.length === 0 ? null : logsSection(report)],
+    ['request', 'Request', report.request === null ? null : requestSection(report.request, report.proxyView)],
     ['original', 'What the user saw', report.original === null ? null : originalSection(report.original)],
     ['environment', 'Environment', report.record === null ? null : environmentSection(report)],
   ]
@@ -60,8 +61,8 @@ function facts (report: DebugReport): Html[] {
     ['Time', s.time === undefined ? undefined : formatTime(s.time)],
     ['Request ID', html`<code>${s.requestId}</code> <span class="muted">(the trace ID)</span>`],
     ['Service', s.service],
-    ['Node', s.node],
-    ['Host', s.hostname === undefined ? undefined : `${s.hostname}, pid ${s.pid ?? '?'}`],
+    ['Runtime', s.runtime],
+    ['Host', hostText(s)],
     ['Commit', s.commit === undefined ? undefined : html`<code>${s.commit}</code>`],
   ]
   return rows.flatMap(([name, value]) => value === undefined ? [] : [html`<dt>${name}</dt><dd>${value}</dd>`])
@@ -76,43 +77,43 @@ function stackSection (report: DebugReport): Html {
   if (report.exceptions.length === 0) {
     return report.record === null ? html`<p class="muted">No record, so no stack.</p>` : html`<p>${NO_EXCEPTION_CAPTURED}</p>`
   }
-  return html`${chain(report.exceptions).map(exceptionBlock)}`
+  return html`${chain(report.exceptions).map((item) => exceptionBlock(item, report.origins))}`
 }
 
-function exceptionBlock (item: ChainItem): Html {
+function exceptionBlock (item: ChainItem, origins: OriginNames): Html {
   const e = item.exception
   const relation = relationText(item)
   return html`<article class="exception${item.depth > 0 ? ' nested' : ''}">
 ${relation === '' ? '' : html`<p class="relation">${relation}</p>`}
 <h3><span class="etype">${e.type}</span>: ${e.message === '' ? html`<span class="muted">(no message)</span>` : e.message}</h3>
-<ol class="frames">${frameGroups(e.frames)}</ol>
+<ol class="frames">${frameGroups(e.frames, origins)}</ol>
 <details><summary class="muted">Raw stack</summary><pre class="body">${e.stack}</pre></details>
 </article>`
 }
 
-/** App frames one by one; each run of library and node: frames folded together under one line. */
-function frameGroups (frames: readonly FrameView[]): Html[] {
+/** App frames one by one; each run of library and runtime frames folded together under one line, named after the app's language. */
+function frameGroups (frames: readonly FrameView[], origins: OriginNames): Html[] {
   const out: Html[] = []
   let run: FrameView[] = []
   const flush = (): void => {
     if (run.length === 0) return
-    const where = [...new Set(run.map((f) => f.origin === 'node' ? 'Node internals' : 'node_modules'))].join(' and ')
-    out.push(html`<li><details class="group"><summary>${run.length} frame${run.length === 1 ? '' : 's'} in ${where}</summary><ol class="frames">${run.map((f) => html`<li>${frameBlock(f)}</li>`)}</ol></details></li>`)
+    const where = [...new Set(run.map((f) => f.origin === 'runtime' ? origins.runtime : origins.library))].join(' and ')
+    out.push(html`<li><details class="group"><summary>${run.length} frame${run.length === 1 ? '' : 's'} in ${where}</summary><ol class="frames">${run.map((f) => html`<li>${frameBlock(f, origins)}</li>`)}</ol></details></li>`)
     run = []
   }
   for (const frame of frames) {
     if (frame.origin === 'app') {
       flush()
-      out.push(html`<li>${frameBlock(frame)}</li>`)
+      out.push(html`<li>${frameBlock(frame, origins)}</li>`)
     } else run.push(frame)
   }
   flush()
   return out
 }
 
-function frameBlock (frame: FrameView): Html {
+function frameBlock (frame: FrameView, origins: OriginNames): Html {
   const classes = `frame ${frame.origin}${frame.isRaisedAt ? ' raised' : ''}`
-  const head = html`<span class="fn">${frame.async === true ? 'async ' : ''}${frame.function ?? '<anonymous>'}</span> ${location(frame)}${frame.origin === 'app' ? '' : html`<span class="tag">${frame.origin === 'node' ? 'node' : 'library'}</span>`}${frame.isRaisedAt ? html`<span class="tag raised">raised here</span>` : ''}`
+  const head = html`<span class="fn">${frame.async === true ? 'async ' : ''}${frame.function ?? '<anonymous>'}</span> ${location(frame)}${frame.origin === 'app' ? '' : html`<span class="tag">${frame.origin === 'runtime' ? origins.runtimeTag : 'library'}</span>`}${frame.isRaisedAt ? html`<span class="tag raised">raised here</span>` : ''}`
   const hasContext = frame.context !== undefined && frame.context.length > 0
   const hasLocals = frame.locals !== undefined && frame.locals.length > 0
   if (!hasContext && !hasLocals) return html`<div class="${classes}"><div class="head">${head}</div></div>`
@@ -126,8 +127,16 @@ export function pairsTable (title: string | undefined, pairs: Pairs, empty = 'no
   return html`${title === undefined ? '' : html`<h3>${title}</h3>`}${pairs.length === 0 ? html`<p class="muted">${empty}</p>` : html`<table class="kv">${pairs.map(([n, v]) => html`<tr><th>${n}</th><td>${v}</td></tr>`)}</table>`}`
 }
 
-function requestSection (request: NonNullable<DebugReport['request']>): Html {
-  return html`<p><code>${request.method} ${request.url}</code>${request.route === undefined ? '' : html` <span class="muted">route</span> <code>${request.route}</code>`}</p>
+function requestSection (request: NonNullable<DebugReport['request']>, proxyView: ProxyRequestView | null): Html {
+  const line = html`<p><code>${request.method} ${request.url}</code>${request.route === undefined ? '' : html` <span class="muted">route</span> <code>${request.route}</code>`}</p>`
+  if (request.source === 'spans') {
+    return html`<p class="note">${SPANS_SOURCE_NOTE}</p>
+${line}
+${pairsTable('Query', request.query)}
+${proxyView === null ? '' : html`<h3>${PROXY_VIEW_HEADING}</h3>
+${proxyViewBlock(proxyView)}`}`
+  }
+  return html`${line}
 ${pairsTable('Query', request.query)}
 ${pairsTable('Headers', request.headers)}
 ${pairsTable('Cookies', request.cookies)}
@@ -135,28 +144,40 @@ ${pairsTable('Cookies', request.cookies)}
 ${request.body === undefined ? html`<p class="muted">The app read no body.</p>` : html`<pre class="body">${request.body.text}</pre>`}`
 }
 
+/** The request as the proxy saw it: its line, headers and cookies (the "on its way" page shows it too). */
+export function proxyViewBlock (view: ProxyRequestView): Html {
+  return html`<p><code>${view.method} ${view.url}</code></p>
+${pairsTable('Headers', view.headers)}
+${pairsTable('Cookies', view.cookies)}`
+}
+
+function logsSection (report: DebugReport): Html {
+  return html`<p class="muted">${report.logs.length} line${report.logs.length === 1 ? '' : 's'} the app logged while the request ran, timed from its first span.</p>
+<table class="logs">${report.logs.map((l) => html`<tr><td class="t">+${formatUs(l.offsetUs)}</td><td class="sev">${l.severity}</td><td><pre>${l.body}</pre>${l.spanName === undefined ? '' : html`<span class="muted">in span ${l.spanName}</span>`}</td></tr>`)}</table>`
+}
+
 function traceSection (report: DebugReport): Html {
   if (report.spans.length === 0) return html`<p class="muted">No spans were recorded.</p>`
-  return html`<p class="muted">${report.spans.length} span${report.spans.length === 1 ? '' : 's'} over ${formatMs(report.traceDuration)}. Open a span for its attributes and events.</p>
-<div class="scale"><span>0</span><span>${formatMs(report.traceDuration)}</span></div>
-<ol class="waterfall">${report.spans.map((v) => spanRow(v, report.traceDuration))}</ol>
+  return html`<p class="muted">${report.spans.length} span${report.spans.length === 1 ? '' : 's'} over ${formatUs(report.traceDurationUs)}. Open a span for its attributes and events.</p>
+<div class="scale"><span>0</span><span>${formatUs(report.traceDurationUs)}</span></div>
+<ol class="waterfall">${report.spans.map((v) => spanRow(v, report.traceDurationUs))}</ol>
 ${report.droppedSpans > 0 ? html`<p class="note">${report.droppedSpans} more spans were left out of the record.</p>` : ''}`
 }
 
 function spanRow (view: SpanView, total: number): Html {
   const s = view.span
-  const left = Math.min(Math.max((view.offset / total) * 1000, 0), 999)
-  const width = Math.min(Math.max((view.shownDuration / total) * 1000, 2), 1000 - left)
+  const left = Math.min(Math.max((view.offsetUs / total) * 1000, 0), 999)
+  const width = Math.min(Math.max((view.shownDurationUs / total) * 1000, 2), 1000 - left)
   const status = s.status.code === 'error' ? `error${s.status.message === undefined ? '' : `: ${s.status.message}`}` : s.status.code
   return html`<li class="span ${s.status.code}${view.isFailing ? ' failing' : ''} d${view.depth}"><details><summary>
-<span class="sname" title="${s.name}">${view.isFailing ? html`<span class="badge">failing</span> ` : ''}${s.name}${view.operation === undefined ? '' : html`<span class="op">${view.operation}</span>`}</span>
-<span class="dur">${s.duration === null ? 'open' : formatMs(s.duration)}</span>
+<span class="sname" title="${s.name}">${view.isFailing ? html`<span class="badge">failing</span> ` : ''}${s.name}${s.service === undefined ? '' : html`<span class="svc">${s.service}</span>`}${view.operation === undefined ? '' : html`<span class="op">${view.operation}</span>`}</span>
+<span class="dur">${s.durationUs === null ? 'open' : formatUs(s.durationUs)}</span>
 <svg class="bar" viewBox="0 0 1000 12" preserveAspectRatio="none" aria-hidden="true"><rect x="${left.toFixed(1)}" y="1" width="${width.toFixed(1)}" height="10" rx="2"></rect></svg>
 </summary><div class="span-detail">
-<p><span class="muted">${s.kind}</span> · starts at +${formatMs(view.offset)} · ${s.duration === null ? 'still open when the record was made' : formatMs(s.duration)} · status <strong>${status}</strong> · <code>${s.spanId}</code></p>
+<p><span class="muted">${s.kind}</span>${s.service === undefined ? '' : html` · service <code>${s.service}</code>`} · starts at +${formatUs(view.offsetUs)} · ${s.durationUs === null ? 'still open when the record was made' : formatUs(s.durationUs)} · status <strong>${status}</strong> · <code>${s.spanId}</code></p>
 ${view.operation === undefined ? '' : html`<pre class="body">${view.operation}</pre>`}
 ${Object.keys(s.attributes).length === 0 ? '' : html`<table class="kv">${Object.entries(s.attributes).map(([n, v]) => html`<tr><th>${n}</th><td>${Array.isArray(v) ? JSON.stringify(v) : String(v)}</td></tr>`)}</table>`}
-${s.events.map((e) => html`<h4>${e.name} <span class="muted">at +${formatMs(e.time - (s.start - view.offset))}</span></h4><table class="kv">${Object.entries(e.attributes).map(([n, v]) => html`<tr><th>${n}</th><td>${Array.isArray(v) ? JSON.stringify(v) : String(v)}</td></tr>`)}</table>`)}
+${s.events.map((e) => html`<h4>${e.name} <span class="muted">at +${formatUs(e.timeUs - (s.startUs - view.offsetUs))}</span></h4><table class="kv">${Object.entries(e.attributes).map(([n, v]) => html`<tr><th>${n}</th><td>${Array.isArray(v) ? JSON.stringify(v) : String(v)}</td></tr>`)}</table>`)}
 </div></details></li>`
 }
 

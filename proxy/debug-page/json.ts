@@ -2,7 +2,8 @@
  * The JSON report (application/json, and the page's "Download JSON"): the record as
  * stored, redacted by the app and bounded by the page's limits, with what the
  * proxy adds (the status, the app's original response, why a record is missing,
- * what failed when the app gave no response).
+ * what failed when the app gave no response, and its own view of the request when
+ * the record's comes from spans).
  */
 import type { DebugReport } from './report.ts'
 
@@ -13,6 +14,7 @@ export function renderJson (report: DebugReport): string {
     missingRecord: report.missingRecord,
     upstreamFailure: report.upstreamFailure,
     original: report.original,
+    proxyView: report.proxyView,
     record: report.record,
   }, null, 2)
 }

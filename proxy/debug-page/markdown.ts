@@ -7,7 +7,7 @@
  */
 import { visibleControls } from './escape.ts'
 import { chain, formatTime, frameLocation, relationText, type DebugReport } from './report.ts'
-import { frameLines, traceLines, upstreamLines } from './text.ts'
+import { frameLines, hiddenFramesNote, logLines, PROXY_VIEW_HEADING, SPANS_SOURCE_NOTE, traceLines, upstreamLines } from './text.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderMarkdown (report: DebugReport): string {
@@ -20,7 +20,7 @@ export function renderMarkdown (report: DebugReport): string {
     ['Time', s.time === undefined ? undefined : formatTime(s.time)],
     ['Request ID (trace ID)', code(s.requestId)],
     ['Service', s.service === undefined ? undefined : code(s.service)],
-    ['Runtime', s.node === undefined ? undefined : `Node ${code(s.node)} on ${code(s.hostname ?? '?')}, pid ${s.pid ?? '?'}${s.commit === undefined ? '' : `, commit ${code(s.commit)}`}`],
+    ['Runtime', s.runtime === undefined ? undefined : `${code(s.runtime)}${s.hostname === undefined ? '' : ` on ${code(s.hostname)}`}${s.pid === undefined ? '' : `, pid ${s.pid}`}${s.commit === undefined ? '' : `, commit ${code(s.commit)}`}`],
   ]
   out.push(...facts.flatMap(([name, value]) => value === undefined ? [] : [`- **${name}:** ${value}`]), '')
   if (report.upstreamFailure !== null) out.push(fence(upstreamLines(report.upstreamFailure).join('\n'), 'text'), '')
@@ -30,29 +30,39 @@ export function renderMarkdown (report: DebugReport): string {
     out.push('### Stack (app frames)', '')
     for (const item of chain(report.exceptions)) {
       const relation = relationText(item)
-      if (relation !== '') out.push(`*${relation.replace(/[*_`\\[\]<>]/g, (c) => `\\${c}`)}*`, '')
+      if (relation !== '') out.push(emphasis(relation), '')
       out.push(`**${code(item.exception.type)}**: ${code(item.exception.message)}`, '')
       const app = item.exception.frames.filter((f) => f.origin === 'app')
       const lines = app.flatMap((f) => frameLines(f, true))
       const hidden = item.exception.frames.length - app.length
-      if (hidden > 0) lines.push(`    (${hidden} frame${hidden === 1 ? '' : 's'} from node_modules and Node internals not shown)`)
+      if (hidden > 0) lines.push(hiddenFramesNote(hidden, report.origins))
       if (lines.length > 0) out.push(fence(lines.join('\n'), 'text'), '')
     }
   }
   if (report.request !== null) {
     const r = report.request
-    out.push('### Request', '', requestBlock(r), '')
+    out.push('### Request', '')
+    if (r.source === 'spans') out.push(emphasis(SPANS_SOURCE_NOTE), '')
+    out.push(fence(httpLines(r.method, r.url, r.headers, r.cookies), 'http'), '')
     if (r.query.length > 0) out.push('Query:', '', fence(pairLines(r.query).join('\n'), 'text'), '')
     if (r.body !== undefined) out.push(`Body${r.body.contentType === undefined ? '' : ` (${code(r.body.contentType)})`}:`, '', fence(r.body.text, 'text'), '')
+    const p = report.proxyView
+    if (p !== null) out.push(`#### ${PROXY_VIEW_HEADING}`, '', fence(httpLines(p.method, p.url, p.headers, p.cookies), 'http'), '')
   }
   if (report.spans.length > 0) out.push('### Spans', '', fence(traceLines(report.spans, report.droppedSpans).join('\n'), 'text'), '')
+  if (report.logs.length > 0) out.push('### Log lines', '', fence(logLines(report.logs).join('\n'), 'text'), '')
   if (report.truncated.length > 0) out.push(`*Cut to keep the report bounded: ${report.truncated.length} note(s), see the JSON record.*`, '')
   return visibleControls(out.join('\n'))
 }
 
-/** A request's line, headers and cookies as one fenced block (the "on its way" page shows the proxy's view so). */
-export function requestBlock (r: { readonly method: string, readonly url: string, readonly headers: Pairs, readonly cookies: Pairs }): string {
-  return fence([`${r.method} ${r.url}`, ...pairLines(r.headers), ...(r.cookies.length > 0 ? [`(cookies) ${r.cookies.map(([n, v]) => `${n}=${v}`).join('; ')}`] : [])].join('\n'), 'http')
+/** One sentence of the page's own in italics, its Markdown characters escaped (an exception type inside may hold any). */
+function emphasis (sentence: string): string {
+  return `*${sentence.replace(/[*_`\\[\]<>]/g, (c) => `\\${c}`)}*`
+}
+
+/** A request as HTTP reads it: the request line, the headers, the cookies on one line. */
+export function httpLines (method: string, url: string, headers: Pairs, cookies: Pairs): string {
+  return [`${method} ${url}`, ...pairLines(headers), ...(cookies.length > 0 ? [`(cookies) ${cookies.map(([n, v]) => `${n}=${v}`).join('; ')}`] : [])].join('\n')
 }
 
 function pairLines (pairs: Pairs): string[] {

@@ -9,15 +9,13 @@
  * Content-Security-Policy governs none), and an ordinary link beside it.
  */
 import { html, trusted, visibleControls } from './escape.ts'
-import { originalSection, pairsTable } from './html.ts'
-import { code, fence, requestBlock } from './markdown.ts'
+import { originalSection, proxyViewBlock } from './html.ts'
+import { code, fence, httpLines } from './markdown.ts'
 import { negotiateFormat } from './negotiate.ts'
 import { newNonce, pageHeaders, type RenderedPage } from './render.ts'
-import { originalView, type OriginalResponse, type OriginalView, type PageInput, type PageOptions } from './report.ts'
+import { originalView, type OriginalResponse, type OriginalView, type PageOptions, type ProxyRequestView } from './report.ts'
 import { STYLE } from './styles.ts'
-import { originalLines, pairBlock } from './text.ts'
-
-type ProxyView = NonNullable<PageInput['proxyView']>
+import { originalLines, PROXY_VIEW_HEADING, proxyViewLines } from './text.ts'
 
 export interface PendingPageInput {
   readonly requestId: string
@@ -26,7 +24,7 @@ export interface PendingPageInput {
   /** The request's permanent page with the next hop of the wait; null once the wait's bound is reached. */
   readonly next: string | null
   /** The request as this proxy saw it; undefined when this proxy did not see it. */
-  readonly proxyView: ProxyView | undefined
+  readonly proxyView: ProxyRequestView | undefined
   /** The app's own response, when the page replaces it; null on the permanent page. */
   readonly original: OriginalResponse | null
 }
@@ -43,7 +41,7 @@ interface PendingReport {
   readonly next: string | null
   /** The request's page without a wait: where the record is if it comes after all. */
   readonly page: string
-  readonly proxyView: ProxyView | null
+  readonly proxyView: ProxyRequestView | null
   /** Said instead of the request when this proxy did not see it. */
   readonly proxyViewMissing: string | null
   readonly original: OriginalView | null
@@ -100,9 +98,7 @@ ${r.next === null ? '' : html`<meta http-equiv="refresh" content="0;url=${r.next
 </header>
 <section id="no-record"><h2>${r.next === null ? 'No record from the app' : 'No record yet'}</h2><p class="note missing">${r.missingRecord}</p><p>${r.advice}</p>
 <p>${r.next === null ? html`If it comes after all, it will be at <a href="${r.page}">${r.page}</a>.` : html`<a href="${r.next}">Go on to the request's page</a>.`}</p></section>
-<section id="proxy-view"><h2>The request as the proxy saw it</h2>${r.proxyView === null
-  ? html`<p class="muted">${r.proxyViewMissing}</p>`
-  : html`<p><code>${r.proxyView.method} ${r.proxyView.url}</code></p>${pairsTable('Headers', r.proxyView.headers)}${pairsTable('Cookies', r.proxyView.cookies)}`}</section>
+<section id="proxy-view"><h2>${PROXY_VIEW_HEADING}</h2>${r.proxyView === null ? html`<p class="muted">${r.proxyViewMissing}</p>` : proxyViewBlock(r.proxyView)}</section>
 ${r.original === null ? '' : html`<section id="original"><h2>What the user saw</h2>${originalSection(r.original)}</section>`}
 </body></html>
 `.text
@@ -110,9 +106,7 @@ ${r.original === null ? '' : html`<section id="original"><h2>What the user saw</
 
 function pendingText (r: PendingReport): string {
   const out = [r.title, '', `Request ID: ${r.requestId} (= trace ID)`, '', r.missingRecord, '', r.advice, '', r.next === null ? `If it comes after all, it will be at ${r.page}` : `The request's page, which waits for it: ${r.next}`, '']
-  out.push('The request as the proxy saw it')
-  if (r.proxyView === null) out.push(`  ${r.proxyViewMissing ?? ''}`)
-  else out.push(`  ${r.proxyView.method} ${r.proxyView.url}`, ...pairBlock('Headers', r.proxyView.headers), ...pairBlock('Cookies', r.proxyView.cookies))
+  out.push(...(r.proxyView === null ? [PROXY_VIEW_HEADING, `  ${r.proxyViewMissing ?? ''}`] : proxyViewLines(r.proxyView)))
   if (r.original !== null) out.push('', ...originalLines(r.original))
   return visibleControls(out.join('\n')) + '\n'
 }
@@ -120,7 +114,7 @@ function pendingText (r: PendingReport): string {
 function pendingMarkdown (r: PendingReport): string {
   const out = [`## ${code(r.title)}`, '', `- **Request ID (trace ID):** ${code(r.requestId)}`, '', `> ${code(r.missingRecord)}`, '', fence(r.advice, 'text'), '']
   out.push(r.next === null ? `If it comes after all, it will be at ${code(r.page)}.` : `The request's page, which waits for it: ${code(r.next)}`, '')
-  out.push('### The request as the proxy saw it', '')
-  out.push(r.proxyView === null ? code(r.proxyViewMissing ?? '') : requestBlock(r.proxyView), '')
+  const p = r.proxyView
+  out.push(`### ${PROXY_VIEW_HEADING}`, '', p === null ? code(r.proxyViewMissing ?? '') : fence(httpLines(p.method, p.url, p.headers, p.cookies), 'http'), '')
   return visibleControls(out.join('\n'))
 }

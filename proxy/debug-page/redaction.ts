@@ -1,7 +1,7 @@
 /**
  * The app redacts its record before storing it; the proxy applies the same name
  * rules once more to the named values it shows (headers, cookies, query, environment,
- * resource and span attributes, the URL, the request body's JSON members), so that a
+ * resource, span and log attributes, the URL, the request body's and log lines' JSON members), so that a
  * record from an older or misconfigured instrumentation (one without the proxy's
  * SUPERTRACE_REDACT, say) still cannot put a secret on the page.
  */
@@ -32,5 +32,7 @@ export function redactRecord (record: TraceRecord, redaction: PageRedaction): Tr
     resource: redaction.attributes(record.resource),
     environment: redaction.pairs(record.environment),
     spans: record.spans.map((s) => ({ ...s, attributes: redaction.attributes(s.attributes), events: s.events.map((e) => ({ ...e, attributes: redaction.attributes(e.attributes) })) })),
+    // A log line is free text, often JSON (structured logging): read as a body is.
+    logs: record.logs.map((l) => ({ ...l, body: redaction.bodyText(l.body), attributes: redaction.attributes(l.attributes) })),
   }
 }

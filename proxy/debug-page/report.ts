@@ -4,7 +4,7 @@
  * renderers only format it; none of them decides what is shown.
  */
 import { fileURLToPath } from 'node:url'
-import { REDACTED, type Pairs, type RecordedException, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
+import { REDACTED, type Pairs, type RecordedException, type RecordedLog, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
 import { cutMarker, cutText } from '../../core/record.ts'
 import { LIMITS } from '../limits.ts'
 import { boundRecord } from './bound-record.ts'
@@ -44,22 +44,29 @@ export interface UpstreamFailureView {
   readonly setting?: string
 }
 
+/** The request as the proxy received it from the browser, before it was forwarded. */
+export interface ProxyRequestView {
+  readonly method: string
+  readonly url: string
+  readonly headers: Pairs
+  readonly cookies: Pairs
+}
+
 export interface PageInput {
   readonly requestId: string
   /** The request as the proxy saw it: used when there is no record. */
   readonly request: { readonly method: string, readonly url: string }
+  /**
+   * The request as the proxy saw it, in full, when the proxy still has it: shown when the record's
+   * request comes from the app's spans, which carry no headers, cookies or body.
+   */
+  readonly proxyView?: ProxyRequestView
   readonly status: number
   readonly record: TraceRecord | null
   /** Why there is no record, when there is none. */
   readonly missingRecord: string | null
   /** Absent on a later lookup: the proxy then no longer has the app's response. */
   readonly original: OriginalResponse | null
-  /**
-   * The request as the proxy saw it, redacted (superuser/proxy-views.ts): set when the record's
-   * request was seen by its spans only (OTLP carries no headers, cookies or body) or there is no
-   * record; absent on a later lookup through a proxy that did not see the request.
-   */
-  readonly proxyView?: { readonly method: string, readonly url: string, readonly headers: Pairs, readonly cookies: Pairs }
   /** Set when the proxy made the status because the app gave no response (502, 504). */
   readonly upstreamFailure?: UpstreamFailureView
 }
@@ -88,20 +95,59 @@ export interface ExceptionView {
   readonly frames: readonly FrameView[]
   readonly spanId?: string
   readonly cause?: ExceptionView
+  /** How `cause` led to this one: raised from it, or raised while it was being handled. */
+  readonly causeKind: 'cause' | 'context'
   readonly errors: readonly ExceptionView[]
+  readonly suppressed: readonly ExceptionView[]
 }
 
 export interface SpanView {
   readonly span: RecordedSpan
   /** Nesting under its parent: 0 for a root. */
   readonly depth: number
-  /** Milliseconds since the request's first span started. */
-  readonly offset: number
-  /** Milliseconds it lasted; for a span still open, until the last known moment. */
-  readonly shownDuration: number
+  /** Microseconds since the request's first span started. */
+  readonly offsetUs: number
+  /** Microseconds it lasted; for a span still open, until the last known moment. */
+  readonly shownDurationUs: number
   readonly isFailing: boolean
   /** The database statement, outgoing call or Redis command it stands for, in one line. */
   readonly operation?: string
+}
+
+/** A line the app logged during the request. */
+export interface LogView {
+  /** Microseconds since the request's first span started (without spans, since the first line). */
+  readonly offsetUs: number
+  readonly severity: string
+  readonly body: string
+  /** The name of the span it was logged in, when that span is in the record. */
+  readonly spanName?: string
+}
+
+/** What the frames of a language are called on the page: its dependencies, and its runtime's own code folded away. */
+export interface OriginNames {
+  /** Where its dependencies live (`node_modules`, `site-packages`). */
+  readonly library: string
+  /** Its runtime's own code (`Node internals`, `the JDK`). */
+  readonly runtime: string
+  /** The tag on one such frame. */
+  readonly runtimeTag: string
+}
+
+/** By `telemetry.sdk.language`; Node's words are those the page has always used. */
+const ORIGIN_NAMES: ReadonlyMap<string, OriginNames> = new Map([
+  ['nodejs', { library: 'node_modules', runtime: 'Node internals', runtimeTag: 'node' }],
+  ['python', { library: 'site-packages', runtime: 'the Python standard library', runtimeTag: 'stdlib' }],
+  ['java', { library: 'dependencies', runtime: 'the JDK', runtimeTag: 'jdk' }],
+  ['go', { library: 'modules', runtime: 'the Go standard library', runtimeTag: 'stdlib' }],
+  ['ruby', { library: 'gems', runtime: 'the Ruby standard library', runtimeTag: 'stdlib' }],
+  ['dotnet', { library: 'packages', runtime: 'the .NET runtime', runtimeTag: 'runtime' }],
+  ['php', { library: 'vendor', runtime: 'PHP internals', runtimeTag: 'php' }],
+])
+const OTHER_ORIGIN_NAMES: OriginNames = { library: 'libraries', runtime: 'the runtime', runtimeTag: 'runtime' }
+
+export function originNames (language: string): OriginNames {
+  return ORIGIN_NAMES.get(language) ?? OTHER_ORIGIN_NAMES
 }
 
 export interface OriginalView {
@@ -131,7 +177,8 @@ export interface Summary {
   readonly time: number | undefined
   readonly requestId: string
   readonly service: string | undefined
-  readonly node: string | undefined
+  /** The app's runtime and its version (`Node.js v26.10.0`, `CPython 3.11.2`). */
+  readonly runtime: string | undefined
   readonly hostname: string | undefined
   readonly pid: number | undefined
   readonly commit: string | undefined
@@ -143,10 +190,15 @@ export interface DebugReport {
   readonly upstreamFailure: UpstreamFailureView | null
   readonly exceptions: readonly ExceptionView[]
   readonly request: TraceRecord['request'] | null
+  /** The request as the proxy saw it, redacted and cut: only when the record's request comes from spans. */
+  readonly proxyView: ProxyRequestView | null
+  /** How the app's frames are named, after its language. */
+  readonly origins: OriginNames
   readonly spans: readonly SpanView[]
-  /** The trace's length in milliseconds (for the waterfall's scale). */
-  readonly traceDuration: number
+  /** The trace's length in microseconds (for the waterfall's scale). */
+  readonly traceDurationUs: number
   readonly droppedSpans: number
+  readonly logs: readonly LogView[]
   readonly original: OriginalView | null
   readonly resource: Pairs
   readonly environment: Pairs
@@ -165,7 +217,8 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
   const first = exceptions[0]
   const method = record?.request.method ?? input.request.method
   const url = record?.request.url ?? cutText(options.redaction.url(input.request.url), LIMITS.urlChars)
-  const { spans, traceDuration } = record === null ? { spans: [], traceDuration: 0 } : spanViews(record)
+  const { spans, traceStartUs, traceDurationUs } = record === null ? { spans: [], traceStartUs: 0, traceDurationUs: 0 } : spanViews(record)
+  const runtime = record?.process.runtime
   return {
     summary: {
       title: `${first?.type ?? input.status} at ${pathOf(url)}`,
@@ -180,7 +233,7 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
       time: record?.time,
       requestId: input.requestId,
       service: record === null ? undefined : `${record.service.name}${record.service.version === undefined ? '' : ` ${record.service.version}`}`,
-      node: record?.process.node,
+      runtime: runtime === '' ? undefined : runtime,
       hostname: record?.process.hostname,
       pid: record?.process.pid,
       commit: record?.process.commit,
@@ -189,9 +242,12 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
     upstreamFailure: input.upstreamFailure ?? null,
     exceptions,
     request: record?.request ?? null,
+    proxyView: record?.request.source === 'spans' && input.proxyView !== undefined ? proxyRequestView(input.proxyView, options.redaction) : null,
+    origins: originNames(record?.language ?? 'nodejs'),
     spans,
-    traceDuration,
+    traceDurationUs,
     droppedSpans: record?.droppedSpans ?? 0,
+    logs: record === null ? [] : logViews(record.logs, record.spans, spans.length === 0 ? undefined : traceStartUs),
     original: input.original === null ? null : originalView(input.original, options.redaction),
     resource: record === null ? [] : Object.entries(record.resource).map(([name, value]) => [name, Array.isArray(value) ? JSON.stringify(value) : String(value)] as const),
     environment: record?.environment ?? [],
@@ -216,7 +272,9 @@ function exceptionView (exception: RecordedException, record: TraceRecord, optio
     frames: exception.frames.map((f, i) => frameView(f, record, options, i === raisedIndex)),
     ...(exception.spanId === undefined ? {} : { spanId: exception.spanId }),
     ...(exception.cause === undefined ? {} : { cause: exceptionView(exception.cause, record, options, false) }),
+    causeKind: exception.causeKind ?? 'cause',
     errors: (exception.errors ?? []).map((e) => exceptionView(e, record, options, false)),
+    suppressed: (exception.suppressed ?? []).map((e) => exceptionView(e, record, options, false)),
   }
 }
 
@@ -226,7 +284,7 @@ function firstRaisedAt (exception: ExceptionView | undefined): FrameView | undef
 }
 
 function frameView (frame: StackFrame, record: TraceRecord, options: PageOptions, isRaisedAt: boolean): FrameView {
-  const relative = relativeToCwd(frame.file, record.process.cwd)
+  const relative = relativeToCwd(frame.file, record.process.cwd ?? '')
   const link = frame.origin === 'app' && relative !== undefined ? sourceLink(options.sourceUrl, relative, frame.line, record.process.commit) : undefined
   return { ...frame, shownFile: relative ?? frame.file, isRaisedAt, ...(link === undefined ? {} : { link }) }
 }
@@ -255,14 +313,14 @@ function sourceLink (template: string | undefined, file: string, line: number, c
     .replaceAll('{commit}', encodeURIComponent(commit ?? ''))
 }
 
-function spanViews (record: TraceRecord): { spans: SpanView[], traceDuration: number } {
+function spanViews (record: TraceRecord): { spans: SpanView[], traceStartUs: number, traceDurationUs: number } {
   const spans = record.spans
-  if (spans.length === 0) return { spans: [], traceDuration: 0 }
+  if (spans.length === 0) return { spans: [], traceStartUs: 0, traceDurationUs: 0 }
   let start = Infinity
   let end = -Infinity
   for (const s of spans) {
-    start = Math.min(start, s.start)
-    end = Math.max(end, s.start + (s.duration ?? 0), record.time)
+    start = Math.min(start, s.startUs)
+    end = Math.max(end, s.startUs + (s.durationUs ?? 0), record.time * 1000)
   }
   const failingId = failingSpanId(record)
   const ids = new Set(spans.map((s) => s.spanId))
@@ -272,7 +330,7 @@ function spanViews (record: TraceRecord): { spans: SpanView[], traceDuration: nu
     if (s.parentSpanId === undefined || !ids.has(s.parentSpanId) || s.parentSpanId === s.spanId) roots.push(s)
     else children.set(s.parentSpanId, [...(children.get(s.parentSpanId) ?? []), s])
   }
-  const byStart = (a: RecordedSpan, b: RecordedSpan): number => a.start - b.start
+  const byStart = (a: RecordedSpan, b: RecordedSpan): number => a.startUs - b.startUs
   const out: SpanView[] = []
   const seen = new Set<string>()
   const visit = (s: RecordedSpan, depth: number): void => {
@@ -281,8 +339,8 @@ function spanViews (record: TraceRecord): { spans: SpanView[], traceDuration: nu
     out.push({
       span: s,
       depth: Math.min(depth, LIMITS.spanDepth),
-      offset: s.start - start,
-      shownDuration: s.duration ?? Math.max(0, end - s.start),
+      offsetUs: s.startUs - start,
+      shownDurationUs: s.durationUs ?? Math.max(0, end - s.startUs),
       isFailing: s.spanId === failingId,
       ...operationOf(s),
     })
@@ -291,7 +349,23 @@ function spanViews (record: TraceRecord): { spans: SpanView[], traceDuration: nu
   for (const root of roots.sort(byStart)) visit(root, 0)
   // Spans caught in a parent cycle are reachable from no root: shown at the top level.
   for (const s of spans) if (!seen.has(s.spanId)) visit(s, 0)
-  return { spans: out, traceDuration: Math.max(end - start, 0.001) }
+  return { spans: out, traceStartUs: start, traceDurationUs: Math.max(end - start, 1) }
+}
+
+/** Each line with its time from `startUs` (the first span's start; without spans, the first line's time) and the name of the span it was logged in. */
+function logViews (logs: readonly RecordedLog[], spans: readonly RecordedSpan[], startUs: number | undefined): LogView[] {
+  const origin = startUs ?? logs[0]?.timeUs ?? 0
+  const names = new Map(spans.map((s) => [s.spanId, s.name]))
+  return logs.map((log) => {
+    const spanName = log.spanId === undefined ? undefined : names.get(log.spanId)
+    return { offsetUs: log.timeUs - origin, severity: log.severity, body: log.body, ...(spanName === undefined ? {} : { spanName }) }
+  })
+}
+
+/** The proxy's own view under the same rules as the record's request (Cookie and secrets by name hidden), cut to the same limits. */
+function proxyRequestView (view: ProxyRequestView, redaction: PageRedaction): ProxyRequestView {
+  const cut = (pairs: Pairs): Pairs => redaction.pairs(pairs.slice(0, LIMITS.pairs)).map(([name, value]) => [cutText(name, 256), cutText(value, LIMITS.pairValueChars)] as const)
+  return { method: cutText(view.method, 32), url: cutText(redaction.url(view.url), LIMITS.urlChars), headers: cut(view.headers), cookies: cut(view.cookies) }
 }
 
 /** The span the first exception was recorded on; else the last-started span that ended in error. */
@@ -299,7 +373,7 @@ function failingSpanId (record: TraceRecord): string | undefined {
   const recorded = record.exceptions[0]?.spanId
   if (recorded !== undefined && record.spans.some((s) => s.spanId === recorded)) return recorded
   let failing: RecordedSpan | undefined
-  for (const s of record.spans) if (s.status.code === 'error' && (failing === undefined || s.start >= failing.start)) failing = s
+  for (const s of record.spans) if (s.status.code === 'error' && (failing === undefined || s.startUs >= failing.startUs)) failing = s
   return failing?.spanId
 }
 
@@ -372,36 +446,42 @@ export function header (pairs: Pairs, name: string): string | undefined {
   return pairs.find(([n]) => n.toLowerCase() === name)?.[1]
 }
 
-export type Relation = 'first' | 'another' | 'member' | 'caused'
+export type Relation = 'first' | 'another' | 'member' | 'caused' | 'context' | 'suppressed'
 
 export interface ChainItem {
   readonly exception: ExceptionView
   /** How it follows the item before it. */
   readonly relation: Relation
-  /** AggregateError nesting: members are one deeper than their group. */
+  /** Nesting: AggregateError members and suppressed exceptions are one deeper than theirs. */
   readonly depth: number
-  /** For `caused`: the exception shown just above, which caused this one. */
+  /** For `caused` and `context`: the exception shown just above, which caused this one or was being handled. */
   readonly causedBy?: ExceptionView
-  /** For `member`: its place in the group, from 1, and the group's size. */
+  /** For `suppressed`: the exception that suppressed it. */
+  readonly suppressedBy?: ExceptionView
+  /** For `member` and `suppressed`: its place in the list, from 1, and the list's size. */
   readonly member?: { readonly index: number, readonly of: number }
 }
 
 /**
  * Every exception of the report in reading order, as Python and Django print them:
  * a cause chain from the root cause up ("The above exception was the direct cause
- * of the following exception"), each AggregateError followed by its members.
+ * of the following exception"), each AggregateError followed by its members and
+ * each exception by those it suppressed. The root cause comes first in every
+ * language, so Python's sentences are used for all of them: Java's "Caused by:"
+ * reads the other way round.
  */
 export function chain (exceptions: readonly ExceptionView[]): ChainItem[] {
   const out: ChainItem[] = []
-  const walk = (e: ExceptionView, relation: Relation, depth: number, member?: ChainItem['member']): void => {
+  const walk = (e: ExceptionView, relation: Relation, depth: number, extra: Pick<ChainItem, 'member' | 'suppressedBy'> = {}): void => {
     const links = [e]
     for (let c = e.cause; c !== undefined; c = c.cause) links.push(c)
     for (let k = links.length - 1; k >= 0; k--) {
       const exception = links[k] as ExceptionView
       const causedBy = links[k + 1]
-      if (k === links.length - 1) out.push({ exception, relation, depth, ...(member === undefined ? {} : { member }) })
-      else out.push({ exception, relation: 'caused', depth, ...(causedBy === undefined ? {} : { causedBy }) })
-      exception.errors.forEach((m, i) => walk(m, 'member', depth + 1, { index: i + 1, of: exception.errors.length }))
+      if (k === links.length - 1) out.push({ exception, relation, depth, ...extra })
+      else out.push({ exception, relation: exception.causeKind === 'context' ? 'context' : 'caused', depth, ...(causedBy === undefined ? {} : { causedBy }) })
+      exception.errors.forEach((m, i) => walk(m, 'member', depth + 1, { member: { index: i + 1, of: exception.errors.length } }))
+      exception.suppressed.forEach((m, i) => walk(m, 'suppressed', depth + 1, { member: { index: i + 1, of: exception.suppressed.length }, suppressedBy: exception }))
     }
   }
   exceptions.forEach((e, i) => walk(e, i === 0 ? 'first' : 'another', 0))
@@ -410,10 +490,13 @@ export function chain (exceptions: readonly ExceptionView[]): ChainItem[] {
 
 /** The sentence that introduces an exception after the first, the same in every format. */
 export function relationText (item: ChainItem): string {
+  const above = item.causedBy === undefined ? '' : ` (${item.causedBy.type}: ${oneLine(item.causedBy.message, 120)})`
   switch (item.relation) {
     case 'first': return ''
-    case 'caused': return `The above exception${item.causedBy === undefined ? '' : ` (${item.causedBy.type}: ${oneLine(item.causedBy.message, 120)})`} was the direct cause of the following exception:`
+    case 'caused': return `The above exception${above} was the direct cause of the following exception:`
+    case 'context': return `During handling of the above exception${above}, another exception occurred:`
     case 'member': return `AggregateError member ${item.member?.index ?? '?'} of ${item.member?.of ?? '?'}:`
+    case 'suppressed': return `Suppressed by ${item.suppressedBy?.type ?? 'the exception above'} (${item.member?.index ?? '?'} of ${item.member?.of ?? '?'}):`
     case 'another': return 'Another exception was recorded during the same request:'
   }
 }
@@ -424,11 +507,19 @@ export function oneLine (text: string, max: number): string {
   return flat.length <= max ? flat : `${flat.slice(0, max)}…`
 }
 
-/** `0.42 ms`, `12.3 ms`, `1520 ms`. */
-export function formatMs (ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)} ms`
-  if (ms < 100) return `${ms.toFixed(1)} ms`
+/** A span's time, from microseconds: `380 µs`, `1.25 ms`, `12.3 ms`, `1520 ms`. */
+export function formatUs (us: number): string {
+  const ms = us / 1000
+  if (Math.abs(ms) < 1) return `${Math.round(us)} µs`
+  if (Math.abs(ms) < 10) return `${ms.toFixed(2)} ms`
+  if (Math.abs(ms) < 100) return `${ms.toFixed(1)} ms`
   return `${Math.round(ms)} ms`
+}
+
+/** `web-7f9c, pid 4242`, or what the record knows of it; undefined when it knows neither. */
+export function hostText (summary: Summary): string | undefined {
+  const pid = summary.pid === undefined ? undefined : `pid ${summary.pid}`
+  return summary.hostname === undefined ? pid : pid === undefined ? summary.hostname : `${summary.hostname}, ${pid}`
 }
 
 /** An epoch-milliseconds time as ISO 8601 UTC; the raw number when it is no date. */
@@ -437,7 +528,7 @@ export function formatTime (ms: number): string {
   return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString()
 }
 
-/** `findOrder` in `src/orders.js:61:20`, as one line. */
+/** `src/orders.js:61:20`, or `shop/views.py:61` for a frame without a column. */
 export function frameLocation (frame: FrameView): string {
-  return `${frame.shownFile}:${frame.line}:${frame.column}`
+  return `${frame.shownFile}:${frame.line}${frame.column === undefined ? '' : `:${frame.column}`}`
 }

@@ -47,7 +47,7 @@ ol.frames ol.frames{margin:4px 0 4px 12px}
 .frame>.head{cursor:default}
 .frame.app{border-left:3px solid var(--accent)}
 .frame.raised{border-left-color:var(--err)}
-.frame.library,.frame.node{color:var(--muted)}
+.frame.library,.frame.runtime{color:var(--muted)}
 .fn{font-weight:600}.loc{color:var(--muted)}
 .tag{font-size:11px;border:1px solid var(--line);border-radius:9px;padding:0 6px;margin-left:6px;color:var(--muted);white-space:nowrap}
 .tag.raised{color:var(--err);border-color:var(--err)}
@@ -73,6 +73,9 @@ ol.waterfall{list-style:none;padding:0;margin:0;border-top:1px solid var(--line)
 .sname::before{content:"▸ ";color:var(--muted)}
 .span>details[open]>summary .sname::before{content:"▾ "}
 .op{display:block;font-size:12px;color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.svc{font-size:11px;border:1px solid var(--line);border-radius:9px;padding:0 6px;margin-left:6px;color:var(--muted)}
+.logs td{vertical-align:top;padding:3px 8px;border-top:1px solid var(--line);overflow-wrap:anywhere;font-size:13px}
+.logs .t,.logs .sev{width:7em;white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-variant-numeric:tabular-nums}
 .dur{text-align:right;font-size:13px;font-variant-numeric:tabular-nums}
 .bar{width:100%;height:12px;display:block}
 .bar rect{fill:var(--bar)}

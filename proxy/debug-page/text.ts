@@ -4,7 +4,7 @@
  * with source context under the app's own frames.
  */
 import { visibleControls } from './escape.ts'
-import { chain, formatMs, formatTime, frameLocation, relationText, type DebugReport, type FrameView, type OriginalView, type SpanView, type UpstreamFailureView } from './report.ts'
+import { chain, formatTime, formatUs, frameLocation, hostText, relationText, type DebugReport, type FrameView, type LogView, type OriginalView, type OriginNames, type ProxyRequestView, type SpanView, type UpstreamFailureView } from './report.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderText (report: DebugReport): string {
@@ -13,12 +13,18 @@ export function renderText (report: DebugReport): string {
   if (report.missingRecord !== null) out.push(`No record from the app: ${report.missingRecord}`, '')
   out.push(...tracebackLines(report, 'all'))
   if (report.request !== null) {
-    out.push('', 'Request', `  ${report.request.method} ${report.request.url}`)
-    if (report.request.route !== undefined) out.push(`  Route: ${report.request.route}`)
-    out.push(...pairBlock('Query', report.request.query), ...pairBlock('Headers', report.request.headers), ...pairBlock('Cookies', report.request.cookies))
-    if (report.request.body !== undefined) out.push(`  Body${report.request.body.contentType === undefined ? '' : ` (${report.request.body.contentType})`}:`, indent(report.request.body.text, 4))
+    const r = report.request
+    out.push('', 'Request')
+    if (r.source === 'spans') out.push(`  ${SPANS_SOURCE_NOTE}`)
+    out.push(`  ${r.method} ${r.url}`)
+    if (r.route !== undefined) out.push(`  Route: ${r.route}`)
+    out.push(...pairBlock('Query', r.query))
+    if (r.source === 'app') out.push(...pairBlock('Headers', r.headers), ...pairBlock('Cookies', r.cookies))
+    if (r.body !== undefined) out.push(`  Body${r.body.contentType === undefined ? '' : ` (${r.body.contentType})`}:`, indent(r.body.text, 4))
+    if (report.proxyView !== null) out.push('', ...proxyViewLines(report.proxyView))
   }
-  if (report.spans.length > 0) out.push('', `Trace (${report.spans.length} spans, ${formatMs(report.traceDuration)})`, ...traceLines(report.spans, report.droppedSpans).map((l) => `  ${l}`))
+  if (report.spans.length > 0) out.push('', `Trace (${report.spans.length} spans, ${formatUs(report.traceDurationUs)})`, ...traceLines(report.spans, report.droppedSpans).map((l) => `  ${l}`))
+  if (report.logs.length > 0) out.push('', `Log lines (${report.logs.length})`, ...logLines(report.logs).map((l) => `  ${l}`))
   if (report.original !== null) out.push('', ...originalLines(report.original))
   if (report.resource.length > 0 || report.environment.length > 0) out.push('', 'Environment', ...pairBlock('Resource', report.resource), ...pairBlock('Variables', report.environment))
   if (report.truncated.length > 0) out.push('', 'Cut to keep this report bounded', ...report.truncated.map((t) => `  - ${t}`))
@@ -41,8 +47,8 @@ function summaryLines (report: DebugReport): string[] {
     ['Time', s.time === undefined ? undefined : formatTime(s.time)],
     ['Request ID', `${s.requestId} (= trace ID)`],
     ['Service', s.service],
-    ['Node', s.node],
-    ['Host', s.hostname === undefined ? undefined : `${s.hostname}, pid ${s.pid ?? '?'}`],
+    ['Runtime', s.runtime],
+    ['Host', hostText(s)],
     ['Commit', s.commit],
   ]
   return [s.title, ...rows.flatMap(([name, value]) => value === undefined ? [] : [`${`${name}:`.padEnd(12)}${value}`])]
@@ -53,6 +59,20 @@ function summaryLines (report: DebugReport): string[] {
  * itself, or the error went through a framework that was loaded where no patch could reach it.
  */
 export const NO_EXCEPTION_CAPTURED = 'No exception was captured. Either the app answered 500 without throwing, or it threw inside a framework supertrace could not patch: one loaded by a path instead of its package name (`require(\'../express\')`), vendored or bundled. To check, start the app with OTEL_LOG_LEVEL=debug: each module patched is logged (`Applying instrumentation patch … module: \'express\'`).'
+
+/** What the request part says when the record's request comes from the app's spans. */
+export const SPANS_SOURCE_NOTE = 'The request details come from the app\'s spans: OpenTelemetry\'s export (OTLP) carries no headers, cookies or body.'
+export const PROXY_VIEW_HEADING = 'The request as the proxy saw it'
+
+/** The request as the proxy saw it (the "on its way" page shows it too). */
+export function proxyViewLines (view: ProxyRequestView): string[] {
+  return [PROXY_VIEW_HEADING, `  ${view.method} ${view.url}`, ...pairBlock('Headers', view.headers), ...pairBlock('Cookies', view.cookies)]
+}
+
+/** The line that stands for the frames a short traceback leaves out, named after the app's language. */
+export function hiddenFramesNote (count: number, origins: OriginNames): string {
+  return `    (${count} frame${count === 1 ? '' : 's'} from ${origins.library} and ${origins.runtime} not shown)`
+}
 
 /** The exceptions as V8-style tracebacks; `frames` picks every frame or only the app's. */
 function tracebackLines (report: DebugReport, frames: 'all' | 'app'): string[] {
@@ -65,7 +85,7 @@ function tracebackLines (report: DebugReport, frames: 'all' | 'app'): string[] {
     out.push(...indent(`${item.exception.type}: ${item.exception.message}`, pad.length).split('\n'))
     const shown = frames === 'all' ? item.exception.frames : item.exception.frames.filter((f) => f.origin === 'app')
     for (const frame of shown) out.push(...frameLines(frame, frame.origin === 'app').map((l) => pad + l))
-    if (frames === 'app' && shown.length < item.exception.frames.length) out.push(`${pad}    (${item.exception.frames.length - shown.length} frame${item.exception.frames.length - shown.length === 1 ? '' : 's'} from node_modules and Node internals not shown)`)
+    if (frames === 'app' && shown.length < item.exception.frames.length) out.push(pad + hiddenFramesNote(item.exception.frames.length - shown.length, report.origins))
   }
   return out
 }
@@ -91,7 +111,7 @@ export function traceLines (spans: readonly SpanView[], dropped: number): string
   for (const v of spans) {
     const s = v.span
     const status = s.status.code === 'error' ? `error${s.status.message === undefined ? '' : `: ${s.status.message}`}` : ''
-    out.push(`${`+${formatMs(v.offset)}`.padStart(11)} ${(s.duration === null ? 'open' : formatMs(s.duration)).padStart(10)}  ${'  '.repeat(v.depth)}${s.name}${status === '' ? '' : `  [${status}]`}${v.isFailing ? '  <- failing' : ''}`)
+    out.push(`${`+${formatUs(v.offsetUs)}`.padStart(11)} ${(s.durationUs === null ? 'open' : formatUs(s.durationUs)).padStart(10)}  ${'  '.repeat(v.depth)}${s.name}${s.service === undefined ? '' : `  (${s.service})`}${status === '' ? '' : `  [${status}]`}${v.isFailing ? '  <- failing' : ''}`)
     if (v.operation !== undefined) out.push(`${' '.repeat(24)}${'  '.repeat(v.depth)}  ${v.operation}`)
   }
   if (dropped > 0) out.push(`(${dropped} more spans were left out of the record)`)
@@ -105,7 +125,12 @@ export function originalLines (o: OriginalView): string[] {
   return out
 }
 
-export function pairBlock (title: string, pairs: Pairs): string[] {
+/** The log lines as text: time from the request's start, severity, body, and the span it was logged in. */
+export function logLines (logs: readonly LogView[]): string[] {
+  return logs.map((l) => `${`+${formatUs(l.offsetUs)}`.padStart(11)}  ${l.severity.padEnd(7)}  ${l.body.replace(/\n/g, `\n${' '.repeat(22)}`)}${l.spanName === undefined ? '' : `  (in ${l.spanName})`}`)
+}
+
+function pairBlock (title: string, pairs: Pairs): string[] {
   if (pairs.length === 0) return []
   return [`  ${title}:`, ...pairs.map(([name, value]) => `    ${name}: ${value.replace(/\n/g, '\n      ')}`)]
 }

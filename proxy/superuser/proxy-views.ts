@@ -11,13 +11,11 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { REDACTED, type Pairs } from '../../core/record.ts'
-import type { PageInput, PageRedaction } from '../debug-page/report.ts'
+import type { PageRedaction, ProxyRequestView } from '../debug-page/report.ts'
 import { LIMITS } from '../limits.ts'
 
-export type ProxyView = NonNullable<PageInput['proxyView']>
-
 interface Remembered {
-  readonly view: ProxyView
+  readonly view: ProxyRequestView
   /** performance.now() when it was seen. */
   readonly seenAt: number
 }
@@ -35,7 +33,7 @@ export class ProxyViews {
   }
 
   /** The request as this proxy saw it, redacted, and remembered for its permanent page. */
-  keep (requestId: string, req: IncomingMessage): ProxyView {
+  keep (requestId: string, req: IncomingMessage): ProxyRequestView {
     const view = this.#viewOf(req)
     const now = performance.now()
     this.#views.delete(requestId)
@@ -48,13 +46,13 @@ export class ProxyViews {
   }
 
   /** The view kept for `requestId`, unless forgotten or never seen by this proxy. */
-  recall (requestId: string): ProxyView | undefined {
+  recall (requestId: string): ProxyRequestView | undefined {
     const remembered = this.#views.get(requestId)
     return remembered === undefined || performance.now() - remembered.seenAt > LIMITS.proxyViewAgeMs ? undefined : remembered.view
   }
 
   /** Every header in the client's spelling and order but Cookie, which is split into cookies; bounded by SUPERTRACE_MAX_HEADER_BYTES already. */
-  #viewOf (req: IncomingMessage): ProxyView {
+  #viewOf (req: IncomingMessage): ProxyRequestView {
     const headers: Array<readonly [string, string]> = []
     const cookies: Array<readonly [string, string]> = []
     const raw = req.rawHeaders
