@@ -9,7 +9,7 @@ import { html, scriptJson, trusted, type Html } from './escape.ts'
 import { renderMarkdown } from './markdown.ts'
 import { chain, formatTime, formatUs, frameLocation, hostText, relationText, type ChainItem, type DebugReport, type FrameView, type OriginalView, type OriginNames, type ProxyRequestView, type SpanView, type UpstreamFailureView } from './report.ts'
 import { SCRIPT, STYLE } from './styles.ts'
-import { NO_EXCEPTION_CAPTURED, PROXY_VIEW_HEADING, renderText, SPANS_SOURCE_NOTE } from './text.ts'
+import { NO_EXCEPTION_CAPTURED, PROXY_VIEW_HEADING, PROXY_VIEW_MISSING, renderText, SPANS_SOURCE_NOTE } from './text.ts'
 
 export function renderHtml (report: DebugReport, nonce: string): string {
   const s = report.summary
@@ -133,8 +133,8 @@ function requestSection (request: NonNullable<DebugReport['request']>, proxyView
     return html`<p class="note">${SPANS_SOURCE_NOTE}</p>
 ${line}
 ${pairsTable('Query', request.query)}
-${proxyView === null ? '' : html`<h3>${PROXY_VIEW_HEADING}</h3>
-${proxyViewBlock(proxyView)}`}`
+<h3>${PROXY_VIEW_HEADING}</h3>
+${proxyViewBlock(proxyView)}`
   }
   return html`${line}
 ${pairsTable('Query', request.query)}
@@ -144,8 +144,9 @@ ${pairsTable('Cookies', request.cookies)}
 ${request.body === undefined ? html`<p class="muted">The app read no body.</p>` : html`<pre class="body">${request.body.text}</pre>`}`
 }
 
-/** The request as the proxy saw it: its line, headers and cookies (the "on its way" page shows it too). */
-export function proxyViewBlock (view: ProxyRequestView): Html {
+/** The request as the proxy saw it: its line, headers and cookies, or why it has none (the "on its way" page shows it too). */
+export function proxyViewBlock (view: ProxyRequestView | null): Html {
+  if (view === null) return html`<p class="muted">${PROXY_VIEW_MISSING}</p>`
   return html`<p><code>${view.method} ${view.url}</code></p>
 ${pairsTable('Headers', view.headers)}
 ${pairsTable('Cookies', view.cookies)}`

@@ -6,8 +6,8 @@
  * backticks inside it, so none of it is read as Markdown or HTML.
  */
 import { visibleControls } from './escape.ts'
-import { chain, formatTime, frameLocation, relationText, type DebugReport } from './report.ts'
-import { frameLines, hiddenFramesNote, logLines, PROXY_VIEW_HEADING, SPANS_SOURCE_NOTE, traceLines, upstreamLines } from './text.ts'
+import { chain, formatTime, frameLocation, relationText, type DebugReport, type ProxyRequestView } from './report.ts'
+import { frameLines, hiddenFramesNote, logLines, PROXY_VIEW_HEADING, PROXY_VIEW_MISSING, SPANS_SOURCE_NOTE, traceLines, upstreamLines } from './text.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderMarkdown (report: DebugReport): string {
@@ -46,8 +46,7 @@ export function renderMarkdown (report: DebugReport): string {
     out.push(fence(httpLines(r.method, r.url, r.headers, r.cookies), 'http'), '')
     if (r.query.length > 0) out.push('Query:', '', fence(pairLines(r.query).join('\n'), 'text'), '')
     if (r.body !== undefined) out.push(`Body${r.body.contentType === undefined ? '' : ` (${code(r.body.contentType)})`}:`, '', fence(r.body.text, 'text'), '')
-    const p = report.proxyView
-    if (p !== null) out.push(`#### ${PROXY_VIEW_HEADING}`, '', fence(httpLines(p.method, p.url, p.headers, p.cookies), 'http'), '')
+    if (r.source === 'spans') out.push(`#### ${PROXY_VIEW_HEADING}`, '', proxyViewMarkdown(report.proxyView), '')
   }
   if (report.spans.length > 0) out.push('### Spans', '', fence(traceLines(report.spans, report.droppedSpans).join('\n'), 'text'), '')
   if (report.logs.length > 0) out.push('### Log lines', '', fence(logLines(report.logs).join('\n'), 'text'), '')
@@ -60,8 +59,13 @@ function emphasis (sentence: string): string {
   return `*${sentence.replace(/[*_`\\[\]<>]/g, (c) => `\\${c}`)}*`
 }
 
+/** The request as the proxy saw it, or why it has none (the "on its way" page shows it too). */
+export function proxyViewMarkdown (p: ProxyRequestView | null): string {
+  return p === null ? emphasis(PROXY_VIEW_MISSING) : fence(httpLines(p.method, p.url, p.headers, p.cookies), 'http')
+}
+
 /** A request as HTTP reads it: the request line, the headers, the cookies on one line. */
-export function httpLines (method: string, url: string, headers: Pairs, cookies: Pairs): string {
+function httpLines (method: string, url: string, headers: Pairs, cookies: Pairs): string {
   return [`${method} ${url}`, ...pairLines(headers), ...(cookies.length > 0 ? [`(cookies) ${cookies.map(([n, v]) => `${n}=${v}`).join('; ')}`] : [])].join('\n')
 }
 

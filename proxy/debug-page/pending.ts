@@ -10,10 +10,10 @@
  */
 import { html, trusted, visibleControls } from './escape.ts'
 import { originalSection, proxyViewBlock } from './html.ts'
-import { code, fence, httpLines } from './markdown.ts'
+import { code, fence, proxyViewMarkdown } from './markdown.ts'
 import { negotiateFormat } from './negotiate.ts'
 import { newNonce, pageHeaders, type RenderedPage } from './render.ts'
-import { originalView, type OriginalResponse, type OriginalView, type PageOptions, type ProxyRequestView } from './report.ts'
+import { originalView, pathOf, type OriginalResponse, type OriginalView, type PageOptions, type ProxyRequestView } from './report.ts'
 import { STYLE } from './styles.ts'
 import { originalLines, PROXY_VIEW_HEADING, proxyViewLines } from './text.ts'
 
@@ -41,9 +41,8 @@ interface PendingReport {
   readonly next: string | null
   /** The request's page without a wait: where the record is if it comes after all. */
   readonly page: string
+  /** Null when this proxy did not see the request: the page says so. */
   readonly proxyView: ProxyRequestView | null
-  /** Said instead of the request when this proxy did not see it. */
-  readonly proxyViewMissing: string | null
   readonly original: OriginalView | null
   readonly record: null
 }
@@ -51,8 +50,6 @@ interface PendingReport {
 const WAITING_ADVICE = 'An app that exports OpenTelemetry (OTLP) sends its spans in batches, by default up to 5 s after the request; `OTEL_BSP_SCHEDULE_DELAY=100` in its environment sends them within a fraction of a second. This page goes on to the request\'s own page, which waits for the record and shows it as soon as it arrives.'
 
 const NONE_ARRIVED_ADVICE = 'What to check: is the app exporting its traces to `supertrace ingest` (`OTEL_EXPORTER_OTLP_ENDPOINT` set to the ingest\'s address, the ingest\'s token in `OTEL_EXPORTER_OTLP_HEADERS`)? Do the ingest and this proxy use the same Redis (`SUPERTRACE_REDIS_URL`)? Does the app\'s sampler keep this trace (`OTEL_TRACES_SAMPLER`)? For a Node app: is supertrace\'s instrumentation loaded (`node --import supertrace/register server.js`)?'
-
-const PROXY_VIEW_MISSING = 'This proxy did not see the request (another replica did, or this one has restarted or forgotten it since): it keeps what it saw of a request in its own memory only, for a few minutes.'
 
 export function renderPendingPage (input: PendingPageInput, options: PageOptions, accept: string | undefined): RenderedPage {
   const format = negotiateFormat(accept)
@@ -70,20 +67,14 @@ function pendingReport (input: PendingPageInput, options: PageOptions): PendingR
     title: input.next === null ? `No record arrived for ${subject}` : `The record of ${subject} is on its way`,
     requestId: input.requestId,
     state: input.next === null ? 'none_arrived' : 'waiting',
-    missingRecord: input.reason,
+    missingRecord: input.original === null ? input.reason : `The app answered ${input.original.status}. ${input.reason}`,
     advice: input.next === null ? NONE_ARRIVED_ADVICE : WAITING_ADVICE,
     next: input.next,
     page: `${options.pagesPrefix}/requests/${input.requestId}`,
     proxyView: view,
-    proxyViewMissing: view === null ? PROXY_VIEW_MISSING : null,
     original: input.original === null ? null : originalView(input.original, options.redaction),
     record: null,
   }
-}
-
-function pathOf (url: string): string {
-  const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
 }
 
 function pendingHtml (r: PendingReport, nonce: string): string {
@@ -98,7 +89,7 @@ ${r.next === null ? '' : html`<meta http-equiv="refresh" content="0;url=${r.next
 </header>
 <section id="no-record"><h2>${r.next === null ? 'No record from the app' : 'No record yet'}</h2><p class="note missing">${r.missingRecord}</p><p>${r.advice}</p>
 <p>${r.next === null ? html`If it comes after all, it will be at <a href="${r.page}">${r.page}</a>.` : html`<a href="${r.next}">Go on to the request's page</a>.`}</p></section>
-<section id="proxy-view"><h2>${PROXY_VIEW_HEADING}</h2>${r.proxyView === null ? html`<p class="muted">${r.proxyViewMissing}</p>` : proxyViewBlock(r.proxyView)}</section>
+<section id="proxy-view"><h2>${PROXY_VIEW_HEADING}</h2>${proxyViewBlock(r.proxyView)}</section>
 ${r.original === null ? '' : html`<section id="original"><h2>What the user saw</h2>${originalSection(r.original)}</section>`}
 </body></html>
 `.text
@@ -106,7 +97,7 @@ ${r.original === null ? '' : html`<section id="original"><h2>What the user saw</
 
 function pendingText (r: PendingReport): string {
   const out = [r.title, '', `Request ID: ${r.requestId} (= trace ID)`, '', r.missingRecord, '', r.advice, '', r.next === null ? `If it comes after all, it will be at ${r.page}` : `The request's page, which waits for it: ${r.next}`, '']
-  out.push(...(r.proxyView === null ? [PROXY_VIEW_HEADING, `  ${r.proxyViewMissing ?? ''}`] : proxyViewLines(r.proxyView)))
+  out.push(...proxyViewLines(r.proxyView))
   if (r.original !== null) out.push('', ...originalLines(r.original))
   return visibleControls(out.join('\n')) + '\n'
 }
@@ -114,7 +105,6 @@ function pendingText (r: PendingReport): string {
 function pendingMarkdown (r: PendingReport): string {
   const out = [`## ${code(r.title)}`, '', `- **Request ID (trace ID):** ${code(r.requestId)}`, '', `> ${code(r.missingRecord)}`, '', fence(r.advice, 'text'), '']
   out.push(r.next === null ? `If it comes after all, it will be at ${code(r.page)}.` : `The request's page, which waits for it: ${code(r.next)}`, '')
-  const p = r.proxyView
-  out.push(`### ${PROXY_VIEW_HEADING}`, '', p === null ? code(r.proxyViewMissing ?? '') : fence(httpLines(p.method, p.url, p.headers, p.cookies), 'http'), '')
+  out.push(`### ${PROXY_VIEW_HEADING}`, '', proxyViewMarkdown(r.proxyView), '')
   return visibleControls(out.join('\n'))
 }

@@ -258,7 +258,7 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
 }
 
 /** The path of a URL that may be absolute or a path with a query. */
-function pathOf (url: string): string {
+export function pathOf (url: string): string {
   const q = url.indexOf('?')
   return q === -1 ? url : url.slice(0, q)
 }

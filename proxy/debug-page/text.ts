@@ -21,7 +21,7 @@ export function renderText (report: DebugReport): string {
     out.push(...pairBlock('Query', r.query))
     if (r.source === 'app') out.push(...pairBlock('Headers', r.headers), ...pairBlock('Cookies', r.cookies))
     if (r.body !== undefined) out.push(`  Body${r.body.contentType === undefined ? '' : ` (${r.body.contentType})`}:`, indent(r.body.text, 4))
-    if (report.proxyView !== null) out.push('', ...proxyViewLines(report.proxyView))
+    if (r.source === 'spans') out.push('', ...proxyViewLines(report.proxyView))
   }
   if (report.spans.length > 0) out.push('', `Trace (${report.spans.length} spans, ${formatUs(report.traceDurationUs)})`, ...traceLines(report.spans, report.droppedSpans).map((l) => `  ${l}`))
   if (report.logs.length > 0) out.push('', `Log lines (${report.logs.length})`, ...logLines(report.logs).map((l) => `  ${l}`))
@@ -63,9 +63,12 @@ export const NO_EXCEPTION_CAPTURED = 'No exception was captured. Either the app 
 /** What the request part says when the record's request comes from the app's spans. */
 export const SPANS_SOURCE_NOTE = 'The request details come from the app\'s spans: OpenTelemetry\'s export (OTLP) carries no headers, cookies or body.'
 export const PROXY_VIEW_HEADING = 'The request as the proxy saw it'
+/** Said in place of the proxy's view when it has none: it keeps its views in memory (superuser/proxy-views.ts). */
+export const PROXY_VIEW_MISSING = 'This proxy did not see the request (another replica did, or this one has restarted or forgotten it since): it keeps what it saw of a request in its own memory only, for a few minutes.'
 
-/** The request as the proxy saw it (the "on its way" page shows it too). */
-export function proxyViewLines (view: ProxyRequestView): string[] {
+/** The request as the proxy saw it, or why it has no view of it (the "on its way" page shows it too). */
+export function proxyViewLines (view: ProxyRequestView | null): string[] {
+  if (view === null) return [PROXY_VIEW_HEADING, `  ${PROXY_VIEW_MISSING}`]
   return [PROXY_VIEW_HEADING, `  ${view.method} ${view.url}`, ...pairBlock('Headers', view.headers), ...pairBlock('Cookies', view.cookies)]
 }
 
