@@ -19,6 +19,8 @@ import { originalLines, PROXY_VIEW_HEADING, proxyViewLines } from './text.ts'
 
 export interface PendingPageInput {
   readonly requestId: string
+  /** The page's status: the app's on the page in place of its response, 404 on the permanent page (no record stored). */
+  readonly status: number
   /** Why there is no record yet, as far as the proxy knows. */
   readonly reason: string
   /** The request's permanent page with the next hop of the wait; null once the wait's bound is reached. */
@@ -33,6 +35,7 @@ export interface PendingPageInput {
 interface PendingReport {
   readonly title: string
   readonly requestId: string
+  readonly status: number
   /** `waiting` while the page forwards to the next hop; `none_arrived` once the bound is reached. */
   readonly state: 'waiting' | 'none_arrived'
   readonly missingRecord: string
@@ -66,8 +69,9 @@ function pendingReport (input: PendingPageInput, options: PageOptions): PendingR
   return {
     title: input.next === null ? `No record arrived for ${subject}` : `The record of ${subject} is on its way`,
     requestId: input.requestId,
+    status: input.status,
     state: input.next === null ? 'none_arrived' : 'waiting',
-    missingRecord: input.original === null ? input.reason : `The app answered ${input.original.status}. ${input.reason}`,
+    missingRecord: input.original === null ? input.reason : `The app answered ${input.status}. ${input.reason}`,
     advice: input.next === null ? NONE_ARRIVED_ADVICE : WAITING_ADVICE,
     next: input.next,
     page: `${options.pagesPrefix}/requests/${input.requestId}`,
@@ -85,7 +89,7 @@ ${r.next === null ? '' : html`<meta http-equiv="refresh" content="0;url=${r.next
 <title>${r.title}</title><style nonce="${nonce}">${trusted(STYLE)}</style></head>
 <body>
 <header id="summary"><h1>${r.title}</h1>
-<dl class="facts"><dt>Request ID</dt><dd><code>${r.requestId}</code> <span class="muted">(the trace ID)</span></dd>${r.original === null ? '' : html`<dt>Status</dt><dd>${String(r.original.status)}</dd>`}</dl>
+<dl class="facts"><dt>Request ID</dt><dd><code>${r.requestId}</code> <span class="muted">(the trace ID)</span></dd><dt>Status</dt><dd>${String(r.status)}</dd></dl>
 </header>
 <section id="no-record"><h2>${r.next === null ? 'No record from the app' : 'No record yet'}</h2><p class="note missing">${r.missingRecord}</p><p>${r.advice}</p>
 <p>${r.next === null ? html`If it comes after all, it will be at <a href="${r.page}">${r.page}</a>.` : html`<a href="${r.next}">Go on to the request's page</a>.`}</p></section>

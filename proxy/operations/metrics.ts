@@ -121,7 +121,7 @@ export class ProxyMetrics {
     for (const outcome of LOOKUP_OUTCOMES) lookups.inc({ outcome }, 0)
     this.#recordWaitSeconds = new Histogram({
       name: 'supertrace_record_wait_seconds',
-      help: 'How long a superuser\'s 500 waited for the app\'s record (found or not), bounded by SUPERTRACE_TRACE_WAIT_MS.',
+      help: 'How long a superuser\'s 500 waited for the app\'s record (found or not), bounded by SUPERTRACE_TRACE_WAIT_MS, or a hop of a record\'s page (<prefix>/requests/<id>?wait=N) for one not yet stored, at most 5 s.',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     })

@@ -122,7 +122,7 @@ export class SuperuserAnswer {
     const proxyView = found.record === null || found.record.request.source === 'spans' ? this.#parts.proxyViews.keep(requestId, req) : undefined
     if (found.isLate && this.#steps.forwardsLateRecord) {
       const next = `${this.#parts.pageOptions.pagesPrefix}/requests/${requestId}?wait=1`
-      const page = renderPendingPage({ requestId, reason: found.missingRecord ?? '', next, proxyView, original: content.original }, this.#parts.pageOptions, req.headers.accept)
+      const page = renderPendingPage({ requestId, status: content.status, reason: found.missingRecord ?? '', next, proxyView, original: content.original }, this.#parts.pageOptions, req.headers.accept)
       sendPage(res, content.status, page, req.method, requestId, content.appCookies)
       this.#parts.metrics.countDebugPage('pending')
       return

@@ -87,7 +87,7 @@ async function sendRecord (context: ProxyContext, req: IncomingMessage, res: Ser
     const reason = next === null
       ? `No record of this request arrived: its page waited ${waitedS} s for it, in ${LIMITS.recordWaitHops} hops.`
       : `No record of this request has arrived yet: its page has waited ${waitedS} s for it so far, and waits on, ${LIMITS.recordWaitHops * LIMITS.recordWaitHopMs / 1000} s at most.`
-    const page = renderPendingPage({ requestId: wanted, reason, next, proxyView, original: null }, context.pageOptions, req.headers.accept)
+    const page = renderPendingPage({ requestId: wanted, status: 404, reason, next, proxyView, original: null }, context.pageOptions, req.headers.accept)
     sendPage(res, 404, page, req.method, requestId)
     context.metrics.countDebugPage(next === null ? 'no_record' : 'pending')
     return
