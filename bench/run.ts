@@ -5,7 +5,9 @@
  *   proxy side  the small app (bench/servers/upstream.ts) behind each rival in
  *               bench/rivals.ts, for a small 200, a 64 KiB 200, an anonymous 500 and a
  *               superuser's 500; then sequential latency of supertrace's 500 paths,
- *               and a memory run of supertrace's proxy under mixed traffic;
+ *               a memory run of supertrace's proxy under mixed traffic, and each
+ *               proxy's RSS at rest and among crowds (idle keep-alive connections,
+ *               slow readers);
  *   app side    an Express app bare, with the plain NodeSDK, with supertrace/register;
  *               what the 5xx hand-off adds to a 500; micro-benchmarks of the span
  *               processor and of a record's build and write.
@@ -15,7 +17,7 @@
  * and with --docs puts the tables into docs/benchmarks.md.
  *
  * Options: --rounds N (3)  --seconds N per cell (3)  --memory N seconds (15)  --storm N seconds (60)
- *          --only proxy,latency,memory,app,micro (or storm: bench/storm.ts, not run by default)  --cases small200,big200,anon500,superuser500  --docs
+ *          --only proxy,latency,memory,crowds,app,micro (or storm: bench/storm.ts, not run by default)  --cases small200,big200,anon500,superuser500  --docs
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpus, availableParallelism, tmpdir } from 'node:os'
@@ -29,7 +31,8 @@ import { get } from '../test/helpers/http.ts'
 import { freePort, repoRoot, Started } from '../test/helpers/processes.ts'
 import { writeDocsSection } from './lib/docs.ts'
 import { load, loadTool, type LoadResult } from './lib/load.ts'
-import { cpuMicros, rssBytes, waitForQuiet } from './lib/proc.ts'
+import { idleConnections, slowReaders, type Crowd } from './lib/crowds.ts'
+import { cpuMicros, rssBytes, rssParts, waitForQuiet } from './lib/proc.ts'
 import { median, percentile, spread, type Spread } from './lib/stats.ts'
 import { appVariants, nodeServer, proxyRivals, type Running } from './rivals.ts'
 
@@ -39,7 +42,9 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '3' },
     memory: { type: 'string', default: '15' },
     storm: { type: 'string', default: '60' },
-    only: { type: 'string', default: 'proxy,latency,memory,app,micro' },
+    only: { type: 'string', default: 'proxy,latency,memory,crowds,app,micro' },
+    idle: { type: 'string', default: '10000' },
+    'slow-readers': { type: 'string', default: '1000' },
     cases: { type: 'string', default: 'small200,big200,anon500,superuser500' },
     docs: { type: 'boolean', default: false },
   },
@@ -259,11 +264,18 @@ async function main (): Promise<void> {
     stoppers.push(() => upstream.stop())
     const rivals = proxyRivals.filter((r) => r.available)
     const running = new Map<string, Running>()
+    const atRest = new Map<string, { rssMB: number, anonMB: number }>()
     for (const r of rivals) {
       const started = await r.start({ upstream, redisUrl: redis.url })
       running.set(r.id, started)
       stoppers.push(() => started.stop())
     }
+    // Before any request: what each proxy costs a pod that is not yet serving.
+    await sleep(1000)
+    for (const r of rivals.filter((x) => x.id !== 'direct')) atRest.set(r.id, rssParts((running.get(r.id) as Running).pid))
+    results.atRest = Object.fromEntries(atRest)
+    md.push('### At rest: each proxy started, before any request\n', '| proxy | RSS MB | of it, its own pages (RssAnon) MB |', '|---|---|---|',
+      ...[...atRest].map(([id, m]) => `| ${rivals.find((r) => r.id === id)?.label} | ${fmt(m.rssMB, 1)} | ${fmt(m.anonMB, 1)} |`), '')
     const st = running.get('supertrace') as Running
 
     if (SECTIONS.has('proxy')) {
@@ -366,6 +378,40 @@ async function main (): Promise<void> {
         `RSS after the first fifth ${fmt(first, 1)} MB, at the end ${fmt(last, 1)} MB (${growth >= 0 ? '+' : ''}${fmt(growth * 100, 1)}%), highest ${fmt(Math.max(...settled.map((s) => s.rssMB)), 1)} MB.`, '')
     }
 
+    if (SECTIONS.has('crowds')) {
+      const idle = Number(options.idle)
+      const slow = Number(options['slow-readers'])
+      const crowds: Array<{ label: string, gather: (url: string) => Promise<Crowd> }> = [
+        { label: `${fmt(idle)} idle keep-alive connections (each after one small 200)`, gather: (url) => idleConnections(url, '/small', idle) },
+        { label: `${fmt(slow)} slow readers of the 64 KiB 200 (1 KiB/s each)`, gather: (url) => slowReaders(url, '/64k', slow) },
+      ]
+      const measured: Record<string, Record<string, unknown>> = {}
+      md.push(`### Crowds: RSS at rest, among a crowd, and after it left; requests/s of other clients meanwhile (${loadLabel(CONNECTIONS)}, small 200, ${SECONDS} s)\n`,
+        '| proxy | crowd | RSS MB before (own pages) | with the crowd | crowd still open | others\' req/s (alone) | after it left | after / before |', '|---|---|---|---|---|---|---|---|')
+      for (const r of rivals.filter((x) => x.id === 'supertrace' || x.id === 'undici' || x.id === 'nginx')) {
+        const target = running.get(r.id) as Running
+        for (const crowd of crowds) {
+          log(`crowds: ${r.id}, ${crowd.label}`)
+          const alone = await load({ url: `${target.url}/small`, connections: CONNECTIONS, seconds: SECONDS })
+          await sleep(1000)
+          const before = rssParts(target.pid)
+          const gathered = await crowd.gather(target.url)
+          await sleep(2000)
+          const among = rssParts(target.pid)
+          const others = await load({ url: `${target.url}/small`, connections: CONNECTIONS, seconds: SECONDS })
+          const stillOpen = gathered.open()
+          await gathered.leave()
+          // V8 gives freed pages back after a major GC, which its memory reducer starts some seconds after the allocation rate falls.
+          await sleep(10_000)
+          const after = rssParts(target.pid)
+          measured[`${r.id} ${crowd.label}`] = { before, among, after, stillOpen, othersRps: others.rps, aloneRps: alone.rps, othersErrors: others.errors }
+          md.push(`| ${r.label} | ${crowd.label} | ${fmt(before.rssMB, 1)} (${fmt(before.anonMB, 1)}) | ${fmt(among.rssMB, 1)} (${fmt(among.anonMB, 1)}) | ${fmt(stillOpen)} | ${fmt(others.rps)} (${fmt(alone.rps)})${others.errors > 0 ? ` ⚠ ${fmt(others.errors)} errors` : ''} | ${fmt(after.rssMB, 1)} (${fmt(after.anonMB, 1)}) | ${fmt(after.rssMB / before.rssMB, 2)} |`)
+        }
+      }
+      results.crowds = measured
+      md.push('')
+    }
+
     if (SECTIONS.has('micro')) {
       log('micro-benchmarks of the instrumentation')
       const micro = JSON.parse(execFileSync(process.execPath, ['--expose-gc', `${repoRoot}bench/micro/processor.ts`, redis.url], { encoding: 'utf8' })) as MicroResult
@@ -438,6 +484,21 @@ function targetLines (results: Record<string, unknown>): string {
     const x = app.supertraceVsPlainNodeSdk
     rows.push(`| instrumentation: req/s ≥ 0.95× plain NodeSDK | ${f(x.median)}× (${f(x.min)}–${f(x.max)}); Redis commands per 200: ${f(app.hello.supertrace?.redisCommandsPerRequest, 4)} | ${verdict(x.median >= 0.95)} |`)
   } else rows.push('| instrumentation ≥ 0.95× plain NodeSDK | | not measured |')
+  const atRest = results.atRest as Record<string, { rssMB: number, anonMB: number }> | undefined
+  const rest = atRest?.supertrace
+  rows.push(`| RSS at rest ≤ 50 MB | ${rest === undefined ? '' : `${f(rest.rssMB, 1)} MB (own pages ${f(rest.anonMB, 1)} MB; nginx ${f(atRest?.nginx?.rssMB, 1)}, the undici forwarder ${f(atRest?.undici?.rssMB, 1)})`} | ${verdict(rest === undefined ? undefined : rest.rssMB <= 50)} |`)
+  const smallCell = proxy?.small200?.supertrace
+  rows.push(`| RSS under the small-200 load ≤ 64 MB | ${smallCell === undefined ? '' : `${f(smallCell.rssMB, 1)} MB at the end of the last cell`} | ${verdict(smallCell === undefined ? undefined : smallCell.rssMB <= 64)} |`)
+  const big = proxy?.big200
+  if (big?.supertrace !== undefined && big.nginx !== undefined) {
+    const x = spread(big.supertrace.cells.map((cell, i) => cell.p99 / (big.nginx?.cells[i]?.p99 ?? NaN)))
+    rows.push(`| 64 KiB 200: p99 ≤ 2× nginx's | ${f(x.median)}× (${f(x.min)}–${f(x.max)}); ${f(big.supertrace.p99.median)} vs ${f(big.nginx.p99.median)} ms, the undici forwarder ${f(big.undici?.p99.median)} ms | ${verdict(x.median <= 2)} |`)
+  } else rows.push('| 64 KiB 200: p99 ≤ 2× nginx\'s | | not measured |')
+  const cpu = r?.undici?.perCpuSecond
+  rows.push(`| small 200: CPU per request ≤ the undici forwarder's | ${cpu === undefined ? '' : `${f(proxy?.small200?.supertrace?.cpuUs.median, 1)} vs ${f(proxy?.small200?.undici?.cpuUs.median, 1)} µs (forwarder ÷ supertrace ${f(cpu.median)}×, ${f(cpu.min)}–${f(cpu.max)})`} | ${verdict(cpu === undefined ? undefined : cpu.median >= 1)} |`)
+  const crowds = results.crowds as Record<string, { before: { rssMB: number }, after: { rssMB: number }, among: { rssMB: number } }> | undefined
+  const ours = Object.entries(crowds ?? {}).filter(([key]) => key.startsWith('supertrace '))
+  rows.push(`| crowds: RSS back within 10% after they leave | ${ours.map(([key, c]) => `${key.slice('supertrace '.length).split(' (')[0]}: ${f(c.before.rssMB, 1)} → ${f(c.among.rssMB, 1)} → ${f(c.after.rssMB, 1)} MB`).join('; ')} | ${verdict(ours.length === 0 ? undefined : ours.every(([, c]) => c.after.rssMB <= c.before.rssMB * 1.1))} |`)
   const memory = results.memory as { growth: number, seconds: number } | undefined
   rows.push(`| proxy RSS flat (within 10%) | ${memory === undefined ? '' : `${memory.growth >= 0 ? '+' : ''}${f(memory.growth * 100, 1)}% over ${memory.seconds} s`} | ${verdict(memory === undefined ? undefined : Math.abs(memory.growth) <= 0.1)} |`)
   return `| target | this run | verdict |\n|---|---|---|\n${rows.join('\n')}\n`

@@ -9,7 +9,8 @@
  *
  * No answer holds a request ID or anything of a user.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer } from './node-http.ts'
 import type { Registry } from 'prom-client'
 import { listen, listeningUrl } from './listen.ts'
 

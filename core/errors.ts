@@ -20,6 +20,14 @@ export const ErrorCodes = {
   ACCEPT: 'ST_ACCEPT',
   /** An error no code of the proxy handled: an 'error' event without a listener or a rejected promise nobody awaited. */
   UNHANDLED: 'ST_UNHANDLED',
+  /** An OTLP export's body is not an export of its content type: malformed protobuf or JSON, or gzip that does not inflate. */
+  OTLP_DECODE: 'ST_OTLP_DECODE',
+  /** An OTLP export is larger, on the wire or inflated, than the receiver accepts. */
+  OTLP_TOO_LARGE: 'ST_OTLP_TOO_LARGE',
+  /** An OTLP export came with a Content-Encoding other than gzip or identity. */
+  OTLP_ENCODING: 'ST_OTLP_ENCODING',
+  /** The exporter's connection broke before its export's body was whole. */
+  OTLP_ABORTED: 'ST_OTLP_ABORTED',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -94,3 +102,12 @@ export class AcceptError extends codedError(ErrorCodes.ACCEPT, 'AcceptError') {}
 
 /** Wraps what reached process-level 'uncaughtException' or 'unhandledRejection'; the original is its cause. */
 export class UnhandledError extends codedError(ErrorCodes.UNHANDLED, 'UnhandledError') {}
+
+/** An OTLP export that cannot be read: the message says where, never with the export's content. */
+export class DecodeError extends codedError(ErrorCodes.OTLP_DECODE, 'DecodeError') {}
+
+export class ExportTooLargeError extends codedError(ErrorCodes.OTLP_TOO_LARGE, 'ExportTooLargeError') {}
+
+export class UnsupportedEncodingError extends codedError(ErrorCodes.OTLP_ENCODING, 'UnsupportedEncodingError') {}
+
+export class ExportAbortedError extends codedError(ErrorCodes.OTLP_ABORTED, 'ExportAbortedError') {}

@@ -34,6 +34,11 @@ export const SYSTEM_PACKAGES = {
     { command: 'chromium', apt: 'chromium', fileVariable: 'CHROMIUM_PATH' },
     // Django sessions are pickled and unpickled by a real Python (test/helpers/django-sessions.ts).
     { command: 'python3', apt: 'python3' },
+    // Stack texts of other languages are printed by their real runtimes (test/stacks/, test/stack-texts-of-real-runtimes-read-as-chains.test.ts).
+    { command: 'javac', apt: 'default-jdk-headless' },
+    { command: 'go', apt: 'golang-go' },
+    { command: 'ruby', apt: 'ruby' },
+    { command: 'php', apt: 'php-cli' },
     // Sentinel-over-TLS tests make their CA and certificates with it (test/helpers/tls.ts).
     { command: 'openssl', apt: 'openssl' },
   ],

@@ -29,4 +29,17 @@ export const LIMITS = {
   localValueChars: 1024,
   /** The JSON of a frames attribute added by an app's helper (supertrace.exception.frames). */
   richFramesChars: 256 * 1024,
+  // A stack text (ingest/stacks/): it comes from another process and may be anything.
+  /** Frames kept per exception, innermost first (the instrumentation keeps as many). */
+  framesPerException: 50,
+  /** Causes followed from the exception that failed the request. */
+  causeDepth: 8,
+  /** Java's suppressed exceptions kept per exception. */
+  suppressedPerException: 8,
+  /** Exceptions read from one stack text, causes and suppressed ones together; later headers are ignored. */
+  exceptionsPerStack: 24,
+  /** A line longer than this is never read as a frame or a header (it can still be part of a message). */
+  stackLineChars: 2000,
+  /** A source line a stack text carries (Python's), as the instrumentation cuts its own. */
+  sourceLineChars: 240,
 } as const

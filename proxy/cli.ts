@@ -6,13 +6,15 @@
  * `supertrace grant` / `revoke` add a session to the superusers' set or remove it.
  */
 import { readFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { request } from '../core/node-http.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Logger, outliveTheLogReader, setLogLevel } from '../core/log.ts'
 import { describeSettings, loadSettings } from '../core/settings.ts'
+import { ingestSettings } from '../ingest/config.ts'
 import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
 import { startProxy } from './start.ts'
+import { execWithDefaultNodeFlags } from './operations/node-flags.ts'
 import { whenNpmParentEnds } from './operations/npm-parent.ts'
 import { handleUnhandledErrors } from './operations/unhandled-errors.ts'
 
@@ -24,7 +26,7 @@ and everyone else the app's own 500.
 Commands:
   proxy    Run the proxy in front of your app (see: supertrace proxy --help)
   ingest   Take OpenTelemetry exports (OTLP) of an app in any language (see: supertrace ingest --help)
-  health   Exit 0 if a proxy on this machine answers /healthz on SUPERTRACE_ADMIN_PORT (container health checks)
+  health   Exit 0 if a proxy (SUPERTRACE_ADMIN_PORT) or a receiver (SUPERTRACE_INGEST_ADMIN_PORT) on this machine answers /healthz (container health checks)
   check-session --cookie '<Cookie header>'
            Explain step by step whether that request is a superuser's (exit 0 yes, 1 no, 2 bad settings)
   grant <id>, revoke <id>
@@ -72,6 +74,7 @@ async function main (argv: readonly string[]): Promise<number> {
         process.stdout.write(PROXY_USAGE)
         return 0
       }
+      execWithDefaultNodeFlags()
       return runProxy()
     case 'ingest': {
       // Loaded only here: the proxy never pays for the receiver's code (gRPC, the decoders).
@@ -143,22 +146,30 @@ async function runProxy (): Promise<number> {
   return exitCode
 }
 
-/** GET /healthz on the admin port of this machine: exit 0 on a 200, 1 on anything else or after 2 s. */
-function checkHealth (): Promise<number> {
-  const { values, problems } = loadSettings({ adminHost: proxySettings.adminHost, adminPort: proxySettings.adminPort, host: proxySettings.host }, process.env)
+/**
+ * GET /healthz on this machine's admin port: the proxy's (SUPERTRACE_ADMIN_PORT), or else the
+ * receiver's (SUPERTRACE_INGEST_ADMIN_PORT), since one image runs either and has one HEALTHCHECK.
+ * Exit 0 on a 200, 1 on anything else or after 2 s.
+ */
+async function checkHealth (): Promise<number> {
+  const { values, problems } = loadSettings({ adminHost: proxySettings.adminHost, adminPort: proxySettings.adminPort, host: proxySettings.host, ingestHost: ingestSettings.host, ingestAdminPort: ingestSettings.adminPort }, process.env)
   if (problems.length > 0) {
     process.stderr.write(`supertrace health: ${problems.join('\n')}\n`)
-    return Promise.resolve(1)
+    return 1
   }
-  const host = values.adminHost ?? values.host
+  if (await isHealthy(values.adminHost ?? values.host, values.adminPort)) return 0
+  return await isHealthy(values.ingestHost, values.ingestAdminPort) ? 0 : 1
+}
+
+function isHealthy (host: string, port: number): Promise<boolean> {
   // A wildcard address listens on loopback too; a specific one is asked where it listens.
   const target = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.replace(/^\[(.*)\]$/, '$1')
   return new Promise((resolve) => {
-    const req = request({ host: target, port: values.adminPort, path: '/healthz', signal: AbortSignal.timeout(2000), agent: false }, (res) => {
+    const req = request({ host: target, port, path: '/healthz', signal: AbortSignal.timeout(2000), agent: false }, (res) => {
       res.resume()
-      resolve(res.statusCode === 200 ? 0 : 1)
+      resolve(res.statusCode === 200)
     })
-    req.once('error', () => resolve(1))
+    req.once('error', () => resolve(false))
     req.end()
   })
 }

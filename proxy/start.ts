@@ -7,15 +7,16 @@
  *   metrics ─▶ Redis (lookups, records, notifications) ─▶ upstream pool
  *   ─▶ public server (handle-request.ts, WebSocket relay) ─▶ admin server
  */
-import { createServer, type Server } from 'node:http'
-import { Pool } from 'undici'
+import type { Server } from 'node:http'
 import { Logger } from '../core/log.ts'
 import { connectRedis, REDIS_START_WAIT_MS, whenReady, type RedisClient } from '../core/redis.ts'
 import { Redactor } from '../core/redact.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyContext } from './context.ts'
+import { upstreamPool } from './forward/upstream-pool.ts'
 import { WebSocketRelay } from './forward/websockets.ts'
 import { handleRequest } from './handle-request.ts'
+import { createServer } from '../core/node-http.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
 import { acceptErrorLog } from './operations/accept-errors.ts'
 import { startAdminServer } from './operations/admin.ts'
@@ -41,9 +42,6 @@ export interface RunningProxy {
   /** The admin server's address (health checks, metrics), e.g. `http://127.0.0.1:9901`. */
   readonly adminUrl: string
 }
-
-/** Upstream keep-alive connections: twice the concurrency that fills 2 cores, so no request waits for one (docs/design.md#upstream-connections). */
-const UPSTREAM_CONNECTIONS = 64
 
 /** Closes one part that was opened; the parts close in the reverse order. */
 type Closer = () => void | Promise<void>
@@ -128,16 +126,6 @@ async function openRedisSide (config: ProxyConfig, logger: Logger, metrics: Prox
   const superusers = new SuperuserLookup(config.lookup, redis, logger, redisBreaker, metrics)
   await superusers.prepare()
   return { redis, redisBreaker, superusers, records: new RecordSource(redis, subscriber, redisBreaker, metrics) }
-}
-
-function upstreamPool (config: ProxyConfig): Pool {
-  return new Pool(config.upstream.origin, {
-    connections: UPSTREAM_CONNECTIONS,
-    pipelining: 1,
-    connectTimeout: config.upstreamConnectTimeoutMs,
-    headersTimeout: config.upstreamTimeoutMs,
-    bodyTimeout: config.upstreamBodyTimeoutMs,
-  })
 }
 
 function publicServer (config: ProxyConfig, context: ProxyContext, websockets: WebSocketRelay): Server {

@@ -2,7 +2,7 @@
  * deploy/docker-compose.yml and deploy/kubernetes/ are checked as `docker compose` and the
  * Kubernetes API server would check them (their schemas), and for what no schema knows: that
  * each SUPERTRACE_* and OTEL_* name is a setting of the side that reads it, and that the Service,
- * the proxy, the app and the probes point at each other. Every check is also shown failing on a
+ * the proxy, the receiver (`supertrace ingest`), the app and the probes point at each other. Every check is also shown failing on a
  * broken copy, with a message that names the path, so a typo in these files fails `npm test`.
  */
 import assert from 'node:assert/strict'
@@ -12,7 +12,7 @@ import { loadSettings } from '../core/settings.ts'
 import { instrumentationSettings } from '../instrumentation/config.ts'
 import { loadProxyConfig } from '../proxy/config.ts'
 import {
-  byKind, composeProblems, composeSchemaProblems, kubernetesSchemaProblems, kustomizationProblems, podSettingProblems,
+  byKind, composeProblems, ingestWiringProblems, composeSchemaProblems, kubernetesSchemaProblems, kustomizationProblems, podSettingProblems,
   podWiringProblems, readCompose, readKustomization, readManifests, securityProblems, serviceEnvironment, sidecarPod,
   type ComposeFile, type Manifest, type Objects,
 } from './helpers/deploy-files.ts'
@@ -61,7 +61,7 @@ test('a misspelled field or a wrong type in the Compose file is rejected, naming
 })
 
 test('every Kubernetes manifest is valid against the Kubernetes API schemas, with no unknown field', async () => {
-  assert.deepEqual(manifests.map((m) => m.file), ['redis.yaml', 'shop-deployment.yaml', 'shop-service.yaml', 'supertrace-configmap.yaml', 'supertrace-secret.yaml'])
+  assert.deepEqual(manifests.map((m) => m.file), ['redis.yaml', 'shop-deployment.yaml', 'shop-service.yaml', 'supertrace-configmap.yaml', 'supertrace-ingest-configmap.yaml', 'supertrace-secret.yaml'])
   for (const { file, objects } of manifests) {
     assert.ok(objects.length > 0, `${file} has an object`)
     for (const object of objects) assert.deepEqual(await kubernetesSchemaProblems(object), [], file)
@@ -98,6 +98,14 @@ test('every SUPERTRACE_* and OTEL_* name in the files is a setting of the side t
   assert.deepEqual(podSettingProblems(wrongSide), ['container proxy: SUPERTRACE_TTL_SECONDS is not a setting of the proxy (README "Settings")'])
   const composeTypo = broken(compose as ComposeFile, (c) => renameKey(c.services.proxy?.environment ?? {}, 'SUPERTRACE_REDIS_URL', 'SUPERTRACE_REDIS_ULR'))
   assertProblem(composeProblems(composeTypo), 'services.proxy.environment: SUPERTRACE_REDIS_ULR is not a setting of the proxy')
+
+  // The receiver reads its own settings, and only those.
+  const ingestTypo = brokenObjects((o) => renameKey(o.configMaps.find((c) => c.metadata?.name === 'supertrace-ingest')?.data ?? {}, 'SUPERTRACE_INGEST_BUFFER_MB', 'SUPERTRACE_INGEST_BUFFER'))
+  assert.deepEqual(podSettingProblems(ingestTypo), ['container ingest: SUPERTRACE_INGEST_BUFFER is not a setting of the receiver (supertrace ingest) (README "Settings")'])
+  const proxySettingOnIngest = brokenObjects((o) => { sidecarPod(o).ingest?.env?.push({ name: 'SUPERTRACE_UPSTREAM', value: 'http://127.0.0.1:3000' }) })
+  assert.deepEqual(podSettingProblems(proxySettingOnIngest), ['container ingest: SUPERTRACE_UPSTREAM is not a setting of the receiver (supertrace ingest) (README "Settings")'])
+  const ingestSettingOnProxy = broken(compose as ComposeFile, (c) => Object.assign(c.services.proxy?.environment ?? {}, { SUPERTRACE_INGEST_TOKEN: 't' }))
+  assertProblem(composeProblems(ingestSettingOnProxy), 'services.proxy.environment: SUPERTRACE_INGEST_TOKEN is not a setting of the proxy')
 })
 
 test('the proxy starts with the settings the Pod and Compose give it, and the app\'s instrumentation reads its own without a warning', () => {
@@ -137,6 +145,30 @@ test('the Service reaches the proxy, the proxy reaches the app on loopback, the 
   assertProblem(podWiringProblems(earlyAppStop), 'container app preStop: sleeps 5 s, less than the proxy\'s preStop and drain (5 + 10 s)')
 })
 
+test('the receiver beside the app: the proxy\'s image run as `supertrace ingest`, probed on its admin port 9902, its token from the Secret, stopping after the app', () => {
+  assert.deepEqual(ingestWiringProblems(byKind(manifests)), [])
+  const pod = sidecarPod(byKind(manifests))
+  assert.equal(pod.ingestEnv.SUPERTRACE_INGEST_TOKEN, 'demo-ingest-token-change-me', 'the token comes from the Secret')
+  assert.equal(pod.ingestEnv.SUPERTRACE_REDIS_URL, pod.appEnv.SUPERTRACE_REDIS_URL, 'the receiver writes to the Redis the proxy reads')
+
+  const noIngest = brokenObjects((o) => { const spec = sidecarPod(o).deployment.spec?.template.spec; if (spec !== undefined) spec.containers = spec.containers.filter((c) => c.name !== 'ingest') })
+  assert.deepEqual(ingestWiringProblems(noIngest), ['container ingest: the Pod has no receiver (supertrace ingest)'])
+  const runsTheProxy = brokenObjects((o) => { const ingest = sidecarPod(o).ingest; if (ingest !== undefined) delete ingest.args })
+  assertProblem(ingestWiringProblems(runsTheProxy), 'container ingest: args undefined')
+  const probeOnProxyAdmin = brokenObjects((o) => { const get = sidecarPod(o).ingest?.readinessProbe?.httpGet; if (get !== undefined) get.port = 9901 })
+  assertProblem(ingestWiringProblems(probeOnProxyAdmin), 'container ingest readinessProbe: not GET /readyz on the admin port 9902 (it is GET /readyz on 9901)')
+  const tokenInConfigMap = brokenObjects((o) => {
+    const ingest = sidecarPod(o).ingest
+    if (ingest?.env !== undefined) ingest.env = ingest.env.filter((e) => e.name !== 'SUPERTRACE_INGEST_TOKEN')
+    Object.assign(o.configMaps.find((c) => c.metadata?.name === 'supertrace-ingest')?.data ?? {}, { SUPERTRACE_INGEST_TOKEN: 'in-plain-sight' })
+  })
+  assertProblem(ingestWiringProblems(tokenInConfigMap), 'container ingest SUPERTRACE_INGEST_TOKEN: not taken from the Secret')
+  const loopbackOnly = brokenObjects((o) => Object.assign(o.configMaps.find((c) => c.metadata?.name === 'supertrace-ingest')?.data ?? {}, { SUPERTRACE_INGEST_HOST: '127.0.0.1' }))
+  assertProblem(ingestWiringProblems(loopbackOnly), 'container ingest SUPERTRACE_INGEST_HOST: 127.0.0.1 is not 0.0.0.0')
+  const stopsFirst = brokenObjects((o) => { const sleep = sidecarPod(o).ingest?.lifecycle?.preStop?.sleep; if (sleep !== undefined) sleep.seconds = 5 })
+  assertProblem(ingestWiringProblems(stopsFirst), 'container ingest preStop: sleeps 5 s, not longer than the app\'s 16 s')
+})
+
 test('every container runs as non-root on a read-only root filesystem, without privilege escalation or capabilities, with resource limits', () => {
   assert.deepEqual(securityProblems(byKind(manifests)), [])
 
@@ -146,14 +178,17 @@ test('every container runs as non-root on a read-only root filesystem, without p
   assert.deepEqual(securityProblems(withCapability), ['Deployment shop container app securityContext: capabilities do not drop ALL'])
 })
 
-test('kubectl apply -k takes every manifest, and kustomize edit set image reaches both images', () => {
+test('kubectl apply -k takes every manifest, and kustomize edit set image reaches every container\'s image', () => {
   const kustomization = readKustomization()
   assert.deepEqual(kustomizationProblems(kustomization, manifests, byKind(manifests)), [])
 
   const missing: Manifest[] = [...manifests, { file: 'shop-pdb.yaml', objects: [] }]
   assert.deepEqual(kustomizationProblems(kustomization, missing, byKind(manifests)), ['kustomization.yaml resources: shop-pdb.yaml is not listed'])
   const renamedImage = broken(kustomization, (k) => { const proxyImage = k.images.find((i) => i.name === 'supertrace-proxy'); if (proxyImage !== undefined) Object.assign(proxyImage, { name: 'supertrace' }) })
-  assert.deepEqual(kustomizationProblems(renamedImage, manifests, byKind(manifests)), ['kustomization.yaml images: no entry for supertrace-proxy (container proxy), so kustomize edit set image cannot set it'])
+  assert.deepEqual(kustomizationProblems(renamedImage, manifests, byKind(manifests)), [
+    'kustomization.yaml images: no entry for supertrace-proxy (container proxy), so kustomize edit set image cannot set it',
+    'kustomization.yaml images: no entry for supertrace-proxy (container ingest), so kustomize edit set image cannot set it',
+  ])
 })
 
 test('Compose publishes only the proxy, on loopback, built from the root Dockerfile, once the app and Redis are healthy', () => {
@@ -165,4 +200,20 @@ test('Compose publishes only the proxy, on loopback, built from the root Dockerf
   assert.deepEqual(composeProblems(started), ['services.proxy.depends_on.app: the condition is not service_healthy'])
   const unchecked = broken(compose as ComposeFile, (c) => { delete (c.services.app as { healthcheck?: unknown }).healthcheck })
   assertProblem(composeProblems(unchecked), 'services.app: no healthcheck')
+})
+
+test('Compose runs the receiver from the proxy\'s image as `supertrace ingest`, reachable from the other containers, unpublished, on the app\'s Redis', () => {
+  const ingest = (compose as ComposeFile).services.ingest
+  assert.ok(ingest !== undefined, 'services.ingest exists')
+  assert.deepEqual(ingest.command, ['ingest'])
+  assert.equal(ingest.ports, undefined, 'nothing publishes it')
+
+  const asProxy = broken(compose as ComposeFile, (c) => { delete (c.services.ingest as { command?: unknown }).command })
+  assertProblem(composeProblems(asProxy), 'services.ingest.command: undefined does not run `supertrace ingest`')
+  const published = broken(compose as ComposeFile, (c) => Object.assign(c.services.ingest ?? {}, { ports: ['127.0.0.1:4318:4318'] }))
+  assertProblem(composeProblems(published), 'services.ingest.ports: only the proxy is published')
+  const otherRedis = broken(compose as ComposeFile, (c) => Object.assign(c.services.ingest?.environment ?? {}, { SUPERTRACE_REDIS_URL: 'redis://redis:6380' }))
+  assertProblem(composeProblems(otherRedis), 'services.ingest.environment.SUPERTRACE_REDIS_URL: not the app\'s Redis')
+  const loopback = broken(compose as ComposeFile, (c) => Object.assign(c.services.ingest?.environment ?? {}, { SUPERTRACE_INGEST_HOST: '127.0.0.1' }))
+  assertProblem(composeProblems(loopback), 'services.ingest.environment.SUPERTRACE_INGEST_HOST: 127.0.0.1 is not 0.0.0.0')
 })

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import type { SettingsTable } from '../core/settings.ts'
+import { ingestSettings } from '../ingest/config.ts'
 import { instrumentationSettings } from '../instrumentation/config.ts'
 import { proxySettings } from '../proxy/config.ts'
 import { lookupSettings } from '../proxy/lookup/settings.ts'
@@ -15,7 +16,7 @@ function rowsNaming (env: string): string[] {
 }
 
 test('a newcomer finds every setting in the README, in a table row with its default', () => {
-  const tables: SettingsTable[] = [proxySettings, lookupSettings, instrumentationSettings]
+  const tables: SettingsTable[] = [proxySettings, lookupSettings, instrumentationSettings, ingestSettings]
   for (const table of tables) {
     for (const setting of Object.values(table)) {
       const rows = rowsNaming(setting.env)

@@ -18,6 +18,16 @@ export function rssBytes (pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024
 }
 
+/**
+ * RSS in MB, and of it the process's own pages (`RssAnon`: heap, stacks, buffers). The rest
+ * is mapped files, for Node its own binary: shared by every process that runs the same file.
+ */
+export function rssParts (pid: number): { rssMB: number, anonMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kB = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN)
+  return { rssMB: kB('VmRSS') / 1024, anonMB: kB('RssAnon') / 1024 }
+}
+
 function busyTicks (): { busy: number, total: number } {
   const cpu = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number)
   const total = cpu.reduce((a, b) => a + b, 0)

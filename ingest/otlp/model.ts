@@ -17,6 +17,8 @@ export interface OtlpSpanEvent {
   readonly name: string
   readonly timeUs: number
   readonly attributes: Attributes
+  /** Attributes the sender dropped (its `dropped_attributes_count`) plus those past the decoder's cap; absent when none were. */
+  readonly droppedAttributes?: number
 }
 
 export interface OtlpSpan {
@@ -33,13 +35,17 @@ export interface OtlpSpan {
   readonly status: { readonly code: SpanStatusName, readonly message?: string }
   readonly attributes: Attributes
   readonly events: readonly OtlpSpanEvent[]
+  /** As the event's: the sender's `dropped_attributes_count` plus what the decoder cut; absent when none were. */
+  readonly droppedAttributes?: number
+  /** The sender's `dropped_events_count` plus events past the decoder's cap; absent when none were. */
+  readonly droppedEvents?: number
   readonly resource: OtlpResource
-  /** Bytes the span took on the wire: what it costs the trace buffer. */
+  /** Bytes the span took on the wire (protobuf), or its strings' length plus a fixed share per value (JSON, whose parser keeps no offsets): what it costs the trace buffer. */
   readonly wireBytes: number
 }
 
 export interface OtlpLogRecord {
-  /** Absent when the log record carries no trace context: it belongs to no request. */
+  /** Absent when the log record carries no trace context (no ID, or all zeros): it belongs to no request. */
   readonly traceId?: string
   readonly spanId?: string
   /** `time_unix_nano`, or `observed_time_unix_nano` when that is 0. */
@@ -49,7 +55,10 @@ export interface OtlpLogRecord {
   readonly severityText: string
   /** The body as text: a string as it is, anything else as its JSON. */
   readonly body: string
+  /** OTLP's `event_name` (`exception` for an exception recorded as a log); absent when empty. */
+  readonly eventName?: string
   readonly attributes: Attributes
+  readonly droppedAttributes?: number
   readonly resource: OtlpResource
   readonly wireBytes: number
 }

@@ -5,10 +5,10 @@
  * type; then its body is read (bounded before and after inflating), decoded and taken.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { DecodeError, ExportTooLargeError, UnsupportedEncodingError } from '../../core/errors.ts'
+import { DecodeError, ExportAbortedError, ExportTooLargeError, UnsupportedEncodingError } from '../../core/errors.ts'
 import type { Logger } from '../../core/log.ts'
 import { LIMITS } from '../limits.ts'
-import type { IngestMetrics, Signal } from '../operations/metrics.ts'
+import type { ExportOutcome, IngestMetrics, Signal } from '../operations/metrics.ts'
 import { readExportBody } from '../otlp/body.ts'
 import { CONTENT_TYPES, exportResponse, statusBody, type Encoding } from './answers.ts'
 import type { ExportIntake } from './intake.ts'
@@ -57,7 +57,7 @@ async function receive (req: IncomingMessage, res: ServerResponse, parts: HttpRe
     res.setHeader('allow', 'POST')
     return refuse(req, res, 405, answerAs, `${req.url ?? ''} takes POST only`)
   }
-  const count = (outcome: Parameters<IngestMetrics['countExport']>[2]): void => { parts.metrics.countExport(signal, 'http', outcome) }
+  const count = (outcome: ExportOutcome): void => { parts.metrics.countExport(signal, 'http', outcome) }
   if (!parts.token.accepts(req.headers.authorization)) {
     count('unauthorized')
     res.setHeader('www-authenticate', 'Bearer')
@@ -80,32 +80,34 @@ async function receive (req: IncomingMessage, res: ServerResponse, parts: HttpRe
     return refuse(req, res, 503, encoding, 'the receiver is taking in as much as it can; retry shortly')
   }
   try {
-    const body = await readExportBody(req, LIMITS.exportBytes)
+    const body = await readExportBody(req, { maxWireBytes: LIMITS.exportBytes, maxInflatedBytes: LIMITS.exportBytes })
+    if (body instanceof ExportAbortedError) return // the exporter hung up mid-body: nothing to answer
+    if (body instanceof ExportTooLargeError) {
+      count('too_large')
+      return refuse(req, res, 413, encoding, body.message)
+    }
+    if (body instanceof UnsupportedEncodingError) {
+      count('unsupported')
+      return refuse(req, res, 415, encoding, body.message)
+    }
+    if (body instanceof DecodeError) return badRequest(req, res, parts, encoding, count, body)
     const { rejected, reason } = parts.intake.take(signal, encoding, body)
     count(rejected === 0 ? 'accepted' : 'partial')
     send(res, 200, encoding, exportResponse(signal, encoding, rejected, reason))
   } catch (err) {
-    if (err instanceof ExportTooLargeError) {
-      count('too_large')
-      return refuse(req, res, 413, encoding, err.message)
-    }
-    if (err instanceof UnsupportedEncodingError) {
-      count('unsupported')
-      return refuse(req, res, 415, encoding, err.message)
-    }
-    if (err instanceof DecodeError) {
-      count('bad_request')
-      // A malformed export is the sender's problem, worth a line at debug level only: an SDK sends it once.
-      parts.logger.debug(`an export to ${req.url ?? ''} could not be decoded: ${err.message}`)
-      return refuse(req, res, 400, encoding, err.message)
-    }
-    // The exporter hung up mid-body: nothing to answer.
-    if (req.destroyed || res.destroyed) return
+    if (err instanceof DecodeError) return badRequest(req, res, parts, encoding, count, err)
     parts.logger.error('an export could not be taken', err)
     refuse(req, res, 500, encoding, 'the receiver failed to take this export; see its log')
   } finally {
     inFlight.release(reserved)
   }
+}
+
+/** A malformed export is the sender's problem, worth a line at debug level only: an SDK sends it once and does not retry a 400. */
+function badRequest (req: IncomingMessage, res: ServerResponse, parts: HttpReceiverParts, encoding: Encoding, count: (outcome: ExportOutcome) => void, err: DecodeError): void {
+  count('bad_request')
+  parts.logger.debug(`an export to ${req.url ?? ''} could not be decoded: ${err.message}`)
+  refuse(req, res, 400, encoding, err.message)
 }
 
 function encodingOf (contentType: string | undefined): Encoding | undefined {

@@ -138,7 +138,7 @@ function processOf (resource: Attributes, language: string): RecordedProcess {
   const runtimeName = resource['process.runtime.name'] ?? resource['process.runtime.description']
   const runtimeVersion = resource['process.runtime.version']
   const runtime = runtimeName === undefined
-    ? (language === '' ? 'unknown' : `${language} (OpenTelemetry SDK ${String(resource['telemetry.sdk.version'] ?? '')})`.replace(' ()', ''))
+    ? [language === '' ? 'unknown runtime' : language, resource['telemetry.sdk.version'] === undefined ? '' : `OpenTelemetry SDK ${String(resource['telemetry.sdk.version'])}`].filter((part) => part !== '').join(', ')
     : `${String(runtimeName)}${runtimeVersion === undefined ? '' : ` ${String(runtimeVersion)}`}`
   const hostname = resource['host.name']
   const pid = resource['process.pid']

@@ -1,5 +1,6 @@
 /** The proxy's own short answers (refusals, 502 and 504), as plain text. */
-import { STATUS_CODES, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { STATUS_CODES } from '../../core/node-http.ts'
 
 export function sendPlain (res: ServerResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })

@@ -3,7 +3,8 @@
  * where undici would turn it into a 502. The upgrade request gets a fresh trace context
  * and the same header rules as any request; what became of it goes to the metrics.
  */
-import { createProxyServer } from 'http-proxy-3'
+import type { ProxyServer } from 'http-proxy-3'
+import { createRequire } from 'node:module'
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { UpstreamError } from '../../core/errors.ts'
@@ -23,15 +24,24 @@ export class WebSocketRelay {
   readonly #config: ProxyConfig
   readonly #metrics: ProxyMetrics
   readonly #outcomes: UpgradeOutcomes
-  readonly #relay: ReturnType<typeof createProxyServer>
+  readonly #logger: Logger
+  /** Made at the first upgrade: most apps have none, and http-proxy-3 costs 2 MB of RSS loaded (docs/benchmarks.md, "Memory"). */
+  #relay: ProxyServer | null = null
 
   constructor (config: ProxyConfig, logger: Logger, metrics: ProxyMetrics) {
     this.#config = config
     this.#metrics = metrics
+    this.#logger = logger
     this.#outcomes = new UpgradeOutcomes(metrics)
+  }
+
+  /** Loaded synchronously, so that no byte the client sends after its upgrade request arrives before the relay listens. */
+  #loadRelay (): ProxyServer {
+    const { createProxyServer } = createRequire(import.meta.url)('http-proxy-3') as typeof import('http-proxy-3')
+    const logger = this.#logger
     // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
-    this.#relay = createProxyServer({ target: config.upstream.origin, ws: true, xfwd: false })
-    this.#relay.on('error', (err: unknown, req: IncomingMessage, client: ServerResponse | Socket) => {
+    const relay = createProxyServer({ target: this.#config.upstream.origin, ws: true, xfwd: false })
+    relay.on('error', (err: unknown, req: IncomingMessage, client: ServerResponse | Socket) => {
       const requestId = req.headers[REQUEST_ID_HEADER] as string | undefined
       // http-proxy-3 passes on the client socket's own errors too: a visitor's reset (a closed tab, a lost network) is theirs, not the app's.
       if (err instanceof Error && client.errored === err) {
@@ -41,7 +51,8 @@ export class WebSocketRelay {
       }
       client.destroy()
     })
-    this.#relay.on('proxyReqWs', (upstream: ClientRequest, _req: IncomingMessage, client: Socket) => this.#outcomes.follow(upstream, client))
+    relay.on('proxyReqWs', (upstream: ClientRequest, _req: IncomingMessage, client: Socket) => this.#outcomes.follow(upstream, client))
+    return relay
   }
 
   /** The server's 'upgrade' listener. */
@@ -56,10 +67,11 @@ export class WebSocketRelay {
     }
     this.#outcomes.expect(socket)
     req.headers = upgradeHeaders(req, newTraceContext(), this.#config)
+    this.#relay ??= this.#loadRelay()
     this.#relay.ws(req, socket, head)
   }
 
   close (): void {
-    this.#relay.close()
+    this.#relay?.close()
   }
 }

@@ -1,10 +1,12 @@
 /**
  * The deployment files (deploy/docker-compose.yml, deploy/kubernetes/) read as their tools read
  * them, checked against the schemas those tools enforce, and against what a schema cannot know:
- * that the settings are supertrace's, and that the proxy, the app and the probes fit together.
+ * that the settings are supertrace's, and that the proxy, the receiver (`supertrace ingest`),
+ * the app and the probes fit together.
  * Each check returns its problems, one sentence each naming the path, so a test can show both
  * that the real files have none and that a broken copy has the right one.
  */
+import { ingestSettings } from '../../ingest/config.ts'
 import { readdirSync, readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject } from 'ajv'
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment'
@@ -50,6 +52,7 @@ export interface ComposeService {
   readonly build?: { readonly context?: string, readonly dockerfile?: string }
   /** Compose takes a map or a list of KEY=VALUE. */
   readonly environment?: Readonly<Record<string, string>> | readonly string[]
+  readonly command?: string | readonly string[]
   readonly ports?: readonly (string | number)[]
   readonly depends_on?: Readonly<Record<string, { readonly condition: string }>>
   readonly healthcheck?: { readonly test: readonly string[] }
@@ -158,30 +161,43 @@ function unseenFields (value: unknown, seen: Map<object, Set<string>>, path: str
 
 const PROXY_ENV = new Set(Object.values(proxySettings).map((s) => s.env))
 const INSTRUMENTATION_ENV = new Set(Object.values(instrumentationSettings).map((s) => s.env))
+export const INGEST_ENV: ReadonlySet<string> = new Set(Object.values(ingestSettings).map((s) => s.env))
+/** The receiver's admin port (SUPERTRACE_INGEST_ADMIN_PORT) and OTLP/HTTP port (SUPERTRACE_INGEST_PORT) by default. */
+const INGEST_ADMIN_PORT = ingestSettings.adminPort.default
+const INGEST_HTTP_PORT = ingestSettings.port.default
 /**
  * OpenTelemetry's own variables (its SDK environment specification) that an app's manifest may
  * set; the instrumentation hands them to the OpenTelemetry SDK. Add one here when a file uses it.
  */
 const OTEL_ENV = new Set(['OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_TRACES_EXPORTER', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL'])
 
-/** The role of a container or Compose service: the proxy reads proxy settings, the app the instrumentation's. */
-export type Role = 'proxy' | 'app'
+/** The role of a container or Compose service: the proxy reads proxy settings, the app the instrumentation's, the receiver its own. */
+export type Role = 'proxy' | 'app' | 'ingest'
 
-/** A SUPERTRACE_* or OTEL_* name that is not a setting of `role` (a misspelling, or the other side's). */
+const SETTINGS_OF: Readonly<Record<Role, { readonly known: ReadonlySet<string>, readonly side: string }>> = {
+  proxy: { known: PROXY_ENV, side: 'proxy' },
+  app: { known: new Set([...INSTRUMENTATION_ENV, ...OTEL_ENV]), side: 'instrumentation' },
+  ingest: { known: INGEST_ENV, side: 'receiver (supertrace ingest)' },
+}
+
+/** A SUPERTRACE_* or OTEL_* name that is not a setting of `role` (a misspelling, or another side's). */
 export function unknownSettings (names: Iterable<string>, role: Role, where: string): string[] {
-  const known = role === 'proxy' ? PROXY_ENV : new Set([...INSTRUMENTATION_ENV, ...OTEL_ENV])
+  const { known, side } = SETTINGS_OF[role]
   return [...names]
     .filter((name) => /^(SUPERTRACE|OTEL)_/.test(name) && !known.has(name))
-    .map((name) => `${where}: ${name} is not a setting of the ${role === 'proxy' ? 'proxy' : 'instrumentation'} (README "Settings")`)
+    .map((name) => `${where}: ${name} is not a setting of the ${side} (README "Settings")`)
 }
 
 export interface Pod {
   readonly deployment: IDeployment
   readonly app: IContainer
   readonly proxy: IContainer
+  /** `supertrace ingest`, the receiver of other languages' exports, when the Pod has it. */
+  readonly ingest: IContainer | undefined
   /** Each container's environment as the kubelet gives it: envFrom, then env, secrets resolved. */
   readonly appEnv: Readonly<Record<string, string>>
   readonly proxyEnv: Readonly<Record<string, string>>
+  readonly ingestEnv: Readonly<Record<string, string>>
 }
 
 /** The objects of every manifest, typed by kind once they pass their schema. */
@@ -204,7 +220,10 @@ export function sidecarPod (objects: Objects): Pod {
     const containers = deployment.spec?.template.spec?.containers ?? []
     const proxy = containers.find((c) => c.name === 'proxy')
     const app = containers.find((c) => c.name === 'app')
-    if (proxy !== undefined && app !== undefined) return { deployment, app, proxy, appEnv: environment(app, objects), proxyEnv: environment(proxy, objects) }
+    const ingest = containers.find((c) => c.name === 'ingest')
+    if (proxy !== undefined && app !== undefined) {
+      return { deployment, app, proxy, ingest, appEnv: environment(app, objects), proxyEnv: environment(proxy, objects), ingestEnv: ingest === undefined ? {} : environment(ingest, objects) }
+    }
   }
   throw new Error('no Deployment has the containers "proxy" and "app"')
 }
@@ -241,6 +260,7 @@ export function podSettingProblems (objects: Objects): string[] {
   return [
     ...unknownSettings(Object.keys(pod.proxyEnv), 'proxy', 'container proxy'),
     ...unknownSettings(Object.keys(pod.appEnv), 'app', 'container app'),
+    ...unknownSettings(Object.keys(pod.ingestEnv), 'ingest', 'container ingest'),
   ]
 }
 
@@ -278,6 +298,36 @@ export function podWiringProblems (objects: Objects): string[] {
   const podGrace = deployment.spec?.template.spec?.terminationGracePeriodSeconds ?? 30
   if (appPreStop < proxyPreStop + graceSeconds) problems.push(`container app preStop: sleeps ${appPreStop} s, less than the proxy's preStop and drain (${proxyPreStop} + ${graceSeconds} s), so the app stops under requests in flight`)
   if (podGrace <= appPreStop) problems.push(`terminationGracePeriodSeconds: ${podGrace} s leaves the app no time after its ${appPreStop} s preStop`)
+  return [...problems, ...ingestWiringProblems(objects)]
+}
+
+/**
+ * The receiver beside the app: the proxy's image run as `supertrace ingest`, probed on its own
+ * admin port, its token from the Secret (never a ConfigMap), listening where the kubelet can
+ * probe it, the same Redis as the app, and stopping after the app so its last spans arrive.
+ */
+export function ingestWiringProblems (objects: Objects): string[] {
+  const { deployment, app, proxy, ingest, appEnv, ingestEnv } = sidecarPod(objects)
+  if (ingest === undefined) return ['container ingest: the Pod has no receiver (supertrace ingest)']
+  const problems: string[] = []
+  if (ingest.image !== proxy.image) problems.push(`container ingest image: ${ingest.image} is not the proxy's image ${proxy.image} (one image runs both)`)
+  if (JSON.stringify(ingest.args) !== '["ingest"]' || ingest.command !== undefined) problems.push(`container ingest: args ${JSON.stringify(ingest.args)} (and command ${JSON.stringify(ingest.command)}) do not run \`supertrace ingest\` (args ["ingest"], the image's entrypoint kept)`)
+  const adminPort = Number(ingestEnv.SUPERTRACE_INGEST_ADMIN_PORT ?? INGEST_ADMIN_PORT)
+  for (const [probe, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/healthz']] as const) {
+    const get = ingest[probe]?.httpGet
+    if (get?.path !== path || portNumber(ingest, get.port) !== adminPort) problems.push(`container ingest ${probe}: not GET ${path} on the admin port ${adminPort} (it is ${get === undefined ? 'missing' : `GET ${get.path} on ${String(get.port)}`})`)
+  }
+  const httpPort = Number(ingestEnv.SUPERTRACE_INGEST_PORT ?? INGEST_HTTP_PORT)
+  if (!(ingest.ports ?? []).some((p) => p.containerPort === httpPort)) problems.push(`container ingest ports: no containerPort ${httpPort} (SUPERTRACE_INGEST_PORT)`)
+  if (ingestEnv.SUPERTRACE_INGEST_HOST !== '0.0.0.0') problems.push(`container ingest SUPERTRACE_INGEST_HOST: ${ingestEnv.SUPERTRACE_INGEST_HOST} is not 0.0.0.0, so the kubelet's probes cannot reach its admin port`)
+  const token = ingest.env?.find((e) => e.name === 'SUPERTRACE_INGEST_TOKEN')
+  if (token?.valueFrom?.secretKeyRef === undefined || (ingestEnv.SUPERTRACE_INGEST_TOKEN ?? '') === '') problems.push('container ingest SUPERTRACE_INGEST_TOKEN: not taken from the Secret (it listens on the Pod\'s address, so exports must carry a token)')
+  if (ingestEnv.SUPERTRACE_REDIS_URL !== appEnv.SUPERTRACE_REDIS_URL) problems.push('container ingest SUPERTRACE_REDIS_URL: not the app\'s Redis, where the proxy looks for records')
+  const ingestPreStop = ingest.lifecycle?.preStop?.sleep?.seconds ?? 0
+  const appPreStop = app.lifecycle?.preStop?.sleep?.seconds ?? 0
+  if (ingestPreStop <= appPreStop) problems.push(`container ingest preStop: sleeps ${ingestPreStop} s, not longer than the app's ${appPreStop} s, so the spans the app exports as it stops find no receiver`)
+  const podGrace = deployment.spec?.template.spec?.terminationGracePeriodSeconds ?? 30
+  if (podGrace <= ingestPreStop) problems.push(`terminationGracePeriodSeconds: ${podGrace} s leaves the receiver no time after its ${ingestPreStop} s preStop`)
   return problems
 }
 
@@ -305,7 +355,7 @@ export function kustomizationProblems (kustomization: Kustomization, manifests: 
     ...kustomization.resources.filter((file) => !files.includes(file)).map((file) => `kustomization.yaml resources: ${file} does not exist`),
   ]
   const pod = sidecarPod(objects)
-  for (const container of [pod.app, pod.proxy]) {
+  for (const container of [pod.app, pod.proxy, ...(pod.ingest === undefined ? [] : [pod.ingest])]) {
     if (!kustomization.images.some((image) => image.name === container.image)) problems.push(`kustomization.yaml images: no entry for ${container.image} (container ${container.name}), so kustomize edit set image cannot set it`)
   }
   return problems
@@ -313,13 +363,14 @@ export function kustomizationProblems (kustomization: Kustomization, manifests: 
 
 /** The Compose file's wiring: the proxy in front on loopback, health checks, start order, settings. */
 export function composeProblems (compose: ComposeFile): string[] {
-  const { proxy, app } = compose.services
+  const { proxy, app, ingest } = compose.services
   if (proxy === undefined || app === undefined) return ['services: there must be a "proxy" and an "app"']
   const proxyEnv = serviceEnvironment(proxy)
   const appEnv = serviceEnvironment(app)
   const problems = [
     ...unknownSettings(Object.keys(proxyEnv), 'proxy', 'services.proxy.environment'),
     ...unknownSettings(Object.keys(appEnv), 'app', 'services.app.environment'),
+    ...composeIngestProblems(ingest, proxy, appEnv),
   ]
   for (const [name, service] of Object.entries(compose.services)) {
     if (service.healthcheck === undefined) problems.push(`services.${name}: no healthcheck`)
@@ -332,6 +383,20 @@ export function composeProblems (compose: ComposeFile): string[] {
   if (proxy.build?.context !== '..' || (proxy.build.dockerfile ?? 'Dockerfile') !== 'Dockerfile') problems.push('services.proxy.build: not the repository root\'s Dockerfile (context "..")')
   const upstream = `http://app:${appEnv.PORT ?? 3000}`
   if (proxyEnv.SUPERTRACE_UPSTREAM !== upstream) problems.push(`services.proxy.environment.SUPERTRACE_UPSTREAM: ${proxyEnv.SUPERTRACE_UPSTREAM} is not the app's ${upstream}`)
+  return problems
+}
+
+/** The receiver's service: the proxy's image and build, run as `supertrace ingest`, reachable from the app's container, on the app's Redis once it is healthy. */
+function composeIngestProblems (ingest: ComposeService | undefined, proxy: ComposeService, appEnv: Record<string, string>): string[] {
+  if (ingest === undefined) return ['services: there is no "ingest" (supertrace ingest, the receiver of other languages\' exports)']
+  const env = serviceEnvironment(ingest)
+  const problems = unknownSettings(Object.keys(env), 'ingest', 'services.ingest.environment')
+  if (ingest.image !== proxy.image || ingest.build?.context !== proxy.build?.context || ingest.build?.dockerfile !== proxy.build?.dockerfile) problems.push('services.ingest: not the proxy\'s image and build (one image runs both)')
+  const command = typeof ingest.command === 'string' ? ingest.command.split(' ') : ingest.command
+  if (JSON.stringify(command) !== '["ingest"]') problems.push(`services.ingest.command: ${JSON.stringify(ingest.command)} does not run \`supertrace ingest\` (["ingest"])`)
+  if (env.SUPERTRACE_INGEST_HOST !== '0.0.0.0') problems.push(`services.ingest.environment.SUPERTRACE_INGEST_HOST: ${env.SUPERTRACE_INGEST_HOST} is not 0.0.0.0, so no other container reaches it`)
+  if (env.SUPERTRACE_REDIS_URL !== appEnv.SUPERTRACE_REDIS_URL) problems.push('services.ingest.environment.SUPERTRACE_REDIS_URL: not the app\'s Redis, where the proxy looks for records')
+  if (ingest.depends_on?.redis?.condition !== 'service_healthy') problems.push('services.ingest.depends_on.redis: the condition is not service_healthy')
   return problems
 }
 

@@ -74,6 +74,8 @@ export class Container {
   readonly #image: BuiltImage
   /** `buildah run` options: the environment and user it was started with, which `exec` reuses. */
   #runOptions: readonly string[] = []
+  /** What `start` ran in CMD's place, if anything. */
+  #args: readonly string[] | undefined
   #main: Started | undefined
 
   private constructor (name: string, image: BuiltImage) {
@@ -89,8 +91,9 @@ export class Container {
     return container
   }
 
-  /** `docker run -e …`: the image's ENTRYPOINT and CMD, as its USER (or `user`, `uid:gid`), in its WORKDIR. */
-  start (env: Readonly<Record<string, string>>, user?: string): Started {
+  /** `docker run -e … [args]`: the image's ENTRYPOINT and CMD (or `args` in CMD's place), as its USER (or `user`, `uid:gid`), in its WORKDIR. */
+  start (env: Readonly<Record<string, string>>, user?: string, args?: readonly string[]): Started {
+    this.#args = args
     this.#runOptions = [...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]), ...user === undefined ? [] : ['--user', user]]
     this.#main = new Started(spawn('buildah', ['run', ...ISOLATION, ...this.#runOptions, this.#name, '--', ...this.#command()], { stdio: ['ignore', 'pipe', 'pipe'] }))
     return this.#main
@@ -115,7 +118,7 @@ export class Container {
   }
 
   #command (): string[] {
-    return [...this.#image.config.Entrypoint ?? [], ...this.#image.config.Cmd ?? []]
+    return [...this.#image.config.Entrypoint ?? [], ...this.#args ?? this.#image.config.Cmd ?? []]
   }
 
   #started (): Started {

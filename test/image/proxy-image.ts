@@ -6,6 +6,8 @@ import { request } from 'node:http'
 import { before, test, type TestContext } from 'node:test'
 import { get, login, visible } from '../helpers/http.ts'
 import { freePort, repoRoot, startApp, startRedis, type RunningHttp, type RunningRedis, type Started } from '../helpers/processes.ts'
+import { recordKey } from '../../core/protocol.ts'
+import { CONTENT_TYPE, newRequestId, postExport, requestSpans, tracesExport } from '../helpers/otlp.ts'
 import { buildImage, Container, type BuiltImage } from './container.ts'
 
 let image: BuiltImage
@@ -56,15 +58,15 @@ test('the image runs the proxy itself as a non-root user, with its ports, health
   assert.match(config.Labels['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$/)
 })
 
-test('the image holds the compiled proxy and the dependencies it loads, nothing else', (t) => {
+test('the image holds the compiled proxy and receiver and the dependencies they load, nothing else', (t) => {
   const container = Container.create(t, image)
   const listing = container.exec(['sh', '-c', 'id -u; ls; ls node_modules node_modules/@opentelemetry; find dist -name "*.ts" ! -name "*.d.ts"'])
   assert.equal(listing.status, 0, listing.output)
   const lines = listing.output.split('\n')
   assert.equal(lines[0], '1000', 'it runs as the node user')
-  for (const runtime of ['ioredis', 'undici', 'http-proxy-3', 'prom-client']) assert.ok(lines.includes(runtime), `${runtime} is installed`)
+  for (const runtime of ['ioredis', 'undici', 'http-proxy-3', 'prom-client', '@grpc']) assert.ok(lines.includes(runtime), `${runtime} is installed`)
   for (const notTheProxys of ['sdk-node', 'import-in-the-middle', 'typescript', 'express', 'node']) assert.ok(!lines.includes(notTheProxys), `${notTheProxys} (the instrumentation's, or a devDependency) is not`)
-  for (const source of ['core', 'proxy', 'instrumentation', 'tsconfig.json', 'test', 'deploy']) assert.ok(!lines.includes(source), `the sources (${source}) are not copied`)
+  for (const source of ['core', 'proxy', 'ingest', 'storage', 'instrumentation', 'tsconfig.json', 'test', 'deploy']) assert.ok(!lines.includes(source), `the sources (${source}) are not copied`)
   assert.ok(!lines.some((line) => line.endsWith('.ts')), 'no TypeScript source is left in dist/')
   const write = container.exec(['touch', 'dist/proxy/cli.js'])
   assert.notEqual(write.status, 0, 'the proxy cannot change its own code (and needs no writable root)')
@@ -129,4 +131,26 @@ test('docker stop: the STOPSIGNAL reaches the proxy, which finishes the request 
   assert.ok(response.complete, `the response in flight is finished, not cut: ${JSON.stringify(response.body)}`)
   assert.equal(await stopped, 0, proxy.output)
   assert.match(proxy.output, /"msg":"stopped"/)
+})
+
+test('the same image runs `supertrace ingest`: an app\'s OTLP export of a failing request becomes a record, and the HEALTHCHECK passes on the receiver\'s admin port', { timeout: 120_000 }, async (t) => {
+  const redis = await startRedis(t)
+  const [port, adminPort] = [await freePort(), await freePort()]
+  const container = Container.create(t, image)
+  const ingest = container.start({
+    SUPERTRACE_REDIS_URL: redis.url,
+    SUPERTRACE_INGEST_PORT: String(port),
+    SUPERTRACE_INGEST_GRPC_PORT: '0',
+    SUPERTRACE_INGEST_ADMIN_PORT: String(adminPort),
+  }, undefined, ['ingest'])
+  const adminUrl = `http://127.0.0.1:${adminPort}`
+  await ingest.waitUntil('answering /healthz', async () => (await get(`${adminUrl}/healthz`)).status === 200)
+  const healthy = container.exec(image.healthcheck?.Test.slice(1) ?? [])
+  assert.equal(healthy.status, 0, healthy.output)
+
+  const requestId = newRequestId()
+  const body = tracesExport(requestSpans({ traceId: requestId, status: 500, exception: { type: 'KeyError', message: "'SPRING'" } }), 'protobuf')
+  assert.equal((await postExport(`http://127.0.0.1:${port}`, '/v1/traces', body, { 'content-type': CONTENT_TYPE.protobuf })).status, 200)
+  await ingest.waitUntil('the record is stored', async () => (await redis.client.exists(recordKey(requestId))) === 1)
+  assert.equal(await container.stop(), 0, 'SIGTERM ends the receiver cleanly')
 })

@@ -1,0 +1,75 @@
+/**
+ * OTLP exports as a real SDK sends them: spans made by the OpenTelemetry SDK's own tracer
+ * and encoded by the serializers its OTLP exporters use (protobuf and OTLP/JSON), for the
+ * request IDs a test chooses.
+ */
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api'
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
+import { randomBytes } from 'node:crypto'
+
+export type ExportEncoding = 'protobuf' | 'json'
+
+export const CONTENT_TYPE: Readonly<Record<ExportEncoding, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' }
+
+export interface RequestShape {
+  /** The request's trace ID: the proxy's request ID. */
+  readonly traceId: string
+  /** The SERVER span's HTTP status. */
+  readonly status: number
+  /** An exception recorded on the SERVER span (a Python-like text unless `stacktrace` is given). */
+  readonly exception?: { readonly type: string, readonly message: string, readonly stacktrace?: string }
+  /** Client spans under the SERVER span (a query, a Redis call). */
+  readonly children?: number
+  readonly language?: string
+  readonly service?: string
+}
+
+export function newRequestId (): string {
+  return randomBytes(16).toString('hex')
+}
+
+/** The spans of one request, children first (as they end), then the SERVER span. */
+export function requestSpans (shape: RequestShape): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter()
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': shape.service ?? 'shop', 'telemetry.sdk.language': shape.language ?? 'python' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  })
+  const tracer = provider.getTracer('test')
+  // The proxy's span is the parent, as its traceparent says.
+  const parent = trace.setSpanContext(context.active(), { traceId: shape.traceId, spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED, isRemote: true })
+  const server = tracer.startSpan('GET orders/<int:order_id>/', {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': 'GET', 'url.path': '/orders/7/', 'url.query': 'coupon=SPRING&api_key=sk_live_0123456789', 'http.route': 'orders/<int:order_id>/', 'http.response.status_code': shape.status },
+  }, parent)
+  const inside = trace.setSpan(parent, server)
+  for (let i = 0; i < (shape.children ?? 2); i++) {
+    tracer.startSpan(i % 2 === 0 ? 'SELECT' : 'GET', { kind: SpanKind.CLIENT, attributes: i % 2 === 0 ? { 'db.system.name': 'sqlite', 'db.query.text': 'SELECT * FROM orders WHERE id = ?' } : { 'db.system.name': 'redis', 'db.query.text': 'GET order-total:7' } }, inside).end()
+  }
+  if (shape.exception !== undefined) {
+    server.addEvent('exception', {
+      'exception.type': shape.exception.type,
+      'exception.message': shape.exception.message,
+      'exception.stacktrace': shape.exception.stacktrace ?? `Traceback (most recent call last):\n  File "/app/shop/views.py", line 12, in discount_for\n    return DISCOUNTS[order.coupon]\n${shape.exception.type}: ${shape.exception.message}\n`,
+    })
+  }
+  if (shape.status >= 500) server.setStatus({ code: SpanStatusCode.ERROR, message: `${shape.exception?.type ?? 'Error'}: ${shape.exception?.message ?? ''}` })
+  server.end()
+  return exporter.getFinishedSpans()
+}
+
+/** One export request's body, as the SDK's OTLP exporter encodes it. */
+export function tracesExport (spans: readonly ReadableSpan[], encoding: ExportEncoding): Uint8Array {
+  const serializer = encoding === 'json' ? JsonTraceSerializer : ProtobufTraceSerializer
+  const body = serializer.serializeRequest([...spans])
+  if (body === undefined) throw new Error('the SDK serialized nothing')
+  return body
+}
+
+/** POSTs an export to a receiver's OTLP/HTTP endpoint. */
+export async function postExport (baseUrl: string, path: '/v1/traces' | '/v1/logs', body: Uint8Array | string, headers: Record<string, string>): Promise<{ status: number, headers: Headers, body: Buffer }> {
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body })
+  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) }
+}
