@@ -441,7 +441,7 @@ function repeatProblem (r: Record<string, unknown>): string | undefined {
   if (!isString(r.requestId) || !isRequestId(r.requestId as string)) return 'requestId'
   if (!isString(r.sameAs) || !isRequestId(r.sameAs as string)) return 'sameAs'
   if (!isNumber(r.time)) return 'time'
-  if (!isObject(r.request) || !oneOf(REQUEST_SOURCES)(r.request.source) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route)) return 'request'
+  if (!isObject(r.request) || !isString(r.request.method) || !isString(r.request.url) || !optional(isString)(r.request.route)) return 'request'
   if (!isObject(r.response) || !isNumber(r.response.status)) return 'response.status'
   if (!optional((e) => isObject(e) && isString(e.type) && isString(e.message))(r.exception)) return 'exception'
   return undefined

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { RecordFormatError } from '../core/errors.ts'
 import { recordKey } from '../core/protocol.ts'
@@ -29,6 +30,17 @@ const MALFORMED: ReadonlyArray<readonly [string, (r: Record<string, any>) => voi
     let exception = r.exceptions[0]
     for (let i = 0; i < 10_000; i++) exception = exception.cause = { type: 'Error', message: '', stack: '', frames: [] }
   }],
+  ['suppressed exceptions nested thousands deep', (r) => {
+    let exception = r.exceptions[0]
+    for (let i = 0; i < 10_000; i++) exception = (exception.suppressed = [{ type: 'Error', message: '', stack: '', frames: [] }])[0]
+  }],
+  ['a cause kind that is neither cause nor context', (r) => { r.exceptions[0].causeKind = 'because' }],
+  ['a request source that is neither app nor spans', (r) => { r.request.source = 'proxy' }],
+  ['a span start in milliseconds under the version 3 name', (r) => { delete r.spans[0].startUs; r.spans[0].start = 1 }],
+  ['a span\'s service that is a number', (r) => { r.spans[0].service = 5 }],
+  ['a log line whose body is an object, which would pass the page\'s limits and redaction', (r) => { r.logs = [{ timeUs: 1, severity: 'ERROR', body: { password: 'hunter2' }, attributes: {} }] }],
+  ['log lines that are no list', (r) => { r.logs = 'x' }],
+  ['a process without its runtime', (r) => { delete r.process.runtime }],
 ]
 
 function malformed (mutate: (r: Record<string, any>) => void): string {
@@ -41,6 +53,13 @@ test('a record whose rendered fields have the wrong type is refused with ST_RECO
   for (const [name, mutate] of MALFORMED) {
     assert.throws(() => decodeRecord(malformed(mutate)), (err: unknown) => err instanceof RecordFormatError, name)
   }
+})
+
+test('a version 3 record nested thousands deep is refused as the current version is, not overflowing the stack while it is upgraded', () => {
+  const record = JSON.parse(readFileSync(new URL('fixtures/record-v3-after-calls.json', import.meta.url), 'utf8')) as Record<string, any>
+  let exception = record.exceptions[0]
+  for (let i = 0; i < 10_000; i++) exception = exception.cause = { type: 'Error', message: '', stack: '', frames: [{ file: 'node:x', line: 1, column: 1, origin: 'node' }] }
+  assert.throws(() => decodeRecord(JSON.stringify(record)), (err: unknown) => err instanceof RecordFormatError)
 })
 
 test('a superuser who opens a malformed stored record is told it could not be read, and the proxy keeps serving', async (t) => {
