@@ -8,7 +8,7 @@
  * check. In HTML the forwarding is a meta refresh, which needs no script (the
  * Content-Security-Policy governs none), and an ordinary link beside it.
  */
-import { html, trusted, visibleControls } from './escape.ts'
+import { html, trusted, visibleControls, type Html } from './escape.ts'
 import { originalSection, proxyViewBlock } from './html.ts'
 import { code, fence, proxyViewMarkdown } from './markdown.ts'
 import { negotiateFormat } from './negotiate.ts'
@@ -91,12 +91,17 @@ ${r.next === null ? '' : html`<meta http-equiv="refresh" content="0;url=${r.next
 <header id="summary"><h1>${r.title}</h1>
 <dl class="facts"><dt>Request ID</dt><dd><code>${r.requestId}</code> <span class="muted">(the trace ID)</span></dd><dt>Status</dt><dd>${String(r.status)}</dd></dl>
 </header>
-<section id="no-record"><h2>${r.next === null ? 'No record from the app' : 'No record yet'}</h2><p class="note missing">${r.missingRecord}</p><p>${r.advice}</p>
+<section id="no-record"><h2>${r.next === null ? 'No record from the app' : 'No record yet'}</h2><p class="note missing">${withCode(r.missingRecord)}</p><p>${withCode(r.advice)}</p>
 <p>${r.next === null ? html`If it comes after all, it will be at <a href="${r.page}">${r.page}</a>.` : html`<a href="${r.next}">Go on to the request's page</a>.`}</p></section>
 <section id="proxy-view"><h2>${PROXY_VIEW_HEADING}</h2>${proxyViewBlock(r.proxyView)}</section>
 ${r.original === null ? '' : html`<section id="original"><h2>What the user saw</h2>${originalSection(r.original)}</section>`}
 </body></html>
 `.text
+}
+
+/** The page's own sentences with their `quoted` names, commands and settings as code. */
+function withCode (sentence: string): Html[] {
+  return sentence.split('`').map((part, i) => i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`)
 }
 
 function pendingText (r: PendingReport): string {
