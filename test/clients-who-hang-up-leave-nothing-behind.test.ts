@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { request, type ClientRequest } from 'node:http'
 import { test, type TestContext } from 'node:test'
 import { loadProxyConfig } from '../proxy/config.ts'
@@ -19,9 +20,9 @@ function activeTimers (): number {
   return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
 }
 
-async function settled (baseline: number): Promise<number> {
-  // Give the proxy a moment to see the last hang-ups; a leak keeps the count up for the 60 s wait.
-  for (let i = 0; i < 50 && activeTimers() > baseline; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+/** Gives the proxy `ms` to see the last hang-ups; a leak keeps the count up for longer (the waits are 60 s, a record page's hop 5 s). */
+async function settled (baseline: number, ms = 5000): Promise<number> {
+  for (let i = 0; i < ms / 100 && activeTimers() > baseline; i++) await new Promise((resolve) => setTimeout(resolve, 100))
   return activeTimers()
 }
 
@@ -118,5 +119,23 @@ test(`${HANG_UPS} superusers who hang up while the proxy waits for the record of
   }
 
   assert.ok(await settled(baseline) <= baseline, `no record wait outlives its client: ${activeTimers()} timers, ${baseline} before`)
+  assert.equal((await get(`${proxyUrl}/_supertrace/`, SUPERUSER)).status, 200, 'the next superuser still gets a page')
+})
+
+test(`${HANG_UPS} superusers who hang up while a record's page waits for a record not yet stored leave no wait behind`, { timeout: 60_000 }, async (t) => {
+  const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_REDIS_TIMEOUT_MS: '5000' })
+  await warmUp(proxyUrl)
+  const baseline = activeTimers()
+
+  for (let sent = 0; sent < HANG_UPS; sent += AT_ONCE) {
+    const reads = await redisCalls(redis, 'get')
+    // The "on its way" page forwards here: each page reads the record once (GET), then waits up to 5 s for it.
+    const waiting = Array.from({ length: AT_ONCE }, () => superuserRequest(`${proxyUrl}/_supertrace/requests/${randomBytes(16).toString('hex')}?wait=1`))
+    await waitUntil('every page waits for its record', async () => await redisCalls(redis, 'get') >= reads + AT_ONCE, 5_000)
+    for (const req of waiting) req.destroy()
+  }
+
+  // Less than a hop's 5 s: a wait the hang-up did not end would still be counted.
+  assert.ok(await settled(baseline, 1000) <= baseline, `no wait outlives its client: ${activeTimers()} timers, ${baseline} before`)
   assert.equal((await get(`${proxyUrl}/_supertrace/`, SUPERUSER)).status, 200, 'the next superuser still gets a page')
 })
