@@ -85,7 +85,7 @@ export const proxySettings = {
   ...lookupSettings,
   traceWaitMs: {
     env: 'SUPERTRACE_TRACE_WAIT_MS',
-    description: 'The longest a superuser\'s 500 waits for the app\'s record before the page is shown without it.',
+    description: 'The longest a superuser\'s 500 waits for the request\'s record, whether the app announced one (supertrace\'s instrumentation marks its 500s) or not (an app exporting OTLP marks nothing). Past it: the page without the record for an announced one; for an unannounced one the "on its way" page, which forwards to the record\'s page to wait on.',
     default: 1000,
     example: '1000',
     parse: integer(0, 60_000),

@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.ts'
 import type { ProxyConfig } from './config.ts'
 import type { ProxyMetrics } from './operations/metrics.ts'
 import type { PageOptions } from './debug-page/report.ts'
+import type { ProxyViews } from './superuser/proxy-views.ts'
 import type { RecordSource } from './superuser/record-source.ts'
 import type { RedisBreaker } from './superuser/redis-breaker.ts'
 import type { SuperuserLookup } from './lookup/lookup.ts'
@@ -13,6 +14,8 @@ export interface ProxyContext {
   readonly upstream: Pool
   readonly superusers: SuperuserLookup
   readonly records: RecordSource
+  /** The requests of superusers as this proxy saw them, remembered a while for their permanent pages. */
+  readonly proxyViews: ProxyViews
   /** Guards the Redis commands of requests (lookups, record reads); its state is for the metrics. */
   readonly redisBreaker: RedisBreaker
   readonly logger: Logger

@@ -1,6 +1,7 @@
 /**
  * Every size limit of the proxy, in one place: what a record is cut to on the page,
- * what the superuser lookup reads, what the later-lookup list shows. The app side's
+ * what the superuser lookup reads, what the later-lookup pages show and how long they
+ * wait for a record, what the proxy remembers of superusers' requests. The app side's
  * limits are instrumentation/record/limits.ts; the settings (SUPERTRACE_MAX_BUFFER_BYTES
  * and the timeouts) are proxy/config.ts.
  */
@@ -60,4 +61,17 @@ export const LIMITS = {
   recentFailuresShown: 50,
   /** Records read at once for that list. */
   recentReadBatch: 10,
+  /**
+   * How long a record's page (`<prefix>/requests/<id>?wait=N`) waits for a record not yet
+   * stored before it forwards to the next hop: an app that exports OpenTelemetry sends its
+   * spans in batches, by default every 5 s.
+   */
+  recordWaitHopMs: 5000,
+  /** Hops of that wait before the page says no record came: 12 of 5 s, a minute, past any SDK's default batch delay and a Collector's on top. */
+  recordWaitHops: 12,
+  // What the proxy remembers of superusers' requests (superuser/proxy-views.ts).
+  /** Requests remembered at most: the oldest is forgotten first. Each is its request head, under SUPERTRACE_MAX_HEADER_BYTES. */
+  proxyViews: 500,
+  /** How long one is remembered: long enough for the forwarding's minute and a look some minutes later. */
+  proxyViewAgeMs: 10 * 60_000,
 } as const

@@ -24,6 +24,7 @@ import { listen, listeningUrl } from '../core/listen.ts'
 import { ProxyMetrics } from './operations/metrics.ts'
 import { oversizedRequestLog } from './operations/oversized-requests.ts'
 import { drainServer } from './operations/shutdown.ts'
+import { ProxyViews } from './superuser/proxy-views.ts'
 import { RecordSource } from './superuser/record-source.ts'
 import { RedisBreaker } from './superuser/redis-breaker.ts'
 
@@ -53,15 +54,17 @@ export async function startProxy (config: ProxyConfig, logger = new Logger('prox
   }
   try {
     const redisSide = await openRedisSide(config, logger, metrics, opened)
+    const redaction = new Redactor(config.redact)
     const context: ProxyContext = {
       config,
       upstream: upstreamPool(config),
       superusers: redisSide.superusers,
       records: redisSide.records,
+      proxyViews: new ProxyViews(redaction, config.lookup.cookieName),
       redisBreaker: redisSide.redisBreaker,
       logger,
       metrics,
-      pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction: new Redactor(config.redact), pagesPrefix: config.pagesPrefix },
+      pageOptions: { sourceUrl: config.sourceUrl ?? undefined, redaction, pagesPrefix: config.pagesPrefix },
     }
     opened.push(() => context.upstream.destroy())
     metrics.observeRecordOutcomes(() => context.records.outcomes())

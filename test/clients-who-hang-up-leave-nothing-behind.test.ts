@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { request, type ClientRequest } from 'node:http'
 import { test, type TestContext } from 'node:test'
 import { loadProxyConfig } from '../proxy/config.ts'
@@ -19,9 +20,9 @@ function activeTimers (): number {
   return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
 }
 
-async function settled (baseline: number): Promise<number> {
-  // Give the proxy a moment to see the last hang-ups; a leak keeps the count up for the 60 s wait.
-  for (let i = 0; i < 50 && activeTimers() > baseline; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+/** Gives the proxy `ms` to see the last hang-ups; a leak keeps the count up for longer (the waits are 60 s, a record page's hop 5 s). */
+async function settled (baseline: number, ms = 5000): Promise<number> {
+  for (let i = 0; i < ms / 100 && activeTimers() > baseline; i++) await new Promise((resolve) => setTimeout(resolve, 100))
   return activeTimers()
 }
 
@@ -42,9 +43,20 @@ async function inProcessStack (t: TestContext, env: NodeJS.ProcessEnv): Promise<
   return { redis, appUrl: app.url, proxyUrl: proxy.url }
 }
 
+const SUPERUSER = { cookie: 'sessionid=boss', accept: 'application/json' }
+
+/**
+ * The pool's connections and Redis's are open before the baseline is taken: a 200 through, and a
+ * superuser's page that answers at once (a 500 would wait its SUPERTRACE_TRACE_WAIT_MS for a record).
+ */
+async function warmUp (proxyUrl: string): Promise<void> {
+  assert.equal((await get(`${proxyUrl}/status?code=200`)).status, 200)
+  assert.equal((await get(`${proxyUrl}/_supertrace/`, SUPERUSER)).status, 200)
+}
+
 /** Sends a superuser's request and returns it unanswered; the caller hangs it up. */
 function superuserRequest (url: string): ClientRequest {
-  const req = request(url, { agent: false, headers: { cookie: 'sessionid=boss', accept: 'application/json' } })
+  const req = request(url, { agent: false, headers: SUPERUSER })
   req.on('error', () => {})
   req.end()
   return req
@@ -57,8 +69,7 @@ async function redisCalls (redis: RunningRedis, command: string): Promise<number
 
 test(`${HANG_UPS} superusers who hang up while the proxy waits for their record leave no wait behind, and the proxy serves the next request`, { timeout: 60_000 }, async (t) => {
   const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_TRACE_WAIT_MS: '60000', SUPERTRACE_REDIS_TIMEOUT_MS: '5000' })
-  // Warm up: the pool's connections and Redis's are open before the baseline is taken.
-  assert.equal((await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })).status, 500)
+  await warmUp(proxyUrl)
   const baseline = activeTimers()
 
   for (let sent = 0; sent < HANG_UPS; sent += AT_ONCE) {
@@ -71,13 +82,12 @@ test(`${HANG_UPS} superusers who hang up while the proxy waits for their record 
   }
 
   assert.ok(await settled(baseline) <= baseline, `no record wait outlives its client: ${activeTimers()} timers, ${baseline} before`)
-  const next = await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })
-  assert.equal((JSON.parse(next.text) as { status: number }).status, 500, 'the next superuser still gets a page')
+  assert.equal((await get(`${proxyUrl}/_supertrace/`, SUPERUSER)).status, 200, 'the next superuser still gets a page')
 })
 
 test(`${HANG_UPS} superusers who hang up while the superuser lookup is stuck leave nothing behind once Redis answers`, { timeout: 60_000 }, async (t) => {
   const { redis, appUrl, proxyUrl } = await inProcessStack(t, { SUPERTRACE_TRACE_WAIT_MS: '60000', SUPERTRACE_REDIS_TIMEOUT_MS: '60000' })
-  assert.equal((await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })).status, 500)
+  await warmUp(proxyUrl)
   const baseline = activeTimers()
   const served = async (): Promise<number> => Number((await get(`${appUrl}/served`)).text)
 
@@ -92,13 +102,12 @@ test(`${HANG_UPS} superusers who hang up while the superuser lookup is stuck lea
 
   // Were a hung-up 500 to go on once its lookup said yes, it would wait 60 s for a record that never comes.
   assert.ok(await settled(baseline) <= baseline, `nothing outlives its client: ${activeTimers()} timers, ${baseline} before`)
-  const next = await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })
-  assert.equal((JSON.parse(next.text) as { status: number }).status, 500, 'the next superuser still gets a page')
+  assert.equal((await get(`${proxyUrl}/_supertrace/`, SUPERUSER)).status, 200, 'the next superuser still gets a page')
 })
 
 test(`${HANG_UPS} superusers who hang up while the proxy waits for the record of a request the app reset leave no wait behind`, { timeout: 60_000 }, async (t) => {
   const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_TRACE_WAIT_MS: '60000', SUPERTRACE_REDIS_TIMEOUT_MS: '5000' })
-  assert.equal((await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })).status, 500)
+  await warmUp(proxyUrl)
   const baseline = activeTimers()
 
   for (let sent = 0; sent < HANG_UPS; sent += AT_ONCE) {
@@ -110,6 +119,23 @@ test(`${HANG_UPS} superusers who hang up while the proxy waits for the record of
   }
 
   assert.ok(await settled(baseline) <= baseline, `no record wait outlives its client: ${activeTimers()} timers, ${baseline} before`)
-  const next = await get(`${proxyUrl}/status?code=500`, { cookie: 'sessionid=boss', accept: 'application/json' })
-  assert.equal((JSON.parse(next.text) as { status: number }).status, 500, 'the next superuser still gets a page')
+  assert.equal((await get(`${proxyUrl}/_supertrace/`, SUPERUSER)).status, 200, 'the next superuser still gets a page')
+})
+
+test(`${HANG_UPS} superusers who hang up while a record's page waits for a record not yet stored leave no wait behind`, { timeout: 60_000 }, async (t) => {
+  const { redis, proxyUrl } = await inProcessStack(t, { SUPERTRACE_REDIS_TIMEOUT_MS: '5000' })
+  await warmUp(proxyUrl)
+  const baseline = activeTimers()
+
+  for (let sent = 0; sent < HANG_UPS; sent += AT_ONCE) {
+    const reads = await redisCalls(redis, 'get')
+    // The "on its way" page forwards here: each page reads the record once (GET), then waits up to 5 s for it.
+    const waiting = Array.from({ length: AT_ONCE }, () => superuserRequest(`${proxyUrl}/_supertrace/requests/${randomBytes(16).toString('hex')}?wait=1`))
+    await waitUntil('every page waits for its record', async () => await redisCalls(redis, 'get') >= reads + AT_ONCE, 5_000)
+    for (const req of waiting) req.destroy()
+  }
+
+  // Less than a hop's 5 s: a wait the hang-up did not end would still be counted.
+  assert.ok(await settled(baseline, 1000) <= baseline, `no wait outlives its client: ${activeTimers()} timers, ${baseline} before`)
+  assert.equal((await get(`${proxyUrl}/_supertrace/`, SUPERUSER)).status, 200, 'the next superuser still gets a page')
 })

@@ -7,9 +7,9 @@
 import type { Pairs } from '../../core/record.ts'
 import { html, scriptJson, trusted, type Html } from './escape.ts'
 import { renderMarkdown } from './markdown.ts'
-import { chain, formatTime, formatUs, frameLocation, hostText, relationText, type ChainItem, type DebugReport, type FrameView, type OriginNames, type ProxyRequestView, type SpanView, type UpstreamFailureView } from './report.ts'
+import { chain, formatTime, formatUs, frameLocation, hostText, relationText, type ChainItem, type DebugReport, type FrameView, type OriginalView, type OriginNames, type ProxyRequestView, type SpanView, type UpstreamFailureView } from './report.ts'
 import { SCRIPT, STYLE } from './styles.ts'
-import { NO_EXCEPTION_CAPTURED, PROXY_VIEW_HEADING, renderText, SPANS_SOURCE_NOTE } from './text.ts'
+import { NO_EXCEPTION_CAPTURED, PROXY_VIEW_HEADING, PROXY_VIEW_MISSING, renderText, SPANS_SOURCE_NOTE } from './text.ts'
 
 export function renderHtml (report: DebugReport, nonce: string): string {
   const s = report.summary
@@ -20,7 +20,7 @@ export function renderHtml (report: DebugReport, nonce: string): string {
     ['trace', 'Trace', report.record === null ? null : traceSection(report)],
     ['logs', 'Log lines', report.logs.length === 0 ? null : logsSection(report)],
     ['request', 'Request', report.request === null ? null : requestSection(report.request, report.proxyView)],
-    ['original', 'What the user saw', report.original === null ? null : originalSection(report)],
+    ['original', 'What the user saw', report.original === null ? null : originalSection(report.original)],
     ['environment', 'Environment', report.record === null ? null : environmentSection(report)],
   ]
   const shown = sections.filter((entry): entry is [string, string, Html] => entry[2] !== null)
@@ -123,7 +123,7 @@ ${hasLocals ? html`<div class="locals"><h4>Local variables</h4><table class="kv"
 </details>`
 }
 
-function pairsTable (title: string | undefined, pairs: Pairs, empty = 'none'): Html {
+export function pairsTable (title: string | undefined, pairs: Pairs, empty = 'none'): Html {
   return html`${title === undefined ? '' : html`<h3>${title}</h3>`}${pairs.length === 0 ? html`<p class="muted">${empty}</p>` : html`<table class="kv">${pairs.map(([n, v]) => html`<tr><th>${n}</th><td>${v}</td></tr>`)}</table>`}`
 }
 
@@ -133,10 +133,8 @@ function requestSection (request: NonNullable<DebugReport['request']>, proxyView
     return html`<p class="note">${SPANS_SOURCE_NOTE}</p>
 ${line}
 ${pairsTable('Query', request.query)}
-${proxyView === null ? '' : html`<h3>${PROXY_VIEW_HEADING}</h3>
-<p><code>${proxyView.method} ${proxyView.url}</code></p>
-${pairsTable('Headers', proxyView.headers)}
-${pairsTable('Cookies', proxyView.cookies)}`}`
+<h3>${PROXY_VIEW_HEADING}</h3>
+${proxyViewBlock(proxyView)}`
   }
   return html`${line}
 ${pairsTable('Query', request.query)}
@@ -144,6 +142,14 @@ ${pairsTable('Headers', request.headers)}
 ${pairsTable('Cookies', request.cookies)}
 <h3>Body${request.body?.contentType === undefined ? '' : html` <span class="muted">(${request.body.contentType})</span>`}</h3>
 ${request.body === undefined ? html`<p class="muted">The app read no body.</p>` : html`<pre class="body">${request.body.text}</pre>`}`
+}
+
+/** The request as the proxy saw it: its line, headers and cookies, or why it has none (the "on its way" page shows it too). */
+export function proxyViewBlock (view: ProxyRequestView | null): Html {
+  if (view === null) return html`<p class="muted">${PROXY_VIEW_MISSING}</p>`
+  return html`<p><code>${view.method} ${view.url}</code></p>
+${pairsTable('Headers', view.headers)}
+${pairsTable('Cookies', view.cookies)}`
 }
 
 function logsSection (report: DebugReport): Html {
@@ -176,9 +182,8 @@ ${s.events.map((e) => html`<h4>${e.name} <span class="muted">at +${formatUs(e.ti
 </div></details></li>`
 }
 
-function originalSection (report: DebugReport): Html {
-  const o = report.original
-  if (o === null) return html``
+/** The app's own response, as a visitor who is not a superuser got it (the "on its way" page shows it too). */
+export function originalSection (o: OriginalView): Html {
   return html`<p class="muted">The response a visitor who is not a superuser got for this request.</p>
 <p><strong>${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}</strong></p>
 ${pairsTable('Headers', o.headers)}

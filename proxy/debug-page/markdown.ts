@@ -6,8 +6,8 @@
  * backticks inside it, so none of it is read as Markdown or HTML.
  */
 import { visibleControls } from './escape.ts'
-import { chain, formatTime, frameLocation, relationText, type DebugReport } from './report.ts'
-import { frameLines, hiddenFramesNote, logLines, PROXY_VIEW_HEADING, SPANS_SOURCE_NOTE, traceLines, upstreamLines } from './text.ts'
+import { chain, formatTime, frameLocation, relationText, type DebugReport, type ProxyRequestView } from './report.ts'
+import { frameLines, hiddenFramesNote, logLines, PROXY_VIEW_HEADING, PROXY_VIEW_MISSING, SPANS_SOURCE_NOTE, traceLines, upstreamLines } from './text.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderMarkdown (report: DebugReport): string {
@@ -46,8 +46,7 @@ export function renderMarkdown (report: DebugReport): string {
     out.push(fence(httpLines(r.method, r.url, r.headers, r.cookies), 'http'), '')
     if (r.query.length > 0) out.push('Query:', '', fence(pairLines(r.query).join('\n'), 'text'), '')
     if (r.body !== undefined) out.push(`Body${r.body.contentType === undefined ? '' : ` (${code(r.body.contentType)})`}:`, '', fence(r.body.text, 'text'), '')
-    const p = report.proxyView
-    if (p !== null) out.push(`#### ${PROXY_VIEW_HEADING}`, '', fence(httpLines(p.method, p.url, p.headers, p.cookies), 'http'), '')
+    if (r.source === 'spans') out.push(`#### ${PROXY_VIEW_HEADING}`, '', proxyViewMarkdown(report.proxyView), '')
   }
   if (report.spans.length > 0) out.push('### Spans', '', fence(traceLines(report.spans, report.droppedSpans).join('\n'), 'text'), '')
   if (report.logs.length > 0) out.push('### Log lines', '', fence(logLines(report.logs).join('\n'), 'text'), '')
@@ -58,6 +57,11 @@ export function renderMarkdown (report: DebugReport): string {
 /** One sentence of the page's own in italics, its Markdown characters escaped (an exception type inside may hold any). */
 function emphasis (sentence: string): string {
   return `*${sentence.replace(/[*_`\\[\]<>]/g, (c) => `\\${c}`)}*`
+}
+
+/** The request as the proxy saw it, or why it has none (the "on its way" page shows it too). */
+export function proxyViewMarkdown (p: ProxyRequestView | null): string {
+  return p === null ? emphasis(PROXY_VIEW_MISSING) : fence(httpLines(p.method, p.url, p.headers, p.cookies), 'http')
 }
 
 /** A request as HTTP reads it: the request line, the headers, the cookies on one line. */
@@ -78,7 +82,7 @@ export function code (text: string): string {
 }
 
 /** A fenced block that holds any text: the fence is longer than any backtick run inside. */
-function fence (text: string, info: string): string {
+export function fence (text: string, info: string): string {
   const ticks = '`'.repeat(Math.max(2, longestBacktickRun(text)) + 1)
   return `${ticks}${info}\n${text}\n${ticks}`
 }

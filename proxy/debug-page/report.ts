@@ -258,7 +258,7 @@ export function buildReport (input: PageInput, options: PageOptions): DebugRepor
 }
 
 /** The path of a URL that may be absolute or a path with a query. */
-function pathOf (url: string): string {
+export function pathOf (url: string): string {
   const q = url.indexOf('?')
   return q === -1 ? url : url.slice(0, q)
 }
@@ -402,7 +402,7 @@ function operationOf (span: RecordedSpan): { operation?: string } {
 
 const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|problem\+json)|[^;]*\+(json|xml))/i
 
-function originalView (original: OriginalResponse, redaction: PageRedaction): OriginalView {
+export function originalView (original: OriginalResponse, redaction: PageRedaction): OriginalView {
   // Set-Cookie is never shown, whatever the rules say: it is the visitor's session, not the app's error.
   const headers = redaction.pairs(original.headers).map(([name, value]) => name.toLowerCase() === 'set-cookie' ? [name, REDACTED] as const : [name, value] as const)
   const type = header(original.headers, 'content-type')

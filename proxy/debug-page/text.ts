@@ -4,7 +4,7 @@
  * with source context under the app's own frames.
  */
 import { visibleControls } from './escape.ts'
-import { chain, formatTime, formatUs, frameLocation, hostText, relationText, type DebugReport, type FrameView, type LogView, type OriginNames, type ProxyRequestView, type SpanView, type UpstreamFailureView } from './report.ts'
+import { chain, formatTime, formatUs, frameLocation, hostText, relationText, type DebugReport, type FrameView, type LogView, type OriginalView, type OriginNames, type ProxyRequestView, type SpanView, type UpstreamFailureView } from './report.ts'
 import type { Pairs } from '../../core/record.ts'
 
 export function renderText (report: DebugReport): string {
@@ -21,15 +21,11 @@ export function renderText (report: DebugReport): string {
     out.push(...pairBlock('Query', r.query))
     if (r.source === 'app') out.push(...pairBlock('Headers', r.headers), ...pairBlock('Cookies', r.cookies))
     if (r.body !== undefined) out.push(`  Body${r.body.contentType === undefined ? '' : ` (${r.body.contentType})`}:`, indent(r.body.text, 4))
-    if (report.proxyView !== null) out.push('', ...proxyViewLines(report.proxyView))
+    if (r.source === 'spans') out.push('', ...proxyViewLines(report.proxyView))
   }
   if (report.spans.length > 0) out.push('', `Trace (${report.spans.length} spans, ${formatUs(report.traceDurationUs)})`, ...traceLines(report.spans, report.droppedSpans).map((l) => `  ${l}`))
   if (report.logs.length > 0) out.push('', `Log lines (${report.logs.length})`, ...logLines(report.logs).map((l) => `  ${l}`))
-  if (report.original !== null) {
-    const o = report.original
-    out.push('', 'What the user saw', `  ${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}`, ...pairBlock('Headers', o.headers))
-    if (o.bodyPreview !== '') out.push(`  Body${o.isBodyCut ? ' (cut off: the app closed the connection mid-body)' : o.isBodyComplete ? '' : ' (still arriving)'}${o.decodedFrom === undefined ? '' : ` (${o.decodedFrom}-coded, shown decoded)`}:`, indent(o.bodyPreview, 4))
-  }
+  if (report.original !== null) out.push('', ...originalLines(report.original))
   if (report.resource.length > 0 || report.environment.length > 0) out.push('', 'Environment', ...pairBlock('Resource', report.resource), ...pairBlock('Variables', report.environment))
   if (report.truncated.length > 0) out.push('', 'Cut to keep this report bounded', ...report.truncated.map((t) => `  - ${t}`))
   return visibleControls(out.join('\n')) + '\n'
@@ -67,8 +63,12 @@ export const NO_EXCEPTION_CAPTURED = 'No exception was captured. Either the app 
 /** What the request part says when the record's request comes from the app's spans. */
 export const SPANS_SOURCE_NOTE = 'The request details come from the app\'s spans: OpenTelemetry\'s export (OTLP) carries no headers, cookies or body.'
 export const PROXY_VIEW_HEADING = 'The request as the proxy saw it'
+/** Said in place of the proxy's view when it has none: it keeps its views in memory (superuser/proxy-views.ts). */
+export const PROXY_VIEW_MISSING = 'This proxy did not see the request (another replica did, or this one has restarted or forgotten it since): it keeps what it saw of a request in its own memory only, for a few minutes.'
 
-function proxyViewLines (view: ProxyRequestView): string[] {
+/** The request as the proxy saw it, or why it has no view of it (the "on its way" page shows it too). */
+export function proxyViewLines (view: ProxyRequestView | null): string[] {
+  if (view === null) return [PROXY_VIEW_HEADING, `  ${PROXY_VIEW_MISSING}`]
   return [PROXY_VIEW_HEADING, `  ${view.method} ${view.url}`, ...pairBlock('Headers', view.headers), ...pairBlock('Cookies', view.cookies)]
 }
 
@@ -118,6 +118,13 @@ export function traceLines (spans: readonly SpanView[], dropped: number): string
     if (v.operation !== undefined) out.push(`${' '.repeat(24)}${'  '.repeat(v.depth)}  ${v.operation}`)
   }
   if (dropped > 0) out.push(`(${dropped} more spans were left out of the record)`)
+  return out
+}
+
+/** The app's own response, as a visitor who is not a superuser got it (the "on its way" page shows it too). */
+export function originalLines (o: OriginalView): string[] {
+  const out = ['What the user saw', `  ${o.status}${o.statusMessage === undefined ? '' : ` ${o.statusMessage}`}`, ...pairBlock('Headers', o.headers)]
+  if (o.bodyPreview !== '') out.push(`  Body${o.isBodyCut ? ' (cut off: the app closed the connection mid-body)' : o.isBodyComplete ? '' : ' (still arriving)'}${o.decodedFrom === undefined ? '' : ` (${o.decodedFrom}-coded, shown decoded)`}:`, indent(o.bodyPreview, 4))
   return out
 }
 

@@ -21,7 +21,8 @@ import type { BreakerState } from '../superuser/redis-breaker.ts'
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open']
 
 export type InterceptOutcome = 'original' | 'debug_page'
-export type DebugPageKind = 'live' | 'stored' | 'recent'
+export const DEBUG_PAGE_KINDS = ['live', 'stored', 'recent', 'pending', 'no_record'] as const
+export type DebugPageKind = (typeof DEBUG_PAGE_KINDS)[number]
 /** What became of a WebSocket upgrade: see upgrade-outcomes.ts. */
 export type UpgradeOutcome = 'switched' | 'refused' | 'failed'
 const UPGRADE_OUTCOMES: readonly UpgradeOutcome[] = ['switched', 'refused', 'failed']
@@ -83,11 +84,11 @@ export class ProxyMetrics {
     this.#intercepted = { original: intercepted.labels('original'), debug_page: intercepted.labels('debug_page') }
     const debugPages = new Counter({
       name: 'supertrace_debug_pages_total',
-      help: 'Debug pages sent to superusers: live (in place of a 500), stored (a record\'s page under the pages prefix), recent (the list of recent failures).',
+      help: 'Debug pages sent to superusers: live (in place of a 500), stored (a record\'s page under the pages prefix), recent (the list of recent failures), pending (an "on its way" page: in place of a 500 whose unannounced record had not arrived, or a record\'s page still waiting for it, each forwarding to the next wait), no_record (a record\'s page that waited its whole bound and no record came).',
       labelNames: ['page'],
       registers,
     })
-    this.#debugPages = { live: debugPages.labels('live'), stored: debugPages.labels('stored'), recent: debugPages.labels('recent') }
+    this.#debugPages = Object.fromEntries(DEBUG_PAGE_KINDS.map((page) => [page, debugPages.labels(page)])) as Record<DebugPageKind, { inc (): void }>
     // Envoy's downstream_cx_upgrades_total/_active and Traefik's open_connections{protocol="websocket"} are the models.
     const upgrades = new Counter({
       name: 'supertrace_websocket_upgrades_total',
@@ -103,7 +104,7 @@ export class ProxyMetrics {
       registers,
     })
     for (const outcome of ['original', 'debug_page']) intercepted.inc({ outcome }, 0)
-    for (const page of ['live', 'stored', 'recent']) debugPages.inc({ page }, 0)
+    for (const page of DEBUG_PAGE_KINDS) debugPages.inc({ page }, 0)
     this.#lookupSeconds = new Histogram({
       name: 'supertrace_superuser_lookup_seconds',
       help: 'How long a superuser lookup took (cookie to answer, Redis included), bounded by SUPERTRACE_REDIS_TIMEOUT_MS.',
@@ -120,7 +121,7 @@ export class ProxyMetrics {
     for (const outcome of LOOKUP_OUTCOMES) lookups.inc({ outcome }, 0)
     this.#recordWaitSeconds = new Histogram({
       name: 'supertrace_record_wait_seconds',
-      help: 'How long a superuser\'s 500 waited for the app\'s record (found or not), bounded by SUPERTRACE_TRACE_WAIT_MS.',
+      help: 'How long a superuser\'s 500 waited for the app\'s record (found or not), bounded by SUPERTRACE_TRACE_WAIT_MS, or a hop of a record\'s page (<prefix>/requests/<id>?wait=N) for one not yet stored, at most 5 s.',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     })

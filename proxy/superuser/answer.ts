@@ -3,7 +3,8 @@
  * cookie needs an answer: is it a superuser's? Not one (or Redis could not say): the
  * answer everyone else gets. One: find the request's record (waiting a bounded time
  * for one still being written), then render the page in the format the request
- * accepts and send it. A client that hangs up stops the wait at once.
+ * accepts and send it; with the request as the proxy saw it when the record does not
+ * hold it (made from spans) or there is none. A client that hangs up stops the wait at once.
  *
  * The answers see the exchange only through `AnsweredExchange` and the proxy only
  * through `AnswerParts`: what they really use of each.
@@ -12,10 +13,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '../../core/log.ts'
 import type { TraceRecord } from '../../core/record.ts'
 import type { ProxyConfig } from '../config.ts'
+import { renderPendingPage } from '../debug-page/pending.ts'
 import { renderDebugPage, sendPage, sendPageFailure } from '../debug-page/render.ts'
 import type { OriginalResponse, PageOptions, UpstreamFailureView } from '../debug-page/report.ts'
 import type { SuperuserLookup } from '../lookup/lookup.ts'
 import type { ProxyMetrics } from '../operations/metrics.ts'
+import type { ProxyViews } from './proxy-views.ts'
 import { unreadableRecordNote, type RecordSource } from './record-source.ts'
 
 /** What an answer uses of the exchange it answers (forward/exchange.ts implements it). */
@@ -35,6 +38,7 @@ export interface AnswerParts {
   readonly config: Pick<ProxyConfig, 'traceWaitMs' | 'maxBufferBytes'>
   readonly superusers: Pick<SuperuserLookup, 'isSuperuser'>
   readonly records: Pick<RecordSource, 'find'>
+  readonly proxyViews: Pick<ProxyViews, 'keep'>
   readonly logger: Logger
   readonly metrics: Pick<ProxyMetrics, 'countDebugPage' | 'countIntercepted'>
   /** How debug pages are made: the source-link template and the redaction rules, fixed at start-up. */
@@ -45,6 +49,8 @@ export interface FoundRecord {
   readonly record: TraceRecord | null
   /** Why there is no record, when there is none. */
   readonly missingRecord: string | null
+  /** None arrived within the wait (rather than one Redis could not give): it may still come. */
+  readonly isLate: boolean
 }
 
 export interface PageContent extends FoundRecord {
@@ -61,6 +67,11 @@ export interface AnswerSteps {
   readonly recordWaitMs: number
   /** The page's note when no record arrives within that wait. */
   readonly noRecordNote: string
+  /**
+   * When no record arrives within that wait, send the "on its way" page (debug-page/pending.ts),
+   * which forwards to the request's permanent page to wait on, rather than a page without a record.
+   */
+  readonly forwardsLateRecord: boolean
   /** Whether the page is still wanted: not once the response went out another way. */
   isPageWanted (): boolean
   /** Not a superuser, or Redis could not say. */
@@ -108,19 +119,30 @@ export class SuperuserAnswer {
     const content = await this.#steps.pageContent(found)
     if (content === null || this.#exchange.isClientGone) return
     const { req, res, requestId } = this.#exchange
-    const page = renderDebugPage({ requestId, request: { method: req.method ?? 'GET', url: req.url ?? '/' }, ...content }, this.#parts.pageOptions, req.headers.accept)
+    const proxyView = found.record === null || found.record.request.source === 'spans' ? this.#parts.proxyViews.keep(requestId, req) : undefined
+    if (found.isLate && this.#steps.forwardsLateRecord) {
+      const next = `${this.#parts.pageOptions.pagesPrefix}/requests/${requestId}?wait=1`
+      const page = renderPendingPage({ requestId, status: content.status, reason: found.missingRecord ?? '', next, proxyView, original: content.original }, this.#parts.pageOptions, req.headers.accept)
+      sendPage(res, content.status, page, req.method, requestId, content.appCookies)
+      this.#parts.metrics.countDebugPage('pending')
+      return
+    }
+    const page = renderDebugPage({ requestId, request: { method: req.method ?? 'GET', url: req.url ?? '/' }, ...content, ...(proxyView === undefined ? {} : { proxyView }) }, this.#parts.pageOptions, req.headers.accept)
     sendPage(res, content.status, page, req.method, requestId, content.appCookies)
     this.#parts.metrics.countDebugPage('live')
   }
 }
 
-/** The request's record; `noRecordNote` is the page's note when none arrives within `waitMs`. */
-async function findRecord (requestId: string, parts: AnswerParts, waitMs: number, signal: AbortSignal, noRecordNote: string): Promise<FoundRecord> {
+/**
+ * The record of `requestId`; `noRecordNote` is the page's note when none arrives within `waitMs`.
+ * A failure is logged under `logId`, the request being answered.
+ */
+export async function findRecord (requestId: string, parts: Pick<AnswerParts, 'records' | 'logger'>, waitMs: number, signal: AbortSignal, noRecordNote: string, logId = requestId): Promise<FoundRecord> {
   try {
     const record = await parts.records.find(requestId, waitMs, signal)
-    return record === undefined ? { record: null, missingRecord: noRecordNote } : { record, missingRecord: null }
+    return record === undefined ? { record: null, missingRecord: noRecordNote, isLate: true } : { record, missingRecord: null, isLate: false }
   } catch (err) {
-    parts.logger.error('the record could not be read', err, requestId)
-    return { record: null, missingRecord: unreadableRecordNote(err) }
+    parts.logger.error('the record could not be read', err, logId)
+    return { record: null, missingRecord: unreadableRecordNote(err), isLate: false }
   }
 }

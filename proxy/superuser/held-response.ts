@@ -5,11 +5,12 @@
  *
  *   holding    the body is held: while Redis is asked (bounded by SUPERTRACE_REDIS_TIMEOUT_MS),
  *              then for a superuser while the record is awaited (at most
- *              SUPERTRACE_TRACE_WAIT_MS for one the app announced), and until the body has ended;
+ *              SUPERTRACE_TRACE_WAIT_MS, announced or not), and until the body has ended;
  *   original   not a superuser, Redis could not say, or the body outgrew
  *              SUPERTRACE_MAX_BUFFER_BYTES before the page was sent: the app's response
  *              goes out as it came (status, headers, body bytes), and the rest streams through;
- *   page       the debug page replaced the response, with the app's Set-Cookie headers; the rest
+ *   page       the debug page replaced the response (or, for an unannounced record that has not
+ *              arrived, the "on its way" page), with the app's Set-Cookie headers; the rest
  *              of the body (none, unless the wait for its end ran out) is read and dropped, only to
  *              keep the upstream connection reusable;
  *   abandoned  the client hung up: nothing more is sent, held bytes are let go.
@@ -33,6 +34,7 @@ type State = 'holding' | 'original' | 'page' | 'abandoned'
 export class HeldResponse implements AnswerSteps {
   readonly recordWaitMs: number
   readonly noRecordNote: string
+  readonly forwardsLateRecord: boolean
   readonly #exchange: AnsweredExchange
   readonly #parts: AnswerParts
   readonly #head: ResponseHead
@@ -57,10 +59,13 @@ export class HeldResponse implements AnswerSteps {
     this.#exchange = exchange
     this.#parts = parts
     this.#head = head
-    this.recordWaitMs = isRecordAnnounced ? parts.config.traceWaitMs : 0
+    // Unannounced too: an app that exports OTLP marks nothing, and its spans come after its 500.
+    this.recordWaitMs = parts.config.traceWaitMs
     this.noRecordNote = isRecordAnnounced
       ? `The app announced a record, but none arrived within ${this.recordWaitMs} ms (SUPERTRACE_TRACE_WAIT_MS). Is Redis slow, or is the app writing to a different Redis (SUPERTRACE_REDIS_URL)?`
-      : 'The app\'s 500 carried no record marker. Is the instrumentation loaded? Start the app with `node --import supertrace/register server.js`.'
+      : `No record arrived within ${this.recordWaitMs} ms (SUPERTRACE_TRACE_WAIT_MS), and the app's 500 carried no record marker: it comes from an app that exports OpenTelemetry (OTLP) to supertrace ingest, or from a Node app without supertrace's instrumentation (is it loaded? \`node --import supertrace/register server.js\`).`
+    // An announced record is in Redis before the 500 leaves the app (SUPERTRACE_HOLD_MS): one still missing is not on its way.
+    this.forwardsLateRecord = !isRecordAnnounced
     this.#answer = new SuperuserAnswer(exchange, parts, this)
   }
 

@@ -60,7 +60,8 @@ export class RecordSource {
       await arrived
       return signal.aborted ? undefined : await this.#read(requestId)
     } finally {
-      this.#timer?.observeRecordWait((performance.now() - started) / 1000)
+      // A read without a wait (a record's page opened later) is no wait to time.
+      if (waitMs > 0) this.#timer?.observeRecordWait((performance.now() - started) / 1000)
       clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
       this.#waiters.delete(requestId)

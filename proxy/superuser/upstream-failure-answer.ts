@@ -10,6 +10,8 @@ import { SuperuserAnswer, type AnsweredExchange, type AnswerParts, type AnswerSt
 export class UpstreamFailureAnswer implements AnswerSteps {
   readonly recordWaitMs: number
   readonly noRecordNote: string
+  /** The page says what failed, which matters more than a record that may never come. */
+  readonly forwardsLateRecord = false
   readonly #exchange: AnsweredExchange
   readonly #failure: UpstreamFailure
   readonly #answer: SuperuserAnswer
