@@ -13,6 +13,7 @@ import type { TraceRecord } from '../core/record.ts'
 import { get, visible } from './helpers/http.ts'
 import { ACCEPT } from './helpers/pages.ts'
 import { repoRoot, startApp, startIngest, startProxy, startRedis } from './helpers/processes.ts'
+import { waitUntil } from './helpers/wait-until.ts'
 
 const APP = `${repoRoot}test/apps/otlp-node/server.cjs`
 const FAILING_LINE = readFileSync(APP, 'utf8').split('\n').findIndex((line) => line.includes('the failing line')) + 1
@@ -53,7 +54,12 @@ for (const protocol of ['http/json', 'http/protobuf', 'grpc'] as const) {
     assert.equal(appFrame?.function, 'discountFor')
     const isRedis = (attributes: TraceRecord['spans'][number]['attributes']): boolean => attributes['db.system'] === 'redis' || attributes['db.system.name'] === 'redis'
     assert.ok(record.spans.some((span) => span.kind === 'client' && isRedis(span.attributes)), 'the request\'s Redis call is in the waterfall')
-    assert.ok(record.logs.some((line) => line.body === 'pricing order 7' && line.severity === 'INFO'), 'the line the app logged during the request is in the record')
+    // Log records have an exporter of their own and may come after the spans: they join the record, which the request's permanent page shows.
+    const permanent = `${proxy.url}/_supertrace/requests/${record.requestId}`
+    await waitUntil('the line the app logged during the request joins its record', async () => {
+      const stored = JSON.parse((await get(permanent, { cookie: 'sessionid=boss', accept: ACCEPT.json })).text) as { record: TraceRecord | null }
+      return stored.record?.logs.some((line) => line.body === 'pricing order 7' && line.severity === 'INFO') === true
+    })
     const server = record.spans.find((span) => span.kind === 'server')
     assert.ok(server !== undefined && server.durationUs !== null && server.durationUs > 0, 'span times are kept in microseconds')
 
