@@ -17,7 +17,7 @@
  * and with --docs puts the tables into docs/benchmarks.md.
  *
  * Options: --rounds N (3)  --seconds N per cell (3)  --memory N seconds (15)  --storm N seconds (60)
- *          --only proxy,latency,memory,crowds,app,micro (or storm: bench/storm.ts, not run by default)  --cases small200,big200,anon500,superuser500  --docs
+ *          --only proxy,latency,memory,crowds,app,micro,ingest (or storm: bench/storm.ts, not run by default)  --cases small200,big200,anon500,superuser500  --docs
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpus, availableParallelism, tmpdir } from 'node:os'
@@ -42,7 +42,7 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '3' },
     memory: { type: 'string', default: '15' },
     storm: { type: 'string', default: '60' },
-    only: { type: 'string', default: 'proxy,latency,memory,crowds,app,micro' },
+    only: { type: 'string', default: 'proxy,latency,memory,crowds,app,micro,ingest' },
     idle: { type: 'string', default: '10000' },
     'slow-readers': { type: 'string', default: '1000' },
     cases: { type: 'string', default: 'small200,big200,anon500,superuser500' },
@@ -423,6 +423,11 @@ async function main (): Promise<void> {
         `| OpenTelemetry SDK, SupertraceSpanProcessor | ${range(m.supertraceNs)} | ${range(m.supertraceBytes)} |`,
         `| **added by supertrace's processor** | ${range(m.addedNs)} | ${range(m.addedBytes)} |`, '',
         `A failed request's record (4 spans, one TypeError): built and encoded in ${fmt(micro.record.buildAndEncodeUs, 1)} µs (${fmt(micro.record.bytesAllocated)} bytes allocated, ${fmt(micro.record.jsonBytes)} bytes of JSON); written to Redis (SET + PUBLISH, acknowledged) in ${fmt(micro.record.writeMs.p50, 3)} ms p50, ${fmt(micro.record.writeMs.p99, 3)} ms p99.`, '')
+    }
+
+    if (SECTIONS.has('ingest')) {
+      log('the receiver of other languages\' exports: bench/ingest.ts')
+      md.push(execFileSync(process.execPath, [`${repoRoot}bench/ingest.ts`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }))
     }
 
     if (SECTIONS.has('storm')) {
