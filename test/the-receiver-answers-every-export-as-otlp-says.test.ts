@@ -169,6 +169,24 @@ test('bad exports get the OTLP answer they should, and the receiver keeps servin
   assert.match(metrics, /supertrace_ingest_spans_total\{outcome="rejected"\} 2/)
 })
 
+test('an export of 100,000 spans is taken within the buffer\'s bound, what it lets go is counted, and the next export still makes its record', async (t) => {
+  const redis = await startRedis(t)
+  const ingest = await startIngest(t, redis, { SUPERTRACE_INGEST_BUFFER_MB: '4' })
+  const spans = Array.from({ length: 20_000 }, () => requestSpans({ traceId: newRequestId(), status: 200, children: 4, bare: true })).flat()
+  const body = tracesExport(spans, 'protobuf')
+  assert.equal(spans.length, 100_000)
+  assert.ok(body.length < 16 * 1024 * 1024, `under the receiver's cap on an export (${body.length} bytes)`)
+  assert.equal((await postExport(ingest.url, '/v1/traces', body, { 'content-type': CONTENT_TYPE.protobuf })).status, 200)
+  const metrics = (await get(`${ingest.adminUrl}/metrics`)).text
+  const gauge = (name: string): number => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN)
+  assert.ok(gauge('supertrace_ingest_buffer_bytes') <= 4_000_000, 'the buffer stays within SUPERTRACE_INGEST_BUFFER_MB')
+  assert.ok(Number(/supertrace_ingest_spans_total\{outcome="evicted"\} (\d+)/.exec(metrics)?.[1]) > 0, 'and counts what it let go')
+  assert.equal(await redis.client.keys('supertrace:trace:*').then((keys) => keys.length), 0, 'successful requests touch no Redis')
+  const after = newRequestId()
+  await postExport(ingest.url, '/v1/traces', tracesExport(requestSpans({ traceId: after, status: 500, exception: { type: 'KeyError', message: 'after the flood' } }), 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })
+  assert.equal((await storedRecord(redis, after)).exceptions[0]?.message, 'after the flood')
+})
+
 test('exports that arrive faster than they are read are answered 503 with Retry-After, which SDKs retry', async (t) => {
   const redis = await startRedis(t)
   const ingest = await startIngest(t, redis)

@@ -16,8 +16,11 @@ if (out === undefined) {
 }
 
 const { fileList, warnings } = await nodeFileTrace([ENTRY], { base: process.cwd() })
-// An optional dependency that is not installed is a warning too (ioredis, undici); anything else is fatal.
-const unresolved = [...warnings].filter((warning) => !/^Failed to resolve dependency/.test(warning.message))
+// An optional dependency that is not installed is a warning too (ioredis, undici), and so is an asset in a folder
+// a package reads whole that is no script (@grpc/grpc-js's proto/ folders hold LICENSE files): both are
+// copied or left as Node would find them. Anything else is fatal.
+const isHarmless = (message: string): boolean => /^Failed to resolve dependency/.test(message) || /^Failed to parse \S+[/\\][^/\\.]+ as (script|module):/.test(message)
+const unresolved = [...warnings].filter((warning) => !isHarmless(warning.message))
 if (unresolved.length > 0) {
   process.stderr.write(`cannot trace ${ENTRY}:\n${unresolved.map((warning) => `  ${warning.message}`).join('\n')}\n`)
   process.exit(1)

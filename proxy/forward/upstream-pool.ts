@@ -11,7 +11,8 @@ import type { ProxyConfig } from '../config.ts'
 /** Twice the concurrency that fills 2 cores, so no request waits for one (docs/design.md#upstream-connections). */
 const UPSTREAM_CONNECTIONS = 64
 
-export const UndiciPool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof Pool
+const require = createRequire(import.meta.url)
+export const UndiciPool = require('undici/lib/dispatcher/pool.js') as typeof Pool
 
 export function upstreamPool (config: ProxyConfig): Pool {
   return new UndiciPool(config.upstream.origin, {
