@@ -5,8 +5,7 @@
 import { ConfigError } from '../core/errors.ts'
 import { Logger, outliveTheLogReader, setLogLevel } from '../core/log.ts'
 import { describeSettings } from '../core/settings.ts'
-import { whenNpmParentEnds } from '../proxy/operations/npm-parent.ts'
-import { handleUnhandledErrors } from '../proxy/operations/unhandled-errors.ts'
+import { runUntilStopped } from '../core/run-until-stopped.ts'
 import { ingestSettings, loadIngestConfig } from './config.ts'
 import { startIngest } from './start.ts'
 
@@ -39,22 +38,5 @@ export async function runIngest (): Promise<number> {
   }
   logger.info(`taking OTLP/HTTP on ${ingest.url}${ingest.grpcPort === null ? '' : ` and OTLP/gRPC on port ${ingest.grpcPort}`}; admin (/healthz, /readyz, /metrics) on ${ingest.adminUrl}`)
   const running = ingest
-  const exitCode = await new Promise<number>((resolve) => {
-    let isStopping = false
-    const stop = (code: number, why: string): void => {
-      if (isStopping) return
-      isStopping = true
-      logger.info(`${why}: stopping; the records still waiting are written first`)
-      running.close().then(() => resolve(code), (err: unknown) => {
-        logger.error('stopping failed', err)
-        resolve(1)
-      })
-    }
-    process.on('SIGTERM', () => stop(0, 'SIGTERM'))
-    process.on('SIGINT', () => stop(0, 'SIGINT'))
-    whenNpmParentEnds(process.env, () => stop(0, 'npm, which started the receiver, has ended (it does not pass SIGTERM on)'))
-    handleUnhandledErrors(logger, (code) => stop(code, 'an unexpected error'))
-  })
-  logger.info('stopped')
-  return exitCode
+  return runUntilStopped(logger, { what: 'the receiver', how: 'the records still waiting are written first', close: () => running.close() })
 }

@@ -15,8 +15,7 @@ import { loadProxyConfig, proxySettings } from './config.ts'
 import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
 import { startProxy } from './start.ts'
 import { execWithDefaultNodeFlags } from './operations/node-flags.ts'
-import { whenNpmParentEnds } from './operations/npm-parent.ts'
-import { handleUnhandledErrors } from './operations/unhandled-errors.ts'
+import { runUntilStopped } from '../core/run-until-stopped.ts'
 
 const USAGE = `Usage: supertrace <command> [--help]
 
@@ -122,28 +121,12 @@ async function runProxy (): Promise<number> {
   }
   logger.info(`listening on ${proxy.url}, forwarding to ${config.upstream.origin}; admin (/healthz, /readyz, /metrics) on ${proxy.adminUrl}`)
   const graceMs = config.shutdownGraceMs
-  const exitCode = await new Promise<number>((resolve) => {
-    let isStopping = false
-    const stop = (code: number, why: string): void => {
-      if (isStopping) {
-        logger.info(`${why}: already stopping, within ${graceMs} ms (SUPERTRACE_SHUTDOWN_GRACE_MS)`)
-        return
-      }
-      isStopping = true
-      logger.info(`${why}: stopping; requests in flight have up to ${graceMs} ms (SUPERTRACE_SHUTDOWN_GRACE_MS)`)
-      proxy.close(graceMs).then(() => resolve(code), (err: unknown) => {
-        logger.error('stopping failed', err)
-        resolve(1)
-      })
-    }
-    // The listeners stay: a second signal is logged, where Node's default would kill the process mid-drain.
-    process.on('SIGTERM', () => stop(0, 'SIGTERM'))
-    process.on('SIGINT', () => stop(0, 'SIGINT'))
-    whenNpmParentEnds(process.env, () => stop(0, 'npm, which started the proxy, has ended (it does not pass SIGTERM on)'))
-    handleUnhandledErrors(logger, (code) => stop(code, 'an unexpected error'))
+  const running = proxy
+  return runUntilStopped(logger, {
+    what: 'the proxy',
+    how: `requests in flight have up to ${graceMs} ms (SUPERTRACE_SHUTDOWN_GRACE_MS)`,
+    close: () => running.close(graceMs),
   })
-  logger.info('stopped')
-  return exitCode
 }
 
 /**

@@ -11,8 +11,8 @@
  * holds: do not resume. The proxy then stops as on SIGTERM (requests in flight get
  * the grace period) and exits 70, for its supervisor to start a fresh one.
  */
-import { UnhandledError } from '../../core/errors.ts'
-import type { Logger } from '../../core/log.ts'
+import { UnhandledError } from './errors.ts'
+import type { Logger } from './log.ts'
 
 /** Exit code after an unexpected error: EX_SOFTWARE. */
 export const EXIT_SOFTWARE = 70
