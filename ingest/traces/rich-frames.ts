@@ -40,14 +40,8 @@ function parseFrames (json: string): StackFrame[] | undefined {
   } catch {
     return undefined
   }
-  if (!Array.isArray(value) || value.length === 0) return undefined
-  const frames: StackFrame[] = []
-  for (const item of value.slice(0, MAX_FRAMES)) {
-    const frame = frameOf(item)
-    if (frame === undefined) return undefined
-    frames.push(frame)
-  }
-  return frames
+  const frames = listOf(value, MAX_FRAMES, frameOf)
+  return frames === null || frames.length === 0 ? undefined : frames
 }
 
 function frameOf (item: unknown): StackFrame | undefined {
