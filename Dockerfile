@@ -24,7 +24,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=extra-ca-certs \
     npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json index.ts ./
+COPY tsconfig.json index.ts cli.ts ./
 COPY core/ core/
 COPY proxy/ proxy/
 COPY ingest/ ingest/
@@ -54,9 +54,9 @@ USER 1000:1000
 EXPOSE 8080 9901
 # Asks http://127.0.0.1:$SUPERTRACE_ADMIN_PORT/healthz, bounded at 2 s.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["node", "dist/proxy/cli.js", "health"]
+    CMD ["node", "dist/cli.js", "health"]
 # The proxy is PID 1 itself (no npm or shell in between): SIGTERM makes it stop taking connections,
 # finish the requests in flight within SUPERTRACE_SHUTDOWN_GRACE_MS, and exit 0.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/proxy/cli.js"]
+ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["proxy"]

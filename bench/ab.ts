@@ -5,6 +5,7 @@
  * CPU µs per request for each, and B/A: how the numbers for "what each change bought"
  * in docs/benchmarks.md were taken.
  */
+import { existsSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { freePort, Started } from '../test/helpers/processes.ts'
@@ -23,7 +24,7 @@ const upstream = await nodeServer(resolve('bench/servers/upstream.ts'), { BENCH_
 
 async function proxy (dir: string): Promise<Running> {
   const port = await freePort()
-  const started = await startNode([resolve(dir, 'proxy/cli.js'), 'proxy'], { SUPERTRACE_UPSTREAM: upstream.url, SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_PORT: String(port), SUPERTRACE_ADMIN_PORT: String(await freePort()), SUPERTRACE_REDIS_URL: redisUrl }, 'listening on')
+  const started = await startNode([existsSync(resolve(dir, 'cli.js')) ? resolve(dir, 'cli.js') : resolve(dir, 'proxy/cli.js'), 'proxy'], { SUPERTRACE_UPSTREAM: upstream.url, SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_PORT: String(port), SUPERTRACE_ADMIN_PORT: String(await freePort()), SUPERTRACE_REDIS_URL: redisUrl }, 'listening on')
   return { url: `http://127.0.0.1:${port}`, pid: started.child.pid as number, stop: () => started.stop() }
 }
 

@@ -21,13 +21,13 @@ test('the proxy runs from the image\'s traced files alone: it serves, shows the 
   const port = await freePort()
   const adminPort = await freePort()
   const env = { SUPERTRACE_UPSTREAM: app.url, SUPERTRACE_PORT: String(port), SUPERTRACE_ADMIN_PORT: String(adminPort), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redis.url, NODE_ENV: 'production' }
-  const proxy = run(t, process.execPath, ['dist/proxy/cli.js', 'proxy'], env, dir)
+  const proxy = run(t, process.execPath, ['dist/cli.js', 'proxy'], env, dir)
   await proxy.waitFor('listening on')
 
   assert.equal((await get(`http://127.0.0.1:${port}/hello`)).text, 'hello\n')
   await redis.client.sadd('supertrace:superusers', 'boss')
   assert.match((await get(`http://127.0.0.1:${port}/orders/42`, { cookie: 'sessionid=boss' })).text, /TypeError at \/orders\/42/)
   assert.match((await get(`http://127.0.0.1:${adminPort}/metrics`)).text, /^supertrace_debug_pages_total\{page="live"\} 1$/m)
-  const health = spawnSync(process.execPath, ['dist/proxy/cli.js', 'health'], { cwd: dir, env: { ...process.env, ...env }, timeout: 10_000 })
+  const health = spawnSync(process.execPath, ['dist/cli.js', 'health'], { cwd: dir, env: { ...process.env, ...env }, timeout: 10_000 })
   assert.equal(health.status, 0, 'the health check asks the admin port\'s /healthz')
 })

@@ -142,7 +142,7 @@ async function startProxy (appPort: number, redisUrl: string): Promise<{ port: n
   const port = await choosePort('SUPERTRACE_PORT', 8080, 'the proxy')
   const adminPort = await choosePort('SUPERTRACE_ADMIN_PORT', 9901, 'the proxy\'s admin server')
   const env = { ...process.env, SUPERTRACE_UPSTREAM: `http://127.0.0.1:${appPort}`, SUPERTRACE_PORT: String(port), SUPERTRACE_ADMIN_PORT: String(adminPort), SUPERTRACE_HOST: '127.0.0.1', SUPERTRACE_REDIS_URL: redisUrl }
-  startChild('proxy', process.execPath, ['dist/proxy/cli.js', 'proxy'], env)
+  startChild('proxy', process.execPath, ['dist/cli.js', 'proxy'], env)
   await waitForPort('the proxy', port)
   return { port, adminPort }
 }

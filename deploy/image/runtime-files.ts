@@ -8,7 +8,7 @@ import { nodeFileTrace } from '@vercel/nft'
 import { cpSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
-const ENTRY = 'dist/proxy/cli.js'
+const ENTRY = 'dist/cli.js'
 const [out] = process.argv.slice(2)
 if (out === undefined) {
   process.stderr.write('usage: node deploy/image/runtime-files.ts <out>\n')

@@ -16,6 +16,9 @@ import { UpgradedSockets } from '../operations/shutdown.ts'
 import { refusal, upgradeHeaders } from './headers.ts'
 import { plainResponseBytes } from './plain-response.ts'
 import { newTraceContext } from './request-id.ts'
+
+/** Loads http-proxy-3 at the first upgrade (a require node-file-trace follows into the image, unlike an inline createRequire call). */
+const require = createRequire(import.meta.url)
 import { UpgradeOutcomes } from './upgrade-outcomes.ts'
 
 export class WebSocketRelay {
@@ -37,7 +40,7 @@ export class WebSocketRelay {
 
   /** Loaded synchronously, so that no byte the client sends after its upgrade request arrives before the relay listens. */
   #loadRelay (): ProxyServer {
-    const { createProxyServer } = createRequire(import.meta.url)('http-proxy-3') as typeof import('http-proxy-3')
+    const { createProxyServer } = require('http-proxy-3') as typeof import('http-proxy-3')
     const logger = this.#logger
     // xfwd off: upgradeHeaders sets X-Forwarded-* by the same trust rules as any request (http-proxy-3 would append to the client's).
     const relay = createProxyServer({ target: this.#config.upstream.origin, ws: true, xfwd: false })

@@ -16,7 +16,7 @@ import { get } from './http.ts'
 import { waitUntil } from './wait-until.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-export const proxyBin = `${repoRoot}dist/proxy/cli.js`
+export const proxyBin = `${repoRoot}dist/cli.js`
 export const exampleApp = `${repoRoot}deploy/example-app/server.js`
 
 /**

@@ -151,7 +151,9 @@ function descendants (pid: number): number[] {
 function isRunning (pid: number, command: readonly string[]): boolean {
   try {
     const [program = '', ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-    return basename(program) === command[0] && args.join(' ') === command.slice(1).join(' ')
+    // Node flags the program added when it re-executed itself (`supertrace proxy` sets V8's) come before the script.
+    const withoutFlags = args.filter((arg) => !arg.startsWith('--'))
+    return basename(program) === command[0] && withoutFlags.join(' ') === command.slice(1).join(' ')
   } catch {
     return false // it has exited
   }

@@ -49,10 +49,10 @@ test('the image runs the proxy itself as a non-root user, with its ports, health
   const { config } = image
   assert.equal(config.User, '1000:1000', 'a numeric user, which Kubernetes\' runAsNonRoot can check')
   assert.deepEqual(Object.keys(config.ExposedPorts).sort(), ['8080/tcp', '9901/tcp'])
-  assert.deepEqual(config.Entrypoint, ['node', 'dist/proxy/cli.js'], 'node is PID 1: no npm or shell to swallow SIGTERM')
+  assert.deepEqual(config.Entrypoint, ['node', 'dist/cli.js'], 'node is PID 1: no npm or shell to swallow SIGTERM')
   assert.deepEqual(config.Cmd, ['proxy'])
   assert.equal(config.StopSignal, 'SIGTERM')
-  assert.deepEqual(image.healthcheck?.Test, ['CMD', 'node', 'dist/proxy/cli.js', 'health'])
+  assert.deepEqual(image.healthcheck?.Test, ['CMD', 'node', 'dist/cli.js', 'health'])
   assert.ok(config.Env.includes('NODE_ENV=production'))
   assert.equal(config.Labels['org.opencontainers.image.title'], 'supertrace-proxy')
   assert.match(config.Labels['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$/)
@@ -68,7 +68,7 @@ test('the image holds the compiled proxy and receiver and the dependencies they 
   for (const notTheProxys of ['sdk-node', 'import-in-the-middle', 'typescript', 'express', 'node']) assert.ok(!lines.includes(notTheProxys), `${notTheProxys} (the instrumentation's, or a devDependency) is not`)
   for (const source of ['core', 'proxy', 'ingest', 'storage', 'instrumentation', 'tsconfig.json', 'test', 'deploy']) assert.ok(!lines.includes(source), `the sources (${source}) are not copied`)
   assert.ok(!lines.some((line) => line.endsWith('.ts')), 'no TypeScript source is left in dist/')
-  const write = container.exec(['touch', 'dist/proxy/cli.js'])
+  const write = container.exec(['touch', 'dist/cli.js'])
   assert.notEqual(write.status, 0, 'the proxy cannot change its own code (and needs no writable root)')
 })
 

@@ -6,16 +6,16 @@
  * `supertrace grant` / `revoke` add a session to the superusers' set or remove it.
  */
 import { readFileSync } from 'node:fs'
-import { request } from '../core/node-http.ts'
-import { ConfigError } from '../core/errors.ts'
-import { Logger, outliveTheLogReader, setLogLevel } from '../core/log.ts'
-import { describeSettings, loadSettings } from '../core/settings.ts'
-import { ingestSettings } from '../ingest/config.ts'
-import { loadProxyConfig, proxySettings } from './config.ts'
-import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './lookup/commands.ts'
-import { startProxy } from './start.ts'
-import { execWithDefaultNodeFlags } from './operations/node-flags.ts'
-import { runUntilStopped } from '../core/run-until-stopped.ts'
+import { request } from './core/node-http.ts'
+import { ConfigError } from './core/errors.ts'
+import { Logger, outliveTheLogReader, setLogLevel } from './core/log.ts'
+import { describeSettings, loadSettings } from './core/settings.ts'
+import { ingestSettings } from './ingest/config.ts'
+import { loadProxyConfig, proxySettings } from './proxy/config.ts'
+import { CHECK_SESSION_USAGE, checkSession, GRANT_USAGE, grantOrRevoke } from './proxy/lookup/commands.ts'
+import { startProxy } from './proxy/start.ts'
+import { execWithDefaultNodeFlags } from './proxy/operations/node-flags.ts'
+import { runUntilStopped } from './core/run-until-stopped.ts'
 
 const USAGE = `Usage: supertrace <command> [--help]
 
@@ -77,7 +77,7 @@ async function main (argv: readonly string[]): Promise<number> {
       return runProxy()
     case 'ingest': {
       // Loaded only here: the proxy never pays for the receiver's code (gRPC, the decoders).
-      const ingest = await import('../ingest/run.ts')
+      const ingest = await import('./ingest/run.ts')
       if (wantsHelp) return writeUsage(ingest.INGEST_USAGE)
       return ingest.runIngest()
     }
@@ -158,7 +158,7 @@ function isHealthy (host: string, port: number): Promise<boolean> {
 }
 
 function packageVersion (): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
 }
 
