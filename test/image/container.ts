@@ -151,9 +151,11 @@ function descendants (pid: number): number[] {
 function isRunning (pid: number, command: readonly string[]): boolean {
   try {
     const [program = '', ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-    // Node flags the program added when it re-executed itself (`supertrace proxy` sets V8's) come before the script.
+    // A program that re-executed itself (`supertrace proxy` adds V8's flags) has node flags before its script, and the script's path made absolute.
     const withoutFlags = args.filter((arg) => !arg.startsWith('--'))
-    return basename(program) === command[0] && withoutFlags.join(' ') === command.slice(1).join(' ')
+    const expected = command.slice(1)
+    return basename(program) === command[0] && withoutFlags.length === expected.length &&
+      withoutFlags.every((arg, i) => arg === expected[i] || arg.endsWith(`/${expected[i] ?? ''}`))
   } catch {
     return false // it has exited
   }
