@@ -14,9 +14,10 @@ export type ExportOutcome = 'accepted' | 'partial' | 'bad_request' | 'unauthoriz
  * What became of spans and log lines: `buffered` waiting for their request's outcome;
  * `rejected` malformed (the export's partial success says so); `over_trace_limit` past what
  * one trace keeps; `evicted` let go to keep the buffer within SUPERTRACE_INGEST_BUFFER_MB;
- * `no_trace` a log line with no trace ID, which belongs to no request.
+ * `no_trace` a log line with no trace ID, which belongs to no request; `after_success` it came
+ * after its request was known to have succeeded, when nothing needs it.
  */
-export type ItemOutcome = 'buffered' | 'rejected' | 'over_trace_limit' | 'evicted' | 'no_trace'
+export type ItemOutcome = 'buffered' | 'rejected' | 'over_trace_limit' | 'evicted' | 'no_trace' | 'after_success'
 export type RecordWrite = 'stored' | 'not_stored'
 
 export interface BufferState {

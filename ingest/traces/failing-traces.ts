@@ -11,7 +11,7 @@ import type { EncodedRecord } from '../../core/record-bounds.ts'
 import type { TraceRecord } from '../../core/record.ts'
 import { LIMITS } from '../limits.ts'
 import type { OtlpLogRecord, OtlpSpan } from '../otlp/model.ts'
-import type { IngestMetrics } from '../operations/metrics.ts'
+import type { IngestMetrics, ItemOutcome } from '../operations/metrics.ts'
 import { buildForeignRecord, entrySpanOf, isFailedServerSpan } from './foreign-record.ts'
 import type { BufferedTrace, TraceBuffer } from './trace-buffer.ts'
 
@@ -49,16 +49,15 @@ export class FailingTraces {
   acceptSpans (spans: readonly OtlpSpan[], now: number = Date.now()): void {
     const { buffer, metrics } = this.#parts
     const touched = new Set<BufferedTrace>()
-    let overLimit = 0
+    const counts = new OutcomeCounts()
     for (const span of spans) {
-      const { trace, isKept } = buffer.addSpan(span, now)
-      if (!isKept) overLimit++
-      if (isFailedServerSpan(span)) trace.isFailing = true
-      else if (span.kind === 'server') buffer.settle(trace, now)
+      const isFailed = isFailedServerSpan(span)
+      const { trace, outcome } = buffer.addSpan(span, isFailed, now)
+      counts.add(outcome)
+      if (!isFailed && span.kind === 'server') buffer.settle(trace, now)
       touched.add(trace)
     }
-    metrics.countSpans('buffered', spans.length - overLimit)
-    metrics.countSpans('over_trace_limit', overLimit)
+    counts.report((outcome, n) => { metrics.countSpans(outcome, n) })
     this.#countEvictions()
     for (const trace of touched) if (trace.isFailing) this.#schedule(trace)
   }
@@ -67,20 +66,17 @@ export class FailingTraces {
   acceptLogs (logs: readonly OtlpLogRecord[], now: number = Date.now()): void {
     const { buffer, metrics } = this.#parts
     const touched = new Set<BufferedTrace>()
-    let noTrace = 0
-    let overLimit = 0
+    const counts = new OutcomeCounts()
     for (const log of logs) {
       if (log.traceId === undefined) {
-        noTrace++
+        counts.add('no_trace')
         continue
       }
-      const { trace, isKept } = buffer.addLog({ ...log, traceId: log.traceId }, now)
-      if (!isKept) overLimit++
+      const { trace, outcome } = buffer.addLog({ ...log, traceId: log.traceId }, now)
+      counts.add(outcome)
       touched.add(trace)
     }
-    metrics.countLogs('no_trace', noTrace)
-    metrics.countLogs('over_trace_limit', overLimit)
-    metrics.countLogs('buffered', logs.length - noTrace - overLimit)
+    counts.report((outcome, n) => { metrics.countLogs(outcome, n) })
     this.#countEvictions()
     for (const trace of touched) if (trace.isFailing) this.#schedule(trace)
   }
@@ -135,5 +131,18 @@ export class FailingTraces {
     this.#parts.metrics.countLogs('evicted', evicted.logs - this.#evictedLogs)
     this.#evictedSpans = evicted.spans
     this.#evictedLogs = evicted.logs
+  }
+}
+
+/** An export's items counted by outcome, then reported once each: prom-client is not called per span. */
+class OutcomeCounts {
+  readonly #counts = new Map<ItemOutcome, number>()
+
+  add (outcome: ItemOutcome): void {
+    this.#counts.set(outcome, (this.#counts.get(outcome) ?? 0) + 1)
+  }
+
+  report (count: (outcome: ItemOutcome, n: number) => void): void {
+    for (const [outcome, n] of this.#counts) count(outcome, n)
   }
 }
