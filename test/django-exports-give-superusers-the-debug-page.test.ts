@@ -1,25 +1,26 @@
 /**
  * A Django site (sessions in Redis, SQLite, a cause chain) on the real OpenTelemetry Python
  * SDK and its zero-code instrumentation, exporting http/protobuf to `supertrace ingest`:
- * the recorded exports in ../shared/otlp-samples/python-django, replayed for the request
+ * the recorded exports (test/helpers/otlp-samples.ts says where they are found), replayed for the request
  * the proxy sends. A superuser (found through Django's cached session) gets the debug page
  * with the original exception and its cause, the app's frames at their file and line, and
  * the request's database and Redis spans; anyone else the site's own 500.
  */
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import type { TraceRecord } from '../core/record.ts'
 import { djangoSession, pickleSession } from './helpers/django-sessions.ts'
 import { get, visible } from './helpers/http.ts'
 import { ACCEPT } from './helpers/pages.ts'
 import { repoRoot, startApp, startIngest, startProxy, startRedis } from './helpers/processes.ts'
+import { DJANGO_SAMPLES, skipWithoutDjangoSamples } from './helpers/otlp-samples.ts'
 
-const SAMPLES = `${repoRoot}../shared/otlp-samples/python-django`
+const SAMPLES = DJANGO_SAMPLES ?? ''
 const ADMIN_KEY = 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6'
 const VISITOR_KEY = 'zyxwvutsrqponmlkjihgfedcba987654'
 
-test('a Django site exporting to supertrace ingest: the superuser gets the debug page of the real export, a visitor the site\'s own 500', { skip: existsSync(SAMPLES) ? false : `${SAMPLES} is absent` }, async (t) => {
+test('a Django site exporting to supertrace ingest: the superuser gets the debug page of the real export, a visitor the site\'s own 500', { skip: skipWithoutDjangoSamples }, async (t) => {
   const redis = await startRedis(t)
   await redis.client.sadd('supertrace:superuser-ids', '1')
   await redis.client.set(`:1:django.contrib.sessions.cache${ADMIN_KEY}`, pickleSession(djangoSession('1'), 5))

@@ -3,13 +3,13 @@
  * (kept outside the repository; skipped where they are absent).
  */
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { decodeTracesProtobuf } from '../ingest/otlp/protobuf.ts'
+import { DJANGO_SAMPLES, skipWithoutDjangoSamples } from './helpers/otlp-samples.ts'
 
-const SAMPLES = '/work/shared/otlp-samples/python-django'
-const skip = existsSync(SAMPLES) ? false : `no Django samples at ${SAMPLES}`
-const sample = (name: string): Uint8Array => readFileSync(`${SAMPLES}/${name}`)
+const skip = skipWithoutDjangoSamples
+const sample = (name: string): Uint8Array => readFileSync(`${DJANGO_SAMPLES ?? ''}/${name}`)
 
 test('a Django request that failed decodes to its five spans, the server span carrying the exception and the proxy\'s parent', { skip }, () => {
   const { spans, rejected } = decodeTracesProtobuf(sample('order-fails.pb'))
