@@ -27,6 +27,17 @@ export function isRequestId (value: string): boolean {
   return REQUEST_ID_PATTERN.test(value)
 }
 
+/**
+ * The span ID the proxy sends as the parent in `traceparent`: the request ID's last 16 hex
+ * digits. So whoever sees the app's spans (the receiver of other languages' exports) knows
+ * which SERVER span is the request's own, the one whose parent this is, from a downstream
+ * service's SERVER span in the same trace, without asking the proxy. It tells the app
+ * nothing it does not already have: the request ID is in the same header.
+ */
+export function proxySpanId (requestId: string): string {
+  return requestId.slice(16)
+}
+
 /** Where the record of a failed request lives, with a TTL. */
 export function recordKey (requestId: string): string {
   return `supertrace:trace:${requestId}`

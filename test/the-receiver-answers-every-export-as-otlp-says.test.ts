@@ -14,7 +14,7 @@ import { SpanKind } from '@opentelemetry/api'
 import { recordKey } from '../core/protocol.ts'
 import { decodeRecord, type TraceRecord } from '../core/record.ts'
 import { get } from './helpers/http.ts'
-import { CONTENT_TYPE, logsExport, newRequestId, postExport, requestSpans, tracesExport } from './helpers/otlp.ts'
+import { CONTENT_TYPE, logsExport, newRequestId, postExport, requestSpans, tracesExport, twoServiceRequest } from './helpers/otlp.ts'
 import { startIngest, startRedis, type RunningRedis } from './helpers/processes.ts'
 import { assertNoSecret } from './helpers/secrets.ts'
 import { waitUntil } from './helpers/wait-until.ts'
@@ -41,7 +41,7 @@ test('a failing request\'s export becomes a record, in protobuf, JSON and gzip; 
     assert.equal(record.exceptions[0]?.type, 'KeyError')
     assert.equal(record.exceptions[0]?.message, `'SPRING' (${encoding})`)
     assert.equal(record.spans.length, 3, 'the SERVER span and its two children')
-    assert.equal(await redis.client.zscore('supertrace:recent', failing) !== null, true, 'listed among the recent failures')
+    await waitUntil('it is listed among the recent failures', async () => await redis.client.zscore('supertrace:recent', failing) !== null)
   }
   const succeeding = newRequestId()
   assert.equal((await postExport(ingest.url, '/v1/traces', tracesExport(requestSpans({ traceId: succeeding, status: 200 }), 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })).status, 200)
@@ -136,6 +136,18 @@ test('a request\'s spans across exports, children first, and two requests interl
   const late = requestSpans({ traceId: first, status: 500, children: 1 }).filter((s) => s.name === 'SELECT')
   await send(late)
   await waitUntil('the late span joins the first record', async () => decodeRecord(await redis.client.get(recordKey(first)) ?? '').spans.length === 5)
+})
+
+test('a request across two services: the one downstream succeeded and exported first, the app failed; the record holds both services\' spans', async (t) => {
+  const redis = await startRedis(t)
+  const ingest = await startIngest(t, redis)
+  const requestId = newRequestId()
+  const { downstream, app } = twoServiceRequest(requestId)
+  for (const spans of [downstream, app]) assert.equal((await postExport(ingest.url, '/v1/traces', tracesExport(spans, 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })).status, 200)
+  const record = await storedRecord(redis, requestId)
+  assert.equal(record.service.name, 'shop', 'the record is the failing request\'s, not the downstream service\'s')
+  assert.equal(record.spans.length, 4, 'the downstream SERVER span, its query, the app\'s call and its SERVER span')
+  assert.deepEqual(record.spans.filter((span) => span.service === 'prices').map((span) => span.kind).sort(), ['client', 'server'], 'the downstream service\'s spans are marked as its')
 })
 
 test('bad exports get the OTLP answer they should, and the receiver keeps serving', async (t) => {

@@ -3,7 +3,8 @@
  * a trace whose SERVER span failed (error status, a 5xx, an exception) becomes a record at
  * once, and its later spans and log lines write it again (gathered for LIMITS.rewriteDelayMs,
  * so a burst of stragglers is one write). Only failing traces touch Redis. A trace whose
- * request succeeded is let go soon after (trace-buffer.ts).
+ * request succeeded (its own SERVER span, the child of the proxy's: foreign-record.ts) is let
+ * go at once (trace-buffer.ts).
  */
 import type { Logger } from '../../core/log.ts'
 import type { Redactor } from '../../core/redact.ts'
@@ -12,7 +13,7 @@ import type { TraceRecord } from '../../core/record.ts'
 import { LIMITS } from '../limits.ts'
 import type { OtlpLogRecord, OtlpSpan } from '../otlp/model.ts'
 import type { IngestMetrics, ItemOutcome } from '../operations/metrics.ts'
-import { buildForeignRecord, entrySpanOf, isFailedServerSpan } from './foreign-record.ts'
+import { buildForeignRecord, entrySpanOf, isFailedServerSpan, isRequestsOwnSpan } from './foreign-record.ts'
 import type { BufferedTrace, TraceBuffer } from './trace-buffer.ts'
 
 /** Where records go: the same writer the Node instrumentation uses (key, TTL, recent index, notification). */
@@ -54,7 +55,8 @@ export class FailingTraces {
       const isFailed = isFailedServerSpan(span)
       const { trace, outcome } = buffer.addSpan(span, isFailed, now)
       counts.add(outcome)
-      if (!isFailed && span.kind === 'server') buffer.settle(trace, now)
+      // Only the request's own SERVER span settles it: a downstream service may succeed where the request fails.
+      if (!isFailed && isRequestsOwnSpan(span)) buffer.settle(trace, now)
       touched.add(trace)
     }
     counts.report((outcome, n) => { metrics.countSpans(outcome, n) })

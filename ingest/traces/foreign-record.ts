@@ -9,6 +9,7 @@
  * environment, the working directory.
  */
 import { RECORD_VERSION, type AttributeValue, type Attributes, type Pairs, type RecordedException, type RecordedLog, type RecordedProcess, type RecordedRequest, type RecordedSpan, type StackFrame, type TraceRecord } from '../../core/record.ts'
+import { proxySpanId } from '../../core/protocol.ts'
 import type { Redactor } from '../../core/redact.ts'
 import { boundAttributes, encodeFitted, Truncation, type AttributeBounds, type EncodedRecord } from '../../core/record-bounds.ts'
 import { LIMITS } from '../limits.ts'
@@ -46,14 +47,19 @@ function isExceptionLog (log: OtlpLogRecord): boolean {
   return typeof log.attributes['exception.type'] === 'string' || typeof log.attributes['exception.message'] === 'string'
 }
 
+/** The proxy's SERVER span for the request: its parent is the span the proxy put in `traceparent`, or none (no proxy in front). */
+export function isRequestsOwnSpan (span: OtlpSpan): boolean {
+  return span.kind === 'server' && (span.parentSpanId === undefined || span.parentSpanId === proxySpanId(span.traceId))
+}
+
 /**
- * The request's own SERVER span: the failed one whose parent is not in the trace (the
- * proxy's span, or none), else the first failed one; undefined when none failed.
+ * The failed SERVER span the record is about: the request's own, else one whose parent is not
+ * in the trace (a proxy that is not supertrace's), else the first failed one; undefined when none failed.
  */
 export function entrySpanOf (spans: readonly OtlpSpan[]): OtlpSpan | undefined {
   const ids = new Set(spans.map((s) => s.spanId))
   const failed = spans.filter(isFailedServerSpan)
-  return failed.find((s) => s.parentSpanId === undefined || !ids.has(s.parentSpanId)) ?? failed[0]
+  return failed.find(isRequestsOwnSpan) ?? failed.find((s) => s.parentSpanId === undefined || !ids.has(s.parentSpanId)) ?? failed[0]
 }
 
 export function buildForeignRecord (traceId: string, entry: OtlpSpan, spans: readonly OtlpSpan[], logs: readonly OtlpLogRecord[], redactor: Redactor): EncodedRecord {

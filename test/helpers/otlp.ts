@@ -9,6 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { randomBytes } from 'node:crypto'
+import { proxySpanId } from '../../core/protocol.ts'
 
 export type ExportEncoding = 'protobuf' | 'json'
 
@@ -42,7 +43,7 @@ export function requestSpans (shape: RequestShape): ReadableSpan[] {
   })
   const tracer = provider.getTracer('test')
   // The proxy's span is the parent, as its traceparent says.
-  const parent = trace.setSpanContext(context.active(), { traceId: shape.traceId, spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED, isRemote: true })
+  const parent = trace.setSpanContext(context.active(), { traceId: shape.traceId, spanId: proxySpanId(shape.traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true })
   const server = tracer.startSpan('GET orders/<int:order_id>/', {
     kind: SpanKind.SERVER,
     attributes: shape.bare === true ? { 'http.response.status_code': shape.status } : { 'http.request.method': 'GET', 'url.path': '/orders/7/', 'url.query': 'coupon=SPRING&api_key=sk_live_0123456789', 'http.route': 'orders/<int:order_id>/', 'http.response.status_code': shape.status },
@@ -62,6 +63,31 @@ export function requestSpans (shape: RequestShape): ReadableSpan[] {
   if (shape.status >= 500) server.setStatus({ code: SpanStatusCode.ERROR, message: `${shape.exception?.type ?? 'Error'}: ${shape.exception?.message ?? ''}` })
   server.end()
   return exporter.getFinishedSpans()
+}
+
+/**
+ * A request that crosses two services, each exporting on its own: the app's SERVER span fails
+ * after its CLIENT call to `prices`, whose own SERVER span (and a query under it) succeeded.
+ */
+export function twoServiceRequest (traceId: string): { readonly downstream: ReadableSpan[], readonly app: ReadableSpan[] } {
+  const tracerOf = (service: string): { tracer: ReturnType<TracerProvider['getTracer']>, finished: () => ReadableSpan[] } => {
+    const exporter = new InMemorySpanExporter()
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': service, 'telemetry.sdk.language': 'python' }), spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+    return { tracer: provider.getTracer('test'), finished: () => exporter.getFinishedSpans() }
+  }
+  const [shop, prices] = [tracerOf('shop'), tracerOf('prices')]
+  const fromProxy = trace.setSpanContext(context.active(), { traceId, spanId: proxySpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true })
+  const server = shop.tracer.startSpan('GET orders/<int:order_id>/', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 500 } }, fromProxy)
+  const call = shop.tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'url.full': 'http://prices/quote/7' } }, trace.setSpan(fromProxy, server))
+  const remote = trace.setSpanContext(context.active(), { ...call.spanContext(), isRemote: true })
+  const quote = prices.tracer.startSpan('GET /quote/{id}', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 200 } }, remote)
+  prices.tracer.startSpan('SELECT', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, trace.setSpan(remote, quote)).end()
+  quote.end()
+  call.end()
+  server.addEvent('exception', { 'exception.type': 'KeyError', 'exception.message': "'SPRING'", 'exception.stacktrace': 'Traceback (most recent call last):\n  File "/app/shop/views.py", line 12, in discount_for\nKeyError: \'SPRING\'\n' })
+  server.setStatus({ code: SpanStatusCode.ERROR })
+  server.end()
+  return { downstream: prices.finished(), app: shop.finished() }
 }
 
 /** One export request's body, as the SDK's OTLP exporter encodes it. */
