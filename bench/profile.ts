@@ -89,7 +89,7 @@ process.stdout.write(`| µs per request | supertrace | undici forwarder | differ
 const groups = [...new Set([...st.byGroup.keys(), ...fw.byGroup.keys()])].sort((a, b) => perRequest(st.byGroup.get(b), st) - perRequest(st.byGroup.get(a), st))
 for (const g of groups) process.stdout.write(row(g, perRequest(st.byGroup.get(g), st), perRequest(fw.byGroup.get(g), fw)))
 process.stdout.write(row('**main thread, sampled busy**', st.busyUs / st.requests, fw.busyUs / fw.requests))
-process.stdout.write(row('other threads and the profiler (CPU from /proc less the above)', (st.cpuUs - st.busyUs) / st.requests, (fw.cpuUs - fw.busyUs) / fw.requests))
+process.stdout.write(row('/proc less the sampled main thread (other threads: GC helpers, libuv; below 0 when the machine is busy, as a sample then stands for wall time)', (st.cpuUs - st.busyUs) / st.requests, (fw.cpuUs - fw.busyUs) / fw.requests))
 process.stdout.write(row('**CPU per request (/proc, user + system)**', st.cpuUs / st.requests, fw.cpuUs / fw.requests))
 process.stdout.write('\nFunctions whose self time differs most (µs per request, supertrace − forwarder):\n\n')
 const names = [...new Set([...st.byFunction.keys(), ...fw.byFunction.keys()])]

@@ -83,9 +83,9 @@ export const proxySettings = {
   },
   maxConnections: {
     env: 'SUPERTRACE_MAX_CONNECTIONS',
-    description: 'The most client connections open at once, the bound on the memory a crowd of clients costs (each holds about 8 KB). At the limit the idle keep-alive connections are closed to make room; only when every one is busy is a new connection refused (closed at once, and a warning logged). Raise it for many long-lived connections, such as WebSockets.',
-    default: 1024,
-    example: '1024',
+    description: 'The most client connections open at once, the bound on the memory a crowd of clients costs (each holds about 9 KB). At the limit the idle keep-alive connections are closed to make room; only when every one is busy is a new connection refused (closed at once, and a warning logged). Raise it for many long-lived connections, such as WebSockets.',
+    default: 2048,
+    example: '2048',
     parse: integer(1, 1_000_000),
   },
   ...redisSettings,

@@ -57,10 +57,10 @@ function groupOf (n: ProfileNode): string {
   if (url === '') return 'native functions (system calls: writev, read; the HTTP parser; buffers)'
   if (url.includes('node_modules/undici/')) return 'undici (the upstream side)'
   if (url.includes('node_modules/')) return 'other packages'
-  if (/^node:_http|^node:http$/.test(url)) return 'node:http (the client side: parser callbacks, ServerResponse)'
+  if (/^node:_http|^node:http$/.test(url)) return 'node:http (the server clients talk to: parser callbacks, ServerResponse)'
   if (/^node:(net|stream|events|internal\/(streams|stream_base_commons|net))/.test(url)) return 'node:net, streams, events'
   if (url.startsWith('node:')) return 'other Node internals (timers, nextTick, buffers)'
-  return 'the proxy\'s own code'
+  return 'the proxy\'s own code (dist/, or the forwarder\'s one file)'
 }
 
 export interface Accounting {

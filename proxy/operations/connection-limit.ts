@@ -1,6 +1,6 @@
 /**
  * At most SUPERTRACE_MAX_CONNECTIONS client connections at once: the bound on what a crowd
- * of clients can cost. Each open connection holds about 8 KB, most of it native memory
+ * of clients can cost. Each open connection holds about 9 KB, most of it native memory
  * that glibc keeps after the connection has closed (docs/benchmarks.md, "Crowds"), so
  * 10,000 idle keep-alive connections would leave the proxy some 60 MB larger for good.
  *
