@@ -81,6 +81,13 @@ export const proxySettings = {
     example: '75000',
     parse: integer(1, 3_600_000),
   },
+  maxConnections: {
+    env: 'SUPERTRACE_MAX_CONNECTIONS',
+    description: 'The most client connections open at once, the bound on the memory a crowd of clients costs (each holds about 9 KB). At the limit the idle keep-alive connections are closed to make room; only when every one is busy is a new connection refused (closed at once, and a warning logged). Raise it for many long-lived connections, such as WebSockets.',
+    default: 2048,
+    example: '2048',
+    parse: integer(1, 1_000_000),
+  },
   ...redisSettings,
   ...lookupSettings,
   traceWaitMs: {

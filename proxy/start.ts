@@ -19,6 +19,7 @@ import { handleRequest } from './handle-request.ts'
 import { createServer } from '../core/node-http.ts'
 import { SuperuserLookup } from './lookup/lookup.ts'
 import { acceptErrorLog } from './operations/accept-errors.ts'
+import { limitConnections } from './operations/connection-limit.ts'
 import { startAdminServer } from './operations/admin.ts'
 import { listen, listeningUrl } from '../core/listen.ts'
 import { ProxyMetrics } from './operations/metrics.ts'
@@ -145,6 +146,7 @@ function publicServer (config: ProxyConfig, context: ProxyContext, websockets: W
     connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeout / 4))),
     maxHeaderSize: config.maxHeaderBytes,
   }, (req, res) => handleRequest(context, req, res))
+  limitConnections(server, config.maxConnections, context.logger)
   server.on('upgrade', websockets.upgrade)
   // No 'clientError' listener: Node's own answers a request its parser refuses with 400, 408
   // (timeouts), 413 or 431 (headers too large) and closes the socket, or just closes it when

@@ -46,3 +46,57 @@ export function topTotalTime (file: string, files: RegExp, top = 40): string[] {
   }
   return lines(byTotal, nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0), top)
 }
+
+interface TimedProfile { nodes: ProfileNode[], startTime: number, samples: number[], timeDeltas: number[] }
+
+/** Where a function's self time goes in the accounting: by what it is part of. */
+function groupOf (n: ProfileNode): string {
+  const { functionName, url } = n.callFrame
+  if (functionName === '(garbage collector)') return 'V8: garbage collection (main thread)'
+  if (functionName === '(program)') return 'V8 and Node native code not attributed to a function (program)'
+  if (url === '') return 'native functions (system calls: writev, read; the HTTP parser; buffers)'
+  if (url.includes('node_modules/undici/')) return 'undici (the upstream side)'
+  if (url.includes('node_modules/')) return 'other packages'
+  if (/^node:_http|^node:http$/.test(url)) return 'node:http (the server clients talk to: parser callbacks, ServerResponse)'
+  if (/^node:(net|stream|events|internal\/(streams|stream_base_commons|net))/.test(url)) return 'node:net, streams, events'
+  if (url.startsWith('node:')) return 'other Node internals (timers, nextTick, buffers)'
+  return 'the proxy\'s own code (dist/, or the forwarder\'s one file)'
+}
+
+export interface Accounting {
+  /** Main-thread time per group and per function within the window, µs. */
+  readonly byGroup: ReadonlyMap<string, number>
+  readonly byFunction: ReadonlyMap<string, number>
+  /** Main-thread time sampled busy, and idle, within the window, µs. */
+  readonly busyUs: number
+  readonly idleUs: number
+}
+
+/**
+ * The main thread's time in the profile between `fromUs` and `toUs` (CLOCK_MONOTONIC µs, the
+ * clock V8 stamps samples with on Linux, and `process.hrtime`'s), by group and by function: a
+ * profile of a run under load without its start-up and shutdown.
+ */
+export function accountWindow (file: string, fromUs: number, toUs: number): Accounting {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as TimedProfile
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const byGroup = new Map<string, number>()
+  const byFunction = new Map<string, number>()
+  let busyUs = 0
+  let idleUs = 0
+  let at = profile.startTime
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0
+    // A sample stands for the time until the next one.
+    const us = profile.timeDeltas[i + 1] ?? 0
+    if (at < fromUs || at >= toUs) continue
+    const node = byId.get(profile.samples[i] as number)
+    if (node === undefined || node.callFrame.functionName === '(root)') continue
+    if (node.callFrame.functionName === '(idle)') { idleUs += us; continue }
+    busyUs += us
+    const group = groupOf(node)
+    byGroup.set(group, (byGroup.get(group) ?? 0) + us)
+    byFunction.set(nameOf(node), (byFunction.get(nameOf(node)) ?? 0) + us)
+  }
+  return { byGroup, byFunction, busyUs, idleUs }
+}

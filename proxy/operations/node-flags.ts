@@ -3,7 +3,9 @@
  * paid in every pod, and V8's young generation is most of what a running proxy adds to its
  * code: it grows to 3 × 16 MB semi-spaces under load (64 MB at 8 MB), where the proxy keeps
  * almost nothing alive between requests. Capped at 1 MB, RSS under the bench's small-200 load
- * fell from 123–127 to 95–97 MB (docs/benchmarks.md, "Memory at rest and under load").
+ * fell from about 128 to 99 MB, and on 64 KiB bodies from 177 to 104 MB, for 3–14% more CPU per
+ * request; 2 and 4 MB saved no CPU that two A/B runs agreed on (bench/node-flags.ts;
+ * docs/benchmarks.md, "Memory at rest and under load").
  *
  * A flag given to node, or in NODE_OPTIONS (`NODE_OPTIONS=--max-semi-space-size=16`), wins:
  * only the flags the user did not set are added.
