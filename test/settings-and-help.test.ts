@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
+import { ingestSettings } from '../ingest/config.ts'
 import { instrumentationSettings } from '../instrumentation/config.ts'
 import { proxySettings } from '../proxy/config.ts'
 import { proxyBin } from './helpers/processes.ts'
@@ -14,6 +15,7 @@ test('supertrace --help lists the commands', () => {
   const { status, stdout } = supertrace(['--help'])
   assert.equal(status, 0)
   assert.match(stdout, /^ {2}proxy /m)
+  assert.match(stdout, /^ {2}ingest /m)
   assert.match(stdout, /^ {2}health /m)
   assert.match(stdout, /node --import supertrace\/register/)
 })
@@ -93,4 +95,25 @@ test('SUPERTRACE_REDACT is one setting of both sides: proxy --help lists it, and
   const { status, stderr } = supertrace(['proxy'], { SUPERTRACE_UPSTREAM: 'http://127.0.0.1:3000', SUPERTRACE_REDACT: 'account number;iban' })
   assert.equal(status, 78)
   assert.match(stderr, /SUPERTRACE_REDACT="account number;iban" is not valid: it must be names separated by commas \(letters, digits, _, - and \.\); for example SUPERTRACE_REDACT=DATABASE_URL,WEBHOOK/)
+})
+
+test('supertrace ingest --help lists every setting of the receiver with its default', () => {
+  const { status, stdout } = supertrace(['ingest', '--help'])
+  assert.equal(status, 0)
+  for (const setting of Object.values(ingestSettings)) assert.ok(stdout.includes(setting.env), `${setting.env} is listed`)
+  assert.match(stdout, /SUPERTRACE_INGEST_PORT .*\n.*default 4318/)
+  assert.match(stdout, /SUPERTRACE_INGEST_GRPC_PORT .*\n.*default 4317/)
+  assert.match(stdout, /SUPERTRACE_INGEST_HOST .*\n.*default 127\.0\.0\.1/)
+  assert.match(stdout, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318/, 'it says how to point an SDK at it')
+})
+
+test('every wrong setting of the receiver is named at once, each with a valid example, and it does not start; the token is never repeated', () => {
+  const { status, stderr } = supertrace(['ingest'], { SUPERTRACE_INGEST_PORT: 'http', SUPERTRACE_INGEST_BUFFER_MB: '0', SUPERTRACE_INGEST_TOKEN: 'has spaces in it', SUPERTRACE_INGEST_GRPC_PORT: '9902' })
+  assert.equal(status, 78)
+  assert.match(stderr, /SUPERTRACE_INGEST_PORT="http" is not valid: .*; for example SUPERTRACE_INGEST_PORT=4318/)
+  assert.match(stderr, /SUPERTRACE_INGEST_BUFFER_MB="0" is not valid: .*; for example SUPERTRACE_INGEST_BUFFER_MB=64/)
+  assert.match(stderr, /SUPERTRACE_INGEST_TOKEN=\(hidden\) is not valid/)
+  assert.equal(stderr.includes('has spaces in it'), false)
+  assert.match(stderr, /SUPERTRACE_INGEST_ADMIN_PORT=9902 is SUPERTRACE_INGEST_GRPC_PORT too/)
+  assert.match(stderr, /See: supertrace ingest --help/)
 })
