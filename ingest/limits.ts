@@ -18,6 +18,8 @@ export const LIMITS = {
   settledTraceMs: 2000,
   /** A recorded trace's later spans are gathered this long before its record is written again. */
   rewriteDelayMs: 50,
+  /** Trace IDs of records written lately (about 40 bytes each), so that a trace let go is not recorded again from fragments. */
+  recordedTracesRemembered: 50_000,
   // The record.
   /** The whole record as JSON, in UTF-8 bytes: as the Node instrumentation's. */
   recordBytes: 1_000_000,

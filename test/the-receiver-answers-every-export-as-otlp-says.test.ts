@@ -138,6 +138,23 @@ test('a request\'s spans across exports, children first, and two requests interl
   await waitUntil('the late span joins the first record', async () => decodeRecord(await redis.client.get(recordKey(first)) ?? '').spans.length === 5)
 })
 
+test('an export sent again after its trace was let go (an SDK\'s retry) does not overwrite the record with a fragment', async (t) => {
+  const redis = await startRedis(t)
+  const ingest = await startIngest(t, redis, { SUPERTRACE_INGEST_TRACE_SECONDS: '1' })
+  const requestId = newRequestId()
+  const spans = requestSpans({ traceId: requestId, status: 500, children: 2, exception: { type: 'KeyError', message: 'once' } })
+  const send = (sent: typeof spans) => postExport(ingest.url, '/v1/traces', tracesExport(sent, 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })
+  await send(spans)
+  assert.equal((await storedRecord(redis, requestId)).spans.length, 3)
+  await waitUntil('the trace is let go', async () => /^supertrace_ingest_buffer_traces 0$/m.test((await get(`${ingest.adminUrl}/metrics`)).text))
+  await send(spans.filter((span) => span.kind === SpanKind.SERVER))
+  // Exports are taken in order and records written in order: once a later one is stored, the resent one was handled.
+  const later = newRequestId()
+  await send(requestSpans({ traceId: later, status: 500, exception: { type: 'KeyError', message: 'later' } }))
+  await storedRecord(redis, later)
+  assert.equal(decodeRecord(await redis.client.get(recordKey(requestId)) ?? '').spans.length, 3, 'the record still holds all three spans')
+})
+
 test('a request across two services: the one downstream succeeded and exported first, the app failed; the record holds both services\' spans', async (t) => {
   const redis = await startRedis(t)
   const ingest = await startIngest(t, redis)

@@ -38,6 +38,8 @@ export class FailingTraces {
   readonly #rewrites = new Map<string, NodeJS.Timeout>()
   readonly #expiry: NodeJS.Timeout
   readonly #writes = new Set<Promise<unknown>>()
+  /** The traces recorded lately, oldest first, bounded: what survives a trace's being let go. */
+  readonly #recorded = new Set<string>()
   #evictedSpans = 0
   #evictedLogs = 0
 
@@ -96,11 +98,21 @@ export class FailingTraces {
     this.#parts.buffer.clear()
   }
 
-  /** The first record of a trace is written at once (a superuser may be waiting); later ones gather stragglers first. */
+  /**
+   * The first record of a trace is written at once (a superuser may be waiting); later ones gather
+   * stragglers first. A trace recorded before and since let go (its time was up, or the buffer
+   * needed the room) is not written again from what came after: the stored record holds more.
+   */
   #schedule (trace: BufferedTrace): void {
-    if (this.#rewrites.has(trace.traceId)) return
+    if (this.#rewrites.has(trace.traceId) || trace.isFragment) return
     if (!trace.isRecorded) {
       trace.isRecorded = true
+      if (this.#recorded.has(trace.traceId)) {
+        trace.isFragment = true
+        return
+      }
+      this.#recorded.add(trace.traceId)
+      if (this.#recorded.size > LIMITS.recordedTracesRemembered) this.#recorded.delete(this.#recorded.values().next().value as string)
       this.#write(trace)
       return
     }

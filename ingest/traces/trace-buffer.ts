@@ -25,6 +25,8 @@ export interface BufferedTrace {
   isSettled: boolean
   /** Its first record has been written: later spans write it again. */
   isRecorded: boolean
+  /** Recorded before and since let go: what is here now is a fragment, never written over the stored record. */
+  isFragment: boolean
 }
 
 /** What became of a span or log line offered to the buffer (see ItemOutcome in operations/metrics.ts). */
@@ -128,7 +130,7 @@ export class TraceBuffer {
   #traceOf (traceId: string, now: number): BufferedTrace {
     let trace = this.#traces.get(traceId)
     if (trace === undefined) {
-      trace = { traceId, spans: [], logs: [], bytes: 0, isFailing: false, isSettled: false, isRecorded: false, arrivedAt: now }
+      trace = { traceId, spans: [], logs: [], bytes: 0, isFailing: false, isSettled: false, isRecorded: false, isFragment: false, arrivedAt: now }
       this.#traces.set(traceId, trace)
     }
     return trace
