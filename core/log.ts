@@ -134,3 +134,24 @@ function details (err: unknown, depth: number): ErrorDetails {
     ...(cause !== undefined && depth < MAX_CAUSES ? { cause: details(cause, depth + 1) } : {}),
   }
 }
+
+/**
+ * For problems that come in bursts (a refused connection, a failed accept): `write` runs at
+ * most once a second, told how many were not logged since its last line (`more`: '' or
+ * " (and N more since the last line)"), so a burst is one line a second, not thousands.
+ */
+export function atMostOnceASecond (write: (more: string) => void): () => void {
+  let lastAt = 0
+  let skipped = 0
+  return () => {
+    const now = Date.now()
+    if (now - lastAt < 1000) {
+      skipped++
+      return
+    }
+    const more = skipped === 0 ? '' : ` (and ${skipped} more since the last line)`
+    lastAt = now
+    skipped = 0
+    write(more)
+  }
+}

@@ -16,10 +16,10 @@ import { UpgradedSockets } from '../operations/shutdown.ts'
 import { refusal, upgradeHeaders } from './headers.ts'
 import { plainResponseBytes } from './plain-response.ts'
 import { newTraceContext } from './request-id.ts'
+import { UpgradeOutcomes } from './upgrade-outcomes.ts'
 
 /** Loads http-proxy-3 at the first upgrade (a require node-file-trace follows into the image, unlike an inline createRequire call). */
 const require = createRequire(import.meta.url)
-import { UpgradeOutcomes } from './upgrade-outcomes.ts'
 
 export class WebSocketRelay {
   /** Open WebSocket connections, which Node's server no longer tracks: shutdown ends them. */

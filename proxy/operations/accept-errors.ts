@@ -4,20 +4,15 @@
  * are logged at most once a second, with how many were not logged.
  */
 import { AcceptError } from '../../core/errors.ts'
-import type { Logger } from '../../core/log.ts'
+import { atMostOnceASecond, type Logger } from '../../core/log.ts'
 
 export function acceptErrorLog (logger: Logger): (err: Error) => void {
-  let lastLoggedAt = 0
-  let unlogged = 0
+  let last: Error | undefined
+  const log = atMostOnceASecond((more) => {
+    logger.error(`a connection could not be accepted, so it was dropped${more}; the proxy goes on serving`, new AcceptError('accepting a connection failed', { cause: last }))
+  })
   return (err) => {
-    const now = Date.now()
-    if (now - lastLoggedAt < 1000) {
-      unlogged++
-      return
-    }
-    const more = unlogged === 0 ? '' : ` (and ${unlogged} more since the last line)`
-    lastLoggedAt = now
-    unlogged = 0
-    logger.error(`a connection could not be accepted, so it was dropped${more}; the proxy goes on serving`, new AcceptError('accepting a connection failed', { cause: err }))
+    last = err
+    log()
   }
 }

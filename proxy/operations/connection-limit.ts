@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net'
 import type { Server } from 'node:http'
-import type { Logger } from '../../core/log.ts'
+import { atMostOnceASecond, type Logger } from '../../core/log.ts'
 
 export function limitConnections (server: Server, max: number, logger: Logger): void {
   let open = 0
@@ -25,17 +25,7 @@ export function limitConnections (server: Server, max: number, logger: Logger): 
     socket.on('close', onSocketClose)
     if (open >= max) server.closeIdleConnections()
   })
-  let lastWarnedAt = 0
-  let unwarned = 0
-  server.on('drop', () => {
-    const now = Date.now()
-    if (now - lastWarnedAt < 1000) {
-      unwarned++
-      return
-    }
-    const more = unwarned === 0 ? '' : ` (and ${unwarned} more since the last line)`
-    lastWarnedAt = now
-    unwarned = 0
+  server.on('drop', atMostOnceASecond((more) => {
     logger.warn(`a new connection was refused: ${max} connections are open and none is idle (SUPERTRACE_MAX_CONNECTIONS)${more}`)
-  })
+  }))
 }

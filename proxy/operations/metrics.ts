@@ -20,7 +20,8 @@ import type { BreakerState } from '../superuser/redis-breaker.ts'
 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open']
 
-export type InterceptOutcome = 'original' | 'debug_page'
+const INTERCEPT_OUTCOMES = ['original', 'debug_page'] as const
+export type InterceptOutcome = (typeof INTERCEPT_OUTCOMES)[number]
 export const DEBUG_PAGE_KINDS = ['live', 'stored', 'recent', 'pending', 'no_record'] as const
 export type DebugPageKind = (typeof DEBUG_PAGE_KINDS)[number]
 /** What became of a WebSocket upgrade: see upgrade-outcomes.ts. */
@@ -30,16 +31,26 @@ const UPGRADE_OUTCOMES: readonly UpgradeOutcome[] = ['switched', 'refused', 'fai
 /** nginx's "client closed request": counted when the client left before any response was sent. */
 const CLIENT_CLOSED = 499
 
+/** One counter child per label value, bound once: counting is a property read and an increment. */
+type CountersBy<V extends string> = Readonly<Record<V, { inc (): void }>>
+
+/** A counter whose one label takes a fixed set of values, each shown from the start (at 0) so rates exist before the first event. */
+function fixedLabelCounter<V extends string> (registers: Registry[], spec: { readonly name: string, readonly help: string, readonly label: string, readonly values: readonly V[] }): CountersBy<V> {
+  const counter = new Counter({ name: spec.name, help: spec.help, labelNames: [spec.label], registers })
+  for (const value of spec.values) counter.inc({ [spec.label]: value }, 0)
+  return Object.fromEntries(spec.values.map((value) => [value, counter.labels(value)])) as Record<V, { inc (): void }>
+}
+
 export class ProxyMetrics {
   readonly registry = new Registry()
   /** Responses by status code: the index is the status (HTTP statuses are 100–999). */
   readonly #statusCounts = new Float64Array(1000)
-  readonly #intercepted: Readonly<Record<InterceptOutcome, { inc (): void }>>
-  readonly #debugPages: Readonly<Record<DebugPageKind, { inc (): void }>>
-  readonly #upgrades: Readonly<Record<UpgradeOutcome, { inc (): void }>>
+  readonly #intercepted: CountersBy<InterceptOutcome>
+  readonly #debugPages: CountersBy<DebugPageKind>
+  readonly #upgrades: CountersBy<UpgradeOutcome>
   readonly #openWebSockets: Gauge
   readonly #lookupSeconds: Histogram
-  readonly #lookups: Readonly<Record<LookupOutcome, { inc (): void }>>
+  readonly #lookups: CountersBy<LookupOutcome>
   readonly #recordWaitSeconds: Histogram
   readonly #errors: Counter<'code'>
   readonly #onLogEvent = (message: unknown): void => {
@@ -75,50 +86,22 @@ export class ProxyMetrics {
         }
       },
     })
-    const intercepted = new Counter({
-      name: 'supertrace_intercepted_total',
-      help: 'Responses of an intercepted status (SUPERTRACE_INTERCEPT_STATUSES, default 500) to a request with a session cookie, held while Redis was asked, by what the client got: the app\'s original response or a superuser\'s debug page.',
-      labelNames: ['outcome'],
-      registers,
-    })
-    this.#intercepted = { original: intercepted.labels('original'), debug_page: intercepted.labels('debug_page') }
-    const debugPages = new Counter({
-      name: 'supertrace_debug_pages_total',
-      help: 'Debug pages sent to superusers: live (in place of a 500), stored (a record\'s page under the pages prefix), recent (the list of recent failures), pending (an "on its way" page: in place of a 500 whose unannounced record had not arrived, or a record\'s page still waiting for it, each forwarding to the next wait), no_record (a record\'s page that waited its whole bound and no record came).',
-      labelNames: ['page'],
-      registers,
-    })
-    this.#debugPages = Object.fromEntries(DEBUG_PAGE_KINDS.map((page) => [page, debugPages.labels(page)])) as Record<DebugPageKind, { inc (): void }>
+    this.#intercepted = fixedLabelCounter(registers, { name: 'supertrace_intercepted_total', help: 'Responses of an intercepted status (SUPERTRACE_INTERCEPT_STATUSES, default 500) to a request with a session cookie, held while Redis was asked, by what the client got: the app\'s original response or a superuser\'s debug page.', label: 'outcome', values: INTERCEPT_OUTCOMES })
+    this.#debugPages = fixedLabelCounter(registers, { name: 'supertrace_debug_pages_total', help: 'Debug pages sent to superusers: live (in place of a 500), stored (a record\'s page under the pages prefix), recent (the list of recent failures), pending (an "on its way" page: in place of a 500 whose unannounced record had not arrived, or a record\'s page still waiting for it, each forwarding to the next wait), no_record (a record\'s page that waited its whole bound and no record came).', label: 'page', values: DEBUG_PAGE_KINDS })
     // Envoy's downstream_cx_upgrades_total/_active and Traefik's open_connections{protocol="websocket"} are the models.
-    const upgrades = new Counter({
-      name: 'supertrace_websocket_upgrades_total',
-      help: 'WebSocket upgrade requests, by outcome: switched (the app answered 101), refused (the app, or the proxy\'s own checks, answered another status, counted in supertrace_requests_total like the 101), failed (the connection closed without an answer: the app could not be reached, or the client left first).',
-      labelNames: ['outcome'],
-      registers,
-    })
-    this.#upgrades = { switched: upgrades.labels('switched'), refused: upgrades.labels('refused'), failed: upgrades.labels('failed') }
-    for (const outcome of UPGRADE_OUTCOMES) upgrades.inc({ outcome }, 0)
+    this.#upgrades = fixedLabelCounter(registers, { name: 'supertrace_websocket_upgrades_total', help: 'WebSocket upgrade requests, by outcome: switched (the app answered 101), refused (the app, or the proxy\'s own checks, answered another status, counted in supertrace_requests_total like the 101), failed (the connection closed without an answer: the app could not be reached, or the client left first).', label: 'outcome', values: UPGRADE_OUTCOMES })
     this.#openWebSockets = new Gauge({
       name: 'supertrace_websocket_connections',
       help: 'WebSocket connections open now: switched, and not yet closed by either side.',
       registers,
     })
-    for (const outcome of ['original', 'debug_page']) intercepted.inc({ outcome }, 0)
-    for (const page of DEBUG_PAGE_KINDS) debugPages.inc({ page }, 0)
     this.#lookupSeconds = new Histogram({
       name: 'supertrace_superuser_lookup_seconds',
       help: 'How long a superuser lookup took (cookie to answer, Redis included), bounded by SUPERTRACE_REDIS_TIMEOUT_MS.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     })
-    const lookups = new Counter({
-      name: 'supertrace_superuser_lookups_total',
-      help: 'Superuser lookups by outcome: superuser, not_superuser, no_session (no cookie, an empty one, or a session logged out or expired), bad_cookie (repeated, too long, malformed, unsigned or forged), bad_session (a value the settings cannot read: ST_SESSION), redis_failed (ST_REDIS), breaker_open (Redis not asked).',
-      labelNames: ['outcome'],
-      registers,
-    })
-    this.#lookups = Object.fromEntries(LOOKUP_OUTCOMES.map((outcome) => [outcome, lookups.labels(outcome)])) as Record<LookupOutcome, { inc (): void }>
-    for (const outcome of LOOKUP_OUTCOMES) lookups.inc({ outcome }, 0)
+    this.#lookups = fixedLabelCounter(registers, { name: 'supertrace_superuser_lookups_total', help: 'Superuser lookups by outcome: superuser, not_superuser, no_session (no cookie, an empty one, or a session logged out or expired), bad_cookie (repeated, too long, malformed, unsigned or forged), bad_session (a value the settings cannot read: ST_SESSION), redis_failed (ST_REDIS), breaker_open (Redis not asked).', label: 'outcome', values: LOOKUP_OUTCOMES })
     this.#recordWaitSeconds = new Histogram({
       name: 'supertrace_record_wait_seconds',
       help: 'How long a superuser\'s 500 waited for the app\'s record (found or not), bounded by SUPERTRACE_TRACE_WAIT_MS, or a hop of a record\'s page (<prefix>/requests/<id>?wait=N) for one not yet stored, at most 5 s.',
