@@ -244,6 +244,21 @@ test('exports that arrive faster than they are read are answered 503 with Retry-
   await waitUntil('exports are taken again once the stalled ones are gone', async () => (await postExport(ingest.url, '/v1/traces', tracesExport(requestSpans({ traceId: newRequestId(), status: 200 }), 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })).status === 200)
 })
 
+test('with Redis down the receiver still answers every export at once, counts the records it could not store, and stores them again once Redis is back', async (t) => {
+  const redis = await startRedis(t)
+  const ingest = await startIngest(t, redis)
+  await redis.stop()
+  const lost = newRequestId()
+  const answered = await postExport(ingest.url, '/v1/traces', tracesExport(requestSpans({ traceId: lost, status: 500, exception: { type: 'KeyError', message: 'while Redis was down' } }), 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })
+  assert.equal(answered.status, 200, 'the SDK is not made to retry what the receiver took')
+  await waitUntil('the failed write is counted', async () => /supertrace_ingest_record_writes_total\{outcome="not_stored"\} 1/.test((await get(`${ingest.adminUrl}/metrics`)).text))
+  assert.match(ingest.output, /"code":"ST_REDIS"/, 'and logged with its code')
+  const back = await startRedis(t, redis.port)
+  const after = newRequestId()
+  await postExport(ingest.url, '/v1/traces', tracesExport(requestSpans({ traceId: after, status: 500, exception: { type: 'KeyError', message: 'Redis is back' } }), 'protobuf'), { 'content-type': CONTENT_TYPE.protobuf })
+  await storedRecord(back, after)
+})
+
 test('OTLP/gRPC: a failing request becomes a record; a wrong token is UNAUTHENTICATED, a malformed export INVALID_ARGUMENT', async (t) => {
   const redis = await startRedis(t)
   const ingest = await startIngest(t, redis, { SUPERTRACE_INGEST_TOKEN: TOKEN })
